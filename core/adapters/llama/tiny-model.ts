@@ -1,0 +1,35 @@
+/**
+ * The built-in test model: a llama-architecture GGUF of a few hundred KB, generated from a fixed
+ * seed in milliseconds, so tests and `--model tiny` need no download. Its output is word salad, but
+ * deterministic word salad: greedy generation gives the same tokens on every run.
+ */
+import { writeSyntheticModel, type SyntheticModelSpec } from './synthetic-model.js';
+
+export const TINY_MODEL_NAME = 'tiny';
+
+export const TINY_MODEL_SPEC: SyntheticModelSpec = {
+  name: 'swe-fleet-tiny',
+  embeddingLength: 64,
+  blockCount: 2,
+  headCount: 4,
+  feedForwardLength: 128,
+  contextLength: 8192,
+  weightType: 'F16',
+  seed: 20240917,
+};
+
+/** About 100 MB: big enough that batching pays off the way it does on a real small model. */
+export const BENCH_MODEL_SPEC: SyntheticModelSpec = {
+  name: 'swe-fleet-bench',
+  embeddingLength: 768,
+  blockCount: 8,
+  headCount: 12,
+  feedForwardLength: 2048,
+  contextLength: 8192,
+  weightType: 'F16',
+  seed: 20240918,
+  inflections: true,
+};
+
+/** Writes the tiny model to filePath (skipped when an identical file is there); returns the path. */
+export const writeTinyModel = (filePath: string): Promise<string> => writeSyntheticModel(filePath, TINY_MODEL_SPEC);

@@ -1,0 +1,63 @@
+/**
+ * Schema steps, applied in order by `openDatabase`. Step i brings the file from `user_version` i to
+ * i + 1. Append only: a step that has shipped is never edited, because files out there already ran it.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: councils, deliberations, turns. Times are REAL: they come from clocks and timers that may
+  // give fractions of a millisecond, which a STRICT INTEGER column would refuse.
+  `
+  CREATE TABLE councils (
+    id            TEXT PRIMARY KEY,
+    role          TEXT NOT NULL,
+    model         TEXT NOT NULL,
+    rounds        INTEGER NOT NULL,
+    peer_review   INTEGER NOT NULL,
+    created_at_ms REAL NOT NULL
+  ) STRICT;
+  CREATE INDEX councils_by_role ON councils (role, created_at_ms);
+
+  CREATE TABLE council_agents (
+    council_id  TEXT NOT NULL REFERENCES councils (id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    id          TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    perspective TEXT NOT NULL,
+    PRIMARY KEY (council_id, position),
+    UNIQUE (council_id, id)
+  ) STRICT;
+
+  -- No foreign key to councils: a deliberation outlives the council it ran in, as history.
+  -- body is the whole domain object; the other columns exist to be queried.
+  CREATE TABLE deliberations (
+    task_id       TEXT PRIMARY KEY,
+    council_id    TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    created_at_ms REAL NOT NULL,
+    updated_at_ms REAL NOT NULL,
+    body          TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX deliberations_by_created ON deliberations (created_at_ms DESC, task_id DESC);
+  CREATE INDEX deliberations_by_council ON deliberations (council_id);
+  CREATE INDEX deliberations_unfinished ON deliberations (created_at_ms) WHERE status IN ('PENDING', 'IN_PROGRESS');
+
+  -- Append-only audit of model calls. No foreign key to deliberations: a turn is never refused
+  -- (losing audit data to an ordering slip in the caller is worse than an orphan row).
+  CREATE TABLE turns (
+    seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id           TEXT NOT NULL,
+    agent_id          TEXT NOT NULL,
+    phase             TEXT NOT NULL,
+    round             INTEGER,
+    ok                INTEGER NOT NULL,
+    raw               TEXT NOT NULL,
+    error             TEXT,
+    completion_tokens INTEGER NOT NULL,
+    duration_ms       REAL NOT NULL,
+    at_ms             REAL NOT NULL
+  ) STRICT;
+  CREATE INDEX turns_by_task ON turns (task_id, seq);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

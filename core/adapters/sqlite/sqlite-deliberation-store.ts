@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { Deliberation } from '../../domain/deliberation.js';
+import { PHASES } from '../../domain/deliberation.js';
+import { FleetError, invalidArgument } from '../../domain/errors.js';
+import type { DeliberationStore, TurnRecord } from '../../ports/deliberation-store.js';
+import { deliberationSchema, describeIssues } from './deliberation-schema.js';
+import type { SqliteDatabase } from './open-database.js';
+
+export interface SqliteDeliberationStoreOptions {
+  /** Wall clock for `updated_at_ms`. Default Date.now. */
+  readonly now?: () => number;
+}
+
+const bodyRow = z.object({ task_id: z.string(), body: z.string() });
+
+const turnRows = z.array(
+  z.object({
+    task_id: z.string(),
+    agent_id: z.string(),
+    phase: z.enum(PHASES),
+    round: z.number().nullable(),
+    ok: z.union([z.literal(0), z.literal(1)]),
+    raw: z.string(),
+    error: z.string().nullable(),
+    completion_tokens: z.number(),
+    duration_ms: z.number(),
+    at_ms: z.number(),
+  }),
+);
+
+export function createSqliteDeliberationStore(db: SqliteDatabase, options: SqliteDeliberationStoreOptions = {}): DeliberationStore {
+  const now = options.now ?? Date.now;
+  const upsert = db.prepare(
+    `INSERT INTO deliberations (task_id, council_id, role, status, created_at_ms, updated_at_ms, body)
+     VALUES (@taskId, @councilId, @role, @status, @createdAtMs, @updatedAtMs, @body)
+     ON CONFLICT (task_id) DO UPDATE SET council_id = excluded.council_id, role = excluded.role,
+       status = excluded.status, created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms,
+       body = excluded.body`,
+  );
+  const insertTurn = db.prepare(
+    `INSERT INTO turns (task_id, agent_id, phase, round, ok, raw, error, completion_tokens, duration_ms, at_ms)
+     VALUES (@taskId, @agentId, @phase, @round, @ok, @raw, @error, @completionTokens, @durationMs, @atMs)`,
+  );
+  const selectOne = db.prepare('SELECT task_id, body FROM deliberations WHERE task_id = ?');
+  const selectRecent = db.prepare('SELECT task_id, body FROM deliberations ORDER BY created_at_ms DESC, task_id DESC LIMIT ?');
+  const selectUnfinished = db.prepare(
+    `SELECT task_id, body FROM deliberations WHERE status IN ('PENDING', 'IN_PROGRESS') ORDER BY created_at_ms, task_id`,
+  );
+  const selectTurns = db.prepare('SELECT * FROM turns WHERE task_id = ? ORDER BY seq');
+
+  return {
+    save(deliberation) {
+      upsert.run({
+        taskId: deliberation.taskId,
+        councilId: deliberation.councilId,
+        role: deliberation.role,
+        status: deliberation.status,
+        createdAtMs: deliberation.createdAtMs,
+        updatedAtMs: now(),
+        body: encode(deliberation),
+      });
+    },
+
+    appendTurn(turn) {
+      insertTurn.run({
+        taskId: turn.taskId,
+        agentId: turn.agentId,
+        phase: turn.phase,
+        round: turn.round ?? null,
+        ok: turn.ok ? 1 : 0,
+        raw: turn.raw,
+        error: turn.error ?? null,
+        completionTokens: turn.completionTokens,
+        durationMs: turn.durationMs,
+        atMs: turn.atMs,
+      });
+    },
+
+    get(taskId) {
+      const row: unknown = selectOne.get(taskId);
+      return row === undefined ? undefined : decode(row);
+    },
+
+    turns(taskId) {
+      const rows = turnRows.safeParse(selectTurns.all(taskId));
+      if (!rows.success) throw corrupt(taskId, `turns: ${describeIssues(rows.error)}`);
+      return rows.data.map(
+        (r): TurnRecord => ({
+          taskId: r.task_id,
+          agentId: r.agent_id,
+          phase: r.phase,
+          ...(r.round === null ? {} : { round: r.round }),
+          ok: r.ok === 1,
+          raw: r.raw,
+          ...(r.error === null ? {} : { error: r.error }),
+          completionTokens: r.completion_tokens,
+          durationMs: r.duration_ms,
+          atMs: r.at_ms,
+        }),
+      );
+    },
+
+    list(listOptions) {
+      const limit = listOptions?.limit;
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw invalidArgument('limit', 'a non-negative integer', limit);
+      // SQLite reads a negative LIMIT as "no limit".
+      return selectRecent.all(limit ?? -1).map(decode);
+    },
+
+    unfinished() {
+      return selectUnfinished.all().map(decode);
+    },
+  };
+}
+
+/**
+ * JSON turns NaN and Infinity into null, which would then fail to read back; refusing them here puts
+ * the error where the bad value was made instead of on every later read.
+ */
+function encode(d: Deliberation): string {
+  return JSON.stringify(d, (key, value: unknown) => {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new FleetError('INTERNAL', `deliberation ${d.taskId}: field "${key}" is ${value}, which cannot be stored`);
+    }
+    return value;
+  });
+}
+
+function decode(row: unknown): Deliberation {
+  const { task_id: taskId, body } = bodyRow.parse(row);
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    throw corrupt(taskId, `not JSON: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+  const parsed = deliberationSchema.safeParse(json);
+  if (!parsed.success) throw corrupt(taskId, describeIssues(parsed.error), parsed.error);
+  if (parsed.data.taskId !== taskId) throw corrupt(taskId, `its body belongs to task ${parsed.data.taskId}`);
+  return parsed.data;
+}
+
+const corrupt = (taskId: string, detail: string, cause?: unknown): FleetError =>
+  new FleetError(
+    'INTERNAL',
+    `deliberation ${taskId}: the stored record is unreadable (${detail}); the database may be damaged or written by an incompatible version`,
+    { cause },
+  );

@@ -1,0 +1,334 @@
+import { type Agent, type Council, makeAgents } from '../domain/council.js';
+import {
+  type AgentFailure,
+  type ArchitectDecision,
+  type Deliberation,
+  type DeliberationResult,
+  isTerminal,
+  type Phase,
+  transition,
+} from '../domain/deliberation.js';
+import { abortError, FleetError } from '../domain/errors.js';
+import type { DeliberationEvent } from '../domain/events.js';
+import { type Critique, type Proposal, withRevision } from '../domain/proposal.js';
+import { rank } from '../domain/ranking.js';
+import { combineScore, judgeRubric, runChecks } from '../domain/scoring.js';
+import { DEFAULT_MAX_TOKENS, DEFAULT_RUBRIC, DEFAULT_TIMEOUT_MS, type Task } from '../domain/task.js';
+import type { AgentTurns, TurnContext, TurnOutput } from '../ports/agent-turns.js';
+import type { Clock } from '../ports/clock.js';
+import type { DeliberationStore } from '../ports/deliberation-store.js';
+import type { OrchestrateCommand, RunOptions } from '../ports/fleet-service.js';
+import type { DeliberationEvents } from './deliberation-events.js';
+
+export interface DeliberateDeps {
+  readonly deliberations: DeliberationStore;
+  readonly turns: AgentTurns;
+  readonly clock: Clock;
+  readonly events: DeliberationEvents;
+  readonly modelName: string;
+}
+
+export const DEFAULT_TOP_K = 3;
+/** Progress events per agent are throttled: a token-by-token stream would swamp watchers. */
+const PROGRESS_INTERVAL_MS = 250;
+/** Id of the impartial judge in failures and audit records. */
+const JUDGE_ID = 'judge';
+
+export function buildTask(command: OrchestrateCommand, taskId: string): Task {
+  return {
+    id: taskId,
+    description: command.description,
+    role: command.role,
+    constraints: {
+      rubric: command.rubric !== undefined && command.rubric.length > 0 ? command.rubric : DEFAULT_RUBRIC,
+      requirements: command.requirements ?? [],
+      timeoutMs: command.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxTokens: command.maxTokens ?? DEFAULT_MAX_TOKENS,
+    },
+  };
+}
+
+/** The agents a deliberation uses: the council's first N, topped up with stable ids if N exceeds it. */
+export function agentsFor(council: Council, numAgents: number | undefined): Agent[] {
+  const wanted = numAgents ?? council.agents.length;
+  const agents = council.agents.slice(0, wanted);
+  const taken = new Set(agents.map((a) => a.id));
+  for (const extra of makeAgents(council.role, wanted + council.agents.length)) {
+    if (agents.length >= wanted) break;
+    if (!taken.has(extra.id)) agents.push(extra);
+  }
+  return agents;
+}
+
+/**
+ * One deliberation, start to finish: propose (all agents at once) → for each round, agent i critiques
+ * proposal (i+1) mod N and its author revises → every final proposal judged and checked → ranked →
+ * winner; with `architect`, the ARCHITECT then chooses among the top k. The record is saved after
+ * every turn so a crash loses at most the turns in flight.
+ */
+export class DeliberationRun {
+  private d: Deliberation;
+  private readonly signal: AbortSignal;
+  private readonly lastProgress = new Map<string, number>();
+
+  constructor(
+    private readonly deps: DeliberateDeps,
+    council: Council,
+    task: Task,
+    agents: readonly Agent[],
+    rounds: number,
+    private readonly options: RunOptions & { readonly architect?: Agent; readonly topK?: number },
+  ) {
+    const deadline = AbortSignal.timeout(task.constraints.timeoutMs);
+    this.signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
+    this.d = {
+      taskId: task.id,
+      councilId: council.id,
+      role: task.role,
+      task,
+      agents,
+      rounds: council.peerReview ? rounds : 0,
+      model: deps.modelName,
+      status: 'PENDING',
+      results: [],
+      failures: [],
+      timings: [],
+      createdAtMs: deps.clock.now(),
+    };
+    this.save();
+  }
+
+  get deliberation(): Deliberation {
+    return this.d;
+  }
+
+  async run(): Promise<Deliberation> {
+    try {
+      this.setStatus('IN_PROGRESS');
+      let proposals = await this.propose();
+      for (let round = 1; round <= this.d.rounds && proposals.length >= 2; round++) {
+        proposals = await this.reviewRound(proposals, round);
+      }
+      const ranked = await this.score(proposals);
+      this.d = { ...this.d, results: ranked, winnerId: ranked[0]?.proposal.authorId };
+      if (this.options.architect !== undefined) await this.choose(this.options.architect, ranked);
+      this.setStatus('COMPLETED');
+    } catch (e) {
+      this.fail(e);
+      this.finish();
+      throw this.signal.aborted ? abortError(this.signal) : e;
+    }
+    this.finish();
+    return this.d;
+  }
+
+  private async propose(): Promise<Proposal[]> {
+    const outputs = await this.phase('propose', undefined, () =>
+      Promise.all(this.d.agents.map((agent) => this.turn(agent.id, 'propose', undefined, (ctx) => this.deps.turns.propose(agent, this.d.task, ctx)))),
+    );
+    const proposals: Proposal[] = [];
+    this.d.agents.forEach((agent, i) => {
+      const out = outputs[i];
+      if (out === undefined) return;
+      proposals.push({
+        authorId: agent.id,
+        authorRole: agent.role,
+        content: out.value,
+        original: out.value,
+        revisions: [],
+        raw: out.raw,
+        createdAtMs: this.deps.clock.now(),
+      });
+    });
+    if (proposals.length === 0) {
+      const reasons = this.d.failures.map((f) => `${f.agentId}: ${f.message}`).join('; ');
+      throw new FleetError('INTERNAL', `every agent failed to propose (${reasons})`);
+    }
+    return proposals;
+  }
+
+  private async reviewRound(proposals: readonly Proposal[], round: number): Promise<Proposal[]> {
+    const agentOf = (id: string): Agent => this.d.agents.find((a) => a.id === id)!;
+    const n = proposals.length;
+    const critiques = await this.phase('critique', round, () =>
+      Promise.all(
+        proposals.map((own, i) => {
+          const reviewer = agentOf(own.authorId);
+          const target = proposals[(i + 1) % n]!;
+          return this.turn(reviewer.id, 'critique', round, (ctx) => this.deps.turns.critique(reviewer, this.d.task, target, round, ctx));
+        }),
+      ),
+    );
+    return this.phase('revise', round, () =>
+      Promise.all(
+        proposals.map(async (own, i) => {
+          // Proposal i was critiqued by the agent before it in the ring.
+          const reviewIndex = (i - 1 + n) % n;
+          const out = critiques[reviewIndex];
+          if (out === undefined) return own;
+          const critique: Critique = {
+            reviewerId: proposals[reviewIndex]!.authorId,
+            targetAuthorId: own.authorId,
+            round,
+            feedback: out.value.feedback,
+            issues: out.value.issues,
+            raw: out.raw,
+            createdAtMs: this.deps.clock.now(),
+          };
+          const author = agentOf(own.authorId);
+          const revised = await this.turn(author.id, 'revise', round, (ctx) => this.deps.turns.revise(author, this.d.task, own, critique, ctx));
+          // A failed revision keeps the proposal as it was; the critique is still on record.
+          return withRevision(own, {
+            round,
+            content: revised?.value ?? own.content,
+            critique,
+            raw: revised?.raw ?? '',
+            createdAtMs: this.deps.clock.now(),
+          });
+        }),
+      ),
+    );
+  }
+
+  private async score(proposals: readonly Proposal[]): Promise<DeliberationResult[]> {
+    const { rubric, requirements } = this.d.task.constraints;
+    const judged = await this.phase('score', undefined, () =>
+      Promise.all(
+        proposals.map(async (proposal) => {
+          const out = await this.turn(JUDGE_ID, 'score', undefined, (ctx) => this.deps.turns.judge(this.d.task, proposal, ctx), proposal.authorId);
+          // An unavailable judgment scores the rubric as 0 rather than dropping the proposal.
+          const judgment = judgeRubric(rubric, out?.value.scores ?? {}, out?.value.comment ?? 'no judgment: the judge failed', out?.raw ?? '');
+          const checks = runChecks(proposal.content, { requirements });
+          return { proposal, judgment, checks, score: combineScore(judgment, checks) };
+        }),
+      ),
+    );
+    const start = this.deps.clock.now();
+    const ranked = rank(judged.map((j) => ({ ...j, authorId: j.proposal.authorId }))).map(({ authorId: _a, ...r }) => r);
+    this.d = { ...this.d, timings: [...this.d.timings, { phase: 'rank', startedAtMs: start, finishedAtMs: this.deps.clock.now() }] };
+    this.emit({ type: 'phase', phase: 'rank' });
+    return ranked;
+  }
+
+  private async choose(architect: Agent, ranked: readonly DeliberationResult[]): Promise<void> {
+    const candidates = ranked.slice(0, this.options.topK ?? DEFAULT_TOP_K);
+    const out = await this.phase('choose', undefined, () =>
+      this.turn(architect.id, 'choose', undefined, (ctx) => this.deps.turns.choose(architect, this.d.task, candidates, ctx)),
+    );
+    const ids = candidates.map((c) => c.proposal.authorId);
+    const decision: ArchitectDecision =
+      out !== undefined && ids.includes(out.value.chosenId)
+        ? { chosenId: out.value.chosenId, rationale: out.value.rationale, candidates: ids, raw: out.raw }
+        : { chosenId: ids[0]!, rationale: 'the architect gave no usable choice; the top-ranked proposal stands', candidates: ids, raw: out?.raw ?? '' };
+    this.d = { ...this.d, decision, winnerId: decision.chosenId };
+  }
+
+  private async phase<T>(phase: Phase, round: number | undefined, body: () => Promise<T>): Promise<T> {
+    const startedAtMs = this.deps.clock.now();
+    this.d = { ...this.d, currentPhase: phase };
+    this.emit({ type: 'phase', phase, ...(round === undefined ? {} : { round }) });
+    this.save();
+    const value = await body();
+    this.d = { ...this.d, timings: [...this.d.timings, { phase, ...(round === undefined ? {} : { round }), startedAtMs, finishedAtMs: this.deps.clock.now() }] };
+    this.save();
+    return value;
+  }
+
+  /** Runs one agent turn; a failure is recorded and yields undefined, an abort ends the deliberation. */
+  private async turn<T>(
+    agentId: string,
+    phase: Phase,
+    round: number | undefined,
+    call: (ctx: TurnContext) => Promise<TurnOutput<T>>,
+    subject?: string,
+  ): Promise<TurnOutput<T> | undefined> {
+    if (this.signal.aborted) throw abortError(this.signal);
+    const who = subject === undefined ? agentId : `${agentId}:${subject}`;
+    this.emit({ type: 'agent', agentId: who, phase, state: 'started' });
+    try {
+      const out = await call({ signal: this.signal, onProgress: (p) => this.progress(who, phase, p.tokens, p.tokensPerSecond) });
+      this.deps.deliberations.appendTurn({
+        taskId: this.d.taskId,
+        agentId: who,
+        phase,
+        ...(round === undefined ? {} : { round }),
+        ok: true,
+        raw: out.raw,
+        completionTokens: out.completionTokens,
+        durationMs: out.durationMs,
+        atMs: this.deps.clock.now(),
+      });
+      this.emit({ type: 'agent', agentId: who, phase, state: 'done', tokens: out.completionTokens });
+      return out;
+    } catch (e) {
+      if (this.signal.aborted) throw abortError(this.signal);
+      const error = e instanceof FleetError ? e : new FleetError('INTERNAL', e instanceof Error ? e.message : String(e));
+      const failure: AgentFailure = {
+        agentId: who,
+        phase,
+        ...(round === undefined ? {} : { round }),
+        code: error.code,
+        message: error.message,
+        atMs: this.deps.clock.now(),
+      };
+      this.d = { ...this.d, failures: [...this.d.failures, failure] };
+      this.deps.deliberations.appendTurn({
+        taskId: this.d.taskId,
+        agentId: who,
+        phase,
+        ...(round === undefined ? {} : { round }),
+        ok: false,
+        raw: '',
+        error: error.message,
+        completionTokens: 0,
+        durationMs: 0,
+        atMs: failure.atMs,
+      });
+      this.emit({ type: 'agent-failed', agentId: who, phase, code: error.code, message: error.message });
+      this.save();
+      return undefined;
+    }
+  }
+
+  private progress(agentId: string, phase: Phase, tokens: number, tokensPerSecond: number): void {
+    const now = this.deps.clock.now();
+    if (now - (this.lastProgress.get(agentId) ?? 0) < PROGRESS_INTERVAL_MS) return;
+    this.lastProgress.set(agentId, now);
+    this.emit({ type: 'agent', agentId, phase, state: 'progress', tokens, tokensPerSecond });
+  }
+
+  private fail(e: unknown): void {
+    if (isTerminal(this.d.status)) return;
+    const now = this.deps.clock.now();
+    if (this.signal.aborted) {
+      const error = abortError(this.signal);
+      this.d = transition(this.d, error.code === 'DEADLINE_EXCEEDED' ? 'TIMEOUT' : 'CANCELLED', now, error.message);
+    } else {
+      this.d = transition(this.d, 'FAILED', now, e instanceof Error ? e.message : String(e));
+    }
+    this.emit({ type: 'status', status: this.d.status });
+  }
+
+  private setStatus(status: 'IN_PROGRESS' | 'COMPLETED'): void {
+    this.d = transition(this.d, status, this.deps.clock.now());
+    this.emit({ type: 'status', status });
+    this.save();
+  }
+
+  private finish(): void {
+    this.save();
+    this.emit({ type: 'finished', deliberation: this.d });
+  }
+
+  private save(): void {
+    this.deps.deliberations.save(this.d);
+  }
+
+  private emit(event: DistributiveOmit<DeliberationEvent, 'taskId' | 'atMs'>): void {
+    const full = { ...event, taskId: this.d.taskId, atMs: this.deps.clock.now() } as DeliberationEvent;
+    this.options.onEvent?.(full);
+    this.deps.events.publish(full);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,156 @@
+import { makeAgents } from '../domain/council.js';
+import { type Deliberation, interrupted, isTerminal } from '../domain/deliberation.js';
+import { FleetError, notFound } from '../domain/errors.js';
+import type { DeliberationEvent } from '../domain/events.js';
+import type { Role } from '../domain/role.js';
+import type { AgentTurns } from '../ports/agent-turns.js';
+import type { Clock } from '../ports/clock.js';
+import type { CouncilStore } from '../ports/council-store.js';
+import type { DeliberationStore } from '../ports/deliberation-store.js';
+import type { DeliberateCommand, FleetService, OrchestrateCommand, RunOptions, ServiceMetrics, ServiceStatus } from '../ports/fleet-service.js';
+import { Councils } from './councils.js';
+import { agentsFor, buildTask, DeliberationRun } from './deliberate.js';
+import { DeliberationEvents } from './deliberation-events.js';
+
+export interface FleetServiceDeps {
+  readonly councils: CouncilStore;
+  readonly deliberations: DeliberationStore;
+  readonly turns: AgentTurns;
+  readonly clock: Clock;
+  readonly modelName: string;
+}
+
+export interface FleetCore extends FleetService {
+  /** Startup: creates the five default councils where missing and fails deliberations a crash left running. */
+  start(): { readonly councilsCreated: number; readonly interrupted: readonly string[] };
+  /** Whether the service takes requests (false until started and while shutting down). */
+  setServing(serving: boolean): void;
+  /** Deliberations running now, to wait for or cancel at shutdown. */
+  running(): number;
+}
+
+export function createFleetService(deps: FleetServiceDeps): FleetCore {
+  const events = new DeliberationEvents();
+  const councils = new Councils(deps.councils, deps.clock, deps.modelName);
+  const running = new Map<string, Promise<Deliberation>>();
+  const startedAtMs = deps.clock.now();
+  let serving = false;
+  const counters = { total: 0, completed: 0, failed: 0, turns: 0, agentFailures: 0, tokens: 0, durationMs: 0 };
+
+  function count(event: DeliberationEvent): void {
+    if (event.type === 'agent' && event.state === 'done') {
+      counters.turns++;
+      counters.tokens += event.tokens ?? 0;
+    } else if (event.type === 'agent-failed') {
+      counters.turns++;
+      counters.agentFailures++;
+    } else if (event.type === 'finished') {
+      if (event.deliberation.status === 'COMPLETED') counters.completed++;
+      else counters.failed++;
+      counters.durationMs += event.deliberation.durationMs ?? 0;
+    }
+  }
+
+  async function run(command: OrchestrateCommand, options: RunOptions, architect: boolean): Promise<Deliberation> {
+    if (!serving) throw new FleetError('UNAVAILABLE', 'the service is not serving (starting up or shutting down)');
+    const taskId = command.taskId ?? deps.clock.newId();
+    const inFlight = running.get(taskId);
+    if (inFlight !== undefined) return inFlight;
+    const existing = deps.deliberations.get(taskId);
+    // A retried request with the same task id gets the first run's result, never a second run.
+    if (existing !== undefined) {
+      if (isTerminal(existing.status)) return existing;
+      throw new FleetError('FAILED_PRECONDITION', `deliberation ${taskId} is ${existing.status} in another process`, { field: 'task_id' });
+    }
+    const council = deps.councils.list(command.role)[0];
+    if (council === undefined) {
+      throw new FleetError('FAILED_PRECONDITION', `no council for role ${command.role}: create one first (CreateCouncil)`, { field: 'role' });
+    }
+    const chooser = architect ? (deps.councils.list('ARCHITECT')[0]?.agents[0] ?? makeAgents('ARCHITECT', 1)[0]!) : undefined;
+    const deliberation = new DeliberationRun(
+      { deliberations: deps.deliberations, turns: deps.turns, clock: deps.clock, events, modelName: deps.modelName },
+      council,
+      buildTask(command, taskId),
+      agentsFor(council, command.numAgents),
+      command.rounds ?? council.rounds,
+      {
+        ...options,
+        onEvent: (e) => {
+          count(e);
+          options.onEvent?.(e);
+        },
+        ...(chooser === undefined ? {} : { architect: chooser }),
+        ...(command.topK === undefined ? {} : { topK: command.topK }),
+      },
+    );
+    counters.total++;
+    const promise = deliberation.run().finally(() => running.delete(taskId));
+    running.set(taskId, promise);
+    return promise;
+  }
+
+  return {
+    start() {
+      const created = councils.ensureDefaults();
+      const lost = deps.deliberations.unfinished();
+      for (const d of lost) deps.deliberations.save(interrupted(d, deps.clock.now()));
+      return { councilsCreated: created.length, interrupted: lost.map((d) => d.taskId) };
+    },
+    setServing(value) {
+      serving = value;
+    },
+    running: () => running.size,
+
+    deliberate: (command: DeliberateCommand, options: RunOptions = {}) => run(command, options, false),
+    orchestrate: (command: OrchestrateCommand, options: RunOptions = {}) => run(command, options, true),
+
+    getDeliberation(taskId) {
+      const d = deps.deliberations.get(taskId);
+      if (d === undefined) throw notFound('deliberation', taskId);
+      return d;
+    },
+
+    watch(taskId, listener) {
+      if (running.has(taskId)) return events.subscribe(taskId, listener);
+      const d = deps.deliberations.get(taskId);
+      if (d === undefined) throw notFound('deliberation', taskId);
+      // Already over: the watcher gets the outcome straight away (after it holds its unsubscribe).
+      let live = true;
+      queueMicrotask(() => {
+        if (live) listener({ type: 'finished', taskId, atMs: deps.clock.now(), deliberation: d });
+      });
+      return () => {
+        live = false;
+      };
+    },
+
+    createCouncil: (command) => councils.create(command),
+    listCouncils: (role?: Role) => deps.councils.list(role),
+    deleteCouncil: (id) => councils.delete(id),
+    registerAgent: (councilId, agentId) => councils.registerAgent(councilId, agentId),
+    unregisterAgent: (councilId, agentId) => councils.unregisterAgent(councilId, agentId),
+
+    status(): ServiceStatus {
+      return {
+        status: serving ? 'SERVING' : 'NOT_SERVING',
+        uptimeSeconds: Math.floor((deps.clock.now() - startedAtMs) / 1000),
+        model: deps.modelName,
+        councils: deps.councils.list().length,
+        deliberations: { active: running.size, completed: counters.completed, failed: counters.failed },
+      };
+    },
+
+    metrics(): ServiceMetrics {
+      const finished = counters.completed + counters.failed;
+      return {
+        deliberationsTotal: counters.total,
+        deliberationsCompleted: counters.completed,
+        deliberationsFailed: counters.failed,
+        agentTurnsTotal: counters.turns,
+        agentFailuresTotal: counters.agentFailures,
+        completionTokensTotal: counters.tokens,
+        averageDurationMs: finished === 0 ? 0 : counters.durationMs / finished,
+      };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { Council } from '../../core/domain/council.js';
+import type { Deliberation } from '../../core/domain/deliberation.js';
+import type { Role } from '../../core/domain/role.js';
+import type { Clock } from '../../core/ports/clock.js';
+import type { CouncilStore } from '../../core/ports/council-store.js';
+import type { DeliberationStore, TurnRecord } from '../../core/ports/deliberation-store.js';
+
+/** In-memory stores for use-case unit tests; integration tests use the SQLite adapter. */
+export function memoryStores(): { councils: CouncilStore; deliberations: DeliberationStore & { saves: number } } {
+  const councils = new Map<string, Council>();
+  const deliberations = new Map<string, Deliberation>();
+  const turns: TurnRecord[] = [];
+  const store = {
+    saves: 0,
+    save(d: Deliberation) {
+      store.saves++;
+      deliberations.set(d.taskId, structuredClone(d));
+    },
+    appendTurn: (t: TurnRecord) => void turns.push(t),
+    get: (id: string) => deliberations.get(id),
+    turns: (id: string) => turns.filter((t) => t.taskId === id),
+    list: () => [...deliberations.values()],
+    unfinished: () => [...deliberations.values()].filter((d) => d.status === 'PENDING' || d.status === 'IN_PROGRESS'),
+  };
+  return {
+    councils: {
+      save: (c: Council) => void councils.set(c.id, c),
+      get: (id: string) => councils.get(id),
+      list: (role?: Role) => [...councils.values()].filter((c) => role === undefined || c.role === role),
+      delete: (id: string) => councils.delete(id),
+    },
+    deliberations: store,
+  };
+}
+
+export function testClock(): Clock {
+  let ids = 0;
+  return { now: () => Date.now(), newId: () => `id-${(++ids).toString().padStart(8, '0')}` };
+}
