@@ -20,4 +20,4 @@ export interface Task {
 
 export const DEFAULT_RUBRIC = ['correctness', 'completeness', 'clarity', 'feasibility'] as const;
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
-export const DEFAULT_MAX_TOKENS = 384;
+export const DEFAULT_MAX_TOKENS = 512;

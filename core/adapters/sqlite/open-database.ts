@@ -74,9 +74,7 @@ function openError(filePath: string, error: unknown, busyTimeoutMs: number): Fle
   }
   if (code === 'SQLITE_NOTADB') return fail(`${filePath} is not a SQLite database (${detail}); move it aside or use another data directory`);
   if (code?.startsWith('SQLITE_CORRUPT')) return fail(`database ${filePath} is damaged (${detail}); restore it from a backup or move it aside`);
-  if (code?.startsWith('SQLITE_CANTOPEN') || code?.startsWith('SQLITE_READONLY') || code?.startsWith('SQLITE_PERM')) {
-    return fail(`cannot open database ${filePath} for writing: ${detail}`);
-  }
+  if (code?.startsWith('SQLITE_READONLY') || code?.startsWith('SQLITE_PERM')) return fail(`cannot write database ${filePath}: ${detail}`);
   return fail(`cannot open database ${filePath}: ${detail}`);
 }
 

@@ -10,29 +10,37 @@ import type { JsonSchema } from '../../ports/language-model.js';
 const text = (max: number) => z.string().max(max).default('');
 const list = (max: number, items: number) => z.array(z.string().max(max)).max(items).default([]);
 
+// Length caps are enforced by the grammar while generating, so one runaway section cannot eat the
+// whole token budget and leave the later sections empty.
 export const proposalOutput = z.object({
-  summary: text(600),
-  approach: text(3000),
-  risks: text(1200),
-  requirements: list(400, 12),
+  summary: text(240),
+  approach: text(1200),
+  risks: text(480),
+  requirements: list(200, 8),
 });
 
 export const critiqueOutput = z.object({
-  feedback: text(1500),
-  issues: list(300, 6),
+  feedback: text(600),
+  issues: list(200, 5),
 });
 
-/** Scores are deliberately only "numbers" here: the domain clamps them, recording any repair. */
+/**
+ * The model is offered only the integers 0..10 (a grammar enforces that locally), but what comes back
+ * is accepted as any number: a remote server may not honour the schema, and the domain clamps values,
+ * recording the repair, rather than losing the whole judgment.
+ */
+const criterionScore = z.number().optional().meta({ enum: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+
 export const judgmentOutput = (rubric: readonly string[]) =>
   z.object({
-    scores: z.object(Object.fromEntries(rubric.map((name) => [name, z.number().optional()]))).default({}),
-    comment: text(600),
+    scores: z.object(Object.fromEntries(rubric.map((name) => [name, criterionScore]))).default({}),
+    comment: text(240),
   });
 
 export const choiceOutput = (candidateIds: readonly [string, ...string[]]) =>
   z.object({
     chosen_id: z.enum(candidateIds),
-    rationale: text(1500),
+    rationale: text(800),
   });
 
 /** The schema the model is held to: every field required, no defaults (grammars don't take them). */

@@ -1,0 +1,29 @@
+import { Command, CommanderError } from 'commander';
+
+import { councilsCommand } from './councils-command.js';
+import { deliberateCommand } from './deliberate-command.js';
+import { EXIT, exitCodeOf, messageOf } from './exit-codes.js';
+import { resultCommand } from './result-command.js';
+import { serveCommand } from './serve-command.js';
+
+const program = new Command('fleet')
+  .description('SWE Fleet: councils of LLM agents deliberating on your workstation')
+  .exitOverride()
+  .showHelpAfterError('(run with --help for usage)')
+  .addCommand(deliberateCommand())
+  .addCommand(serveCommand())
+  .addCommand(councilsCommand())
+  .addCommand(resultCommand());
+for (const command of program.commands) command.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version are not errors; every other usage problem is exit 2 (commander printed why).
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    process.stderr.write(`fleet: ${messageOf(error)}\n`);
+    process.exitCode = exitCodeOf(error);
+  }
+}

@@ -1,0 +1,39 @@
+import { Command } from 'commander';
+
+import { paths } from '../compose.js';
+import { loadConfig } from '../config.js';
+import { startDaemon } from '../daemon.js';
+import { createLogger } from '../log.js';
+import { type CommonFlags, intOption, overridesOf, withCommonOptions } from './common-options.js';
+
+interface ServeFlags extends CommonFlags {
+  grpcPort?: number;
+  grpcHost?: string;
+}
+
+export function serveCommand(): Command {
+  return withCommonOptions(
+    new Command('serve')
+      .description('run the daemon: the gRPC API (fleet.orchestrator.v1) over the local core')
+      .addOption(intOption('--grpc-port <port>', 'gRPC port (default 50055; 0 picks a free one)', 0, 65535))
+      .option('--grpc-host <host>', 'gRPC listen address (default 127.0.0.1)'),
+  ).action(async (flags: ServeFlags) => {
+    const config = loadConfig({
+      ...overridesOf(flags),
+      ...(flags.grpcPort === undefined ? {} : { grpcPort: flags.grpcPort }),
+      ...(flags.grpcHost === undefined ? {} : { grpcHost: flags.grpcHost }),
+    });
+    const log = createLogger(paths(config).log, flags.verbose === true ? 'debug' : 'info');
+    const daemon = await startDaemon(config, log);
+    // Tests and supervisors read this line to learn the bound port.
+    process.stdout.write(`fleet: listening on ${config.grpcHost}:${daemon.grpcPort}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log.log('info', `received ${signal}, stopping`);
+        void daemon.stop().then(resolve);
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+  });
+}

@@ -1,0 +1,129 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { startGrpcServer } from '../core/adapters/grpc/grpc-server.js';
+import { createLlamaLanguageModel } from '../core/adapters/llama/llama-language-model.js';
+import { DEFAULT_MODEL_URI, resolveModel, type DownloadProgress } from '../core/adapters/llama/model-resolution.js';
+import { TINY_MODEL_NAME } from '../core/adapters/llama/tiny-model.js';
+import { listModels } from '../core/adapters/openai-http/list-models.js';
+import { createOpenAiHttpLanguageModel } from '../core/adapters/openai-http/openai-http-language-model.js';
+import { createSqliteStores, type SqliteStores } from '../core/adapters/sqlite/sqlite-stores.js';
+import { createFleetService, type FleetCore } from '../core/app/fleet-service.js';
+import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
+import { FleetError } from '../core/domain/errors.js';
+import type { Clock } from '../core/ports/clock.js';
+import type { FleetService } from '../core/ports/fleet-service.js';
+import type { LanguageModel } from '../core/ports/language-model.js';
+import { DEFAULT_MODEL_SPEC, type FleetConfig } from './config.js';
+import type { Logger } from './log.js';
+
+/**
+ * The one composition root: configuration in, adapters built and wired to the use cases out.
+ * Every entry point (CLI, daemon, Electron's daemon process, tests) gets its core from here.
+ */
+
+export const systemClock: Clock = { now: () => Date.now(), newId: () => crypto.randomUUID() };
+
+export const paths = (config: FleetConfig) => ({
+  database: join(config.dataDir, 'fleet.db'),
+  models: join(config.dataDir, 'models'),
+  log: join(config.dataDir, 'logs', 'fleet.log'),
+});
+
+/** Only the stores: for commands that read results and councils without loading a model. */
+export function openStores(config: FleetConfig): SqliteStores {
+  mkdirSync(config.dataDir, { recursive: true });
+  return createSqliteStores(paths(config).database);
+}
+
+export interface ModelEvents {
+  readonly onDownloadProgress?: (p: DownloadProgress) => void;
+  readonly log: Logger;
+}
+
+/**
+ * The model the config asks for. With no model chosen, the default is downloaded on first use; when
+ * that is impossible (offline) the built-in tiny model stands in, with a warning saying so. A model
+ * the user named explicitly is never swapped: its failure is the error.
+ */
+export async function openLanguageModel(config: FleetConfig, events: ModelEvents, signal?: AbortSignal): Promise<LanguageModel> {
+  if (config.llmUrl !== undefined) {
+    const auth = config.llmApiKey === undefined ? {} : { apiKey: config.llmApiKey };
+    return createOpenAiHttpLanguageModel({ baseUrl: config.llmUrl, model: config.llmModel ?? (await servedModel(config.llmUrl, auth)), ...auth });
+  }
+  const modelsDir = paths(config).models;
+  const options = { modelsDir, ...(events.onDownloadProgress === undefined ? {} : { onProgress: events.onDownloadProgress }), ...(signal === undefined ? {} : { signal }) };
+  let resolved;
+  if (config.model === DEFAULT_MODEL_SPEC) {
+    try {
+      resolved = await resolveModel(DEFAULT_MODEL_URI, options);
+    } catch (e) {
+      if (!(e instanceof FleetError) || e.code !== 'UNAVAILABLE') throw e;
+      events.log.log('warn', `${e.message}\nFalling back to the built-in tiny test model (its proposals are gibberish; use --model PATH for a real GGUF).`);
+      resolved = await resolveModel(TINY_MODEL_NAME, options);
+    }
+  } else {
+    resolved = await resolveModel(config.model, options);
+  }
+  return createLlamaLanguageModel({
+    modelPath: resolved.path,
+    name: resolved.name,
+    ...(config.threads === undefined ? {} : { threads: config.threads }),
+  });
+}
+
+/** With no model named, a server that serves exactly one model (the usual vLLM setup) gets that one. */
+async function servedModel(baseUrl: string, auth: { apiKey?: string }): Promise<string> {
+  const served = await listModels(baseUrl, auth);
+  if (served.length === 1) return served[0]!;
+  throw new FleetError('INVALID_ARGUMENT', `--llm-model: expected one of the models ${baseUrl} serves (${served.join(', ') || 'none'})`, { field: 'llmModel' });
+}
+
+export interface Core {
+  readonly fleet: FleetCore;
+  readonly model: LanguageModel;
+  readonly stores: SqliteStores;
+  close(): Promise<void>;
+}
+
+export async function composeCore(config: FleetConfig, events: ModelEvents, signal?: AbortSignal): Promise<Core> {
+  const stores = openStores(config);
+  let model: LanguageModel;
+  try {
+    model = await openLanguageModel(config, events, signal);
+  } catch (e) {
+    stores.close();
+    throw e;
+  }
+  const fleet = createFleetService({
+    councils: stores.councils,
+    deliberations: stores.deliberations,
+    turns: createLocalAgentTurns(model),
+    clock: systemClock,
+    modelName: model.info.name,
+  });
+  return {
+    fleet,
+    model,
+    stores,
+    async close() {
+      await model.close();
+      stores.close();
+    },
+  };
+}
+
+export interface GrpcEndpoint {
+  readonly port: number;
+  setServing(serving: boolean): void;
+  stop(): Promise<void>;
+}
+
+export function startGrpc(service: FleetService, config: FleetConfig, log: Logger): Promise<GrpcEndpoint> {
+  return startGrpcServer({
+    service,
+    host: config.grpcHost,
+    port: config.grpcPort,
+    onLog: (level, message, fields) => log.log(level, message, fields),
+  });
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+import { z } from 'zod';
+
+import { FleetError, invalidArgument } from '../core/domain/errors.js';
+
+/**
+ * One typed, validated configuration, built from defaults ← config file ← environment ← flags.
+ * Every source is checked here, once; the rest of the program trusts the result.
+ */
+
+/** `default` means the product's default model (downloaded on first use, tiny model offline). */
+export const DEFAULT_MODEL_SPEC = 'default';
+
+const configSchema = z.object({
+  dataDir: z.string().min(1),
+  model: z.string().min(1),
+  threads: z.number().int().min(1).max(256).optional(),
+  llmUrl: z.url().optional(),
+  llmModel: z.string().min(1).optional(),
+  llmApiKey: z.string().optional(),
+  grpcHost: z.string().min(1),
+  grpcPort: z.number().int().min(0).max(65535),
+});
+export type FleetConfig = z.infer<typeof configSchema>;
+export type ConfigOverrides = Partial<FleetConfig>;
+
+/** The platform's app-data folder: where a desktop app keeps its data. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'SWE Fleet');
+  if (platform === 'win32') return join(env['APPDATA'] ?? join(homedir(), 'AppData', 'Roaming'), 'SWE Fleet');
+  return join(env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'swe-fleet');
+}
+
+const fileSchema = configSchema.partial().strict();
+const ENV: ReadonlyArray<readonly [string, keyof FleetConfig, 'string' | 'int']> = [
+  ['FLEET_DATA_DIR', 'dataDir', 'string'],
+  ['FLEET_MODEL', 'model', 'string'],
+  ['FLEET_THREADS', 'threads', 'int'],
+  ['FLEET_LLM_URL', 'llmUrl', 'string'],
+  ['FLEET_LLM_MODEL', 'llmModel', 'string'],
+  ['FLEET_LLM_API_KEY', 'llmApiKey', 'string'],
+  ['FLEET_GRPC_HOST', 'grpcHost', 'string'],
+  ['FLEET_GRPC_PORT', 'grpcPort', 'int'],
+];
+
+function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
+  const out: Record<string, unknown> = {};
+  for (const [name, key, kind] of ENV) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    out[key] = kind === 'int' ? Number(raw) : raw;
+  }
+  return out as ConfigOverrides;
+}
+
+function fromFile(path: string): ConfigOverrides {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new FleetError('INVALID_ARGUMENT', `${path}: not valid JSON (${(e as Error).message})`, { field: 'config' });
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) throw fromIssue(parsed.error, `${path}: `);
+  return parsed.data;
+}
+
+function fromIssue(error: z.ZodError, prefix: string): FleetError {
+  const issue = error.issues[0]!;
+  const field = issue.path.join('.') || 'config';
+  return invalidArgument(`${prefix}${field}`, issue.message);
+}
+
+export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = process.env): FleetConfig {
+  const defined = (o: ConfigOverrides): ConfigOverrides => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const envValues = defined(fromEnv(env));
+  const dataDir = flags.dataDir ?? envValues.dataDir ?? defaultDataDir(env);
+  const merged = {
+    dataDir,
+    model: DEFAULT_MODEL_SPEC,
+    grpcHost: '127.0.0.1',
+    grpcPort: 50055,
+    ...defined(fromFile(join(dataDir, 'config.json'))),
+    ...envValues,
+    ...defined(flags),
+  };
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) throw fromIssue(parsed.error, '');
+  return parsed.data;
+}

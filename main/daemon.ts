@@ -1,0 +1,46 @@
+import { composeCore, type GrpcEndpoint, startGrpc } from './compose.js';
+import type { FleetConfig } from './config.js';
+import type { Logger } from './log.js';
+
+export interface Daemon {
+  readonly grpcPort: number;
+  /** Stops in reverse order of start: health NOT_SERVING, gRPC drained, model and database closed. */
+  stop(): Promise<void>;
+}
+
+/** Daemon lifecycle: data dir → database → model → councils → gRPC → SERVING. */
+export async function startDaemon(config: FleetConfig, log: Logger): Promise<Daemon> {
+  const core = await composeCore(config, {
+    log,
+    onDownloadProgress: (p) => log.log('info', 'downloading model', { downloaded: p.downloadedBytes, total: p.totalBytes }),
+  });
+  let grpc: GrpcEndpoint;
+  try {
+    const started = core.fleet.start();
+    if (started.councilsCreated > 0) log.log('info', `created ${started.councilsCreated} default councils`);
+    for (const id of started.interrupted) log.log('warn', 'deliberation interrupted by the previous stop, marked FAILED', { task_id: id });
+    grpc = await startGrpc(core.fleet, config, log);
+  } catch (e) {
+    await core.close();
+    throw e;
+  }
+  core.fleet.setServing(true);
+  grpc.setServing(true);
+  log.log('info', 'serving', { grpc: `${config.grpcHost}:${grpc.port}`, model: core.model.info.name, data_dir: config.dataDir });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    grpcPort: grpc.port,
+    stop() {
+      stopping ??= (async () => {
+        grpc.setServing(false);
+        core.fleet.setServing(false);
+        // Stopping gRPC cancels the calls in flight; their deliberations are recorded CANCELLED.
+        await grpc.stop();
+        await core.close();
+        log.log('info', 'stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Structured JSON lines to a file in the data dir (for support and post-mortems), and a readable line
+ * on stderr at or above `stderrLevel`. Nothing in core/ logs; the edges do.
+ */
+export function createLogger(file: string | undefined, stderrLevel: LogLevel | 'silent' = 'info'): Logger {
+  if (file !== undefined) mkdirSync(dirname(file), { recursive: true });
+  return {
+    log(level, message, fields = {}) {
+      if (file !== undefined) {
+        appendFileSync(file, `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+      }
+      if (stderrLevel !== 'silent' && ORDER[level] >= ORDER[stderrLevel]) {
+        const extra = Object.entries(fields)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ');
+        process.stderr.write(`[${level}] ${message}${extra === '' ? '' : ` ${extra}`}\n`);
+      }
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../core/adapters/sqlite/open-database.js';
+import { SCHEMA_VERSION } from '../../../core/adapters/sqlite/migrations.js';
+import { FleetError } from '../../../core/domain/errors.js';
+import { useTempDir } from './temp-dir.js';
+
+const dir = useTempDir();
+
+function openError(filePath: string, busyTimeoutMs?: number): FleetError {
+  try {
+    openDatabase(filePath, busyTimeoutMs === undefined ? {} : { busyTimeoutMs }).close();
+  } catch (error) {
+    expect(error).toBeInstanceOf(FleetError);
+    return error as FleetError;
+  }
+  throw new Error(`expected opening ${filePath} to fail`);
+}
+
+describe('openDatabase', () => {
+  it('creates the schema in WAL mode with full sync and foreign keys', () => {
+    const db = openDatabase(join(dir(), 'fleet.db'));
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
+      expect(tables).toEqual(['council_agents', 'councils', 'deliberations', 'turns']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reopens an up-to-date database without running migrations again', () => {
+    const file = join(dir(), 'fleet.db');
+    const first = openDatabase(file);
+    first.prepare("INSERT INTO councils VALUES ('c1', 'DEV', 'm', 1, 1, 0)").run();
+    first.close();
+    const second = openDatabase(file);
+    expect(second.prepare('SELECT count(*) FROM councils').pluck().get()).toBe(1);
+    second.close();
+  });
+
+  it('refuses a file that is not a database, naming it', () => {
+    const file = join(dir(), 'notes.db');
+    writeFileSync(file, 'These are my notes, not a database. '.repeat(40));
+    const error = openError(file);
+    expect(error.code).toBe('FAILED_PRECONDITION');
+    expect(error.message).toContain(file);
+    expect(error.message).toMatch(/not a SQLite database/);
+  });
+
+  it('refuses a database written by a newer schema version', () => {
+    const file = join(dir(), 'future.db');
+    const future = new Database(file);
+    future.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    future.close();
+    const error = openError(file);
+    expect(error.code).toBe('FAILED_PRECONDITION');
+    expect(error.message).toContain(`schema version ${SCHEMA_VERSION + 1}`);
+    expect(error.message).toMatch(/newer SWE Fleet/);
+  });
+
+  it('reports a database another process holds locked as UNAVAILABLE', () => {
+    const file = join(dir(), 'locked.db');
+    openDatabase(file).close();
+    const holder = new Database(file);
+    holder.pragma('locking_mode = EXCLUSIVE');
+    holder.exec("BEGIN EXCLUSIVE; INSERT INTO councils VALUES ('c1', 'DEV', 'm', 1, 1, 0); COMMIT;");
+    try {
+      const started = Date.now();
+      const error = openError(file, 150);
+      expect(error.code).toBe('UNAVAILABLE');
+      expect(error.message).toContain(file);
+      expect(error.message).toMatch(/locked by another process \(waited 150 ms\)/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    } finally {
+      holder.close();
+    }
+    openDatabase(file).close(); // usable again once released
+  });
+
+  it('reports a missing directory clearly', () => {
+    const file = join(dir(), 'no', 'such', 'dir', 'fleet.db');
+    const error = openError(file);
+    expect(error.code).toBe('FAILED_PRECONDITION');
+    expect(error.message).toContain(file);
+  });
+});

@@ -1,0 +1,173 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../core/adapters/sqlite/open-database.js';
+import { createSqliteStores, type SqliteStores } from '../../../core/adapters/sqlite/sqlite-stores.js';
+import { interrupted, transition } from '../../../core/domain/deliberation.js';
+import { FleetError } from '../../../core/domain/errors.js';
+import { completedDeliberation, inProgressDeliberation, pendingDeliberation, turnFixture } from './deliberation-fixture.js';
+import { useTempDir } from './temp-dir.js';
+
+const dir = useTempDir();
+const dbFile = (): string => join(dir(), 'fleet.db');
+const opened: SqliteStores[] = [];
+const open = (now?: () => number): SqliteStores => {
+  const stores = createSqliteStores(dbFile(), now === undefined ? {} : { now });
+  opened.push(stores);
+  return stores;
+};
+afterEach(() => opened.splice(0).forEach((s) => s.close()));
+
+function thrown(fn: () => unknown): FleetError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(FleetError);
+    return error as FleetError;
+  }
+  throw new Error('expected a FleetError');
+}
+
+function corruptBody(taskId: string, body: string): void {
+  const db = openDatabase(dbFile());
+  db.prepare('UPDATE deliberations SET body = ? WHERE task_id = ?').run(body, taskId);
+  db.close();
+}
+
+describe('SQLite deliberation store', () => {
+  it('round-trips a full deliberation: results, revisions, critiques, scores, failures, timings, decision', () => {
+    const { deliberations } = open();
+    const d = completedDeliberation('task-1');
+    deliberations.save(d);
+    const back = deliberations.get('task-1');
+    expect(back).toEqual(d);
+    // Exact floats and text survive, not just structure.
+    expect(back?.results[1]?.score.total).toBe(0.7123456789012345);
+    expect(back?.task.description).toBe(d.task.description);
+    expect(back?.results[0]?.proposal.revisions[0]?.critique.issues).toEqual(['no failure mode for Redis outage', 'metrics lack labels']);
+    expect(deliberations.get('unknown')).toBeUndefined();
+  });
+
+  it('keeps the indexed columns in step with each save', () => {
+    let clock = 5_000;
+    const { deliberations } = open(() => clock);
+    const pending = pendingDeliberation('task-1', 1_000);
+    deliberations.save(pending);
+    clock = 7_000;
+    deliberations.save(transition(pending, 'IN_PROGRESS', 7_000));
+    const db = openDatabase(dbFile());
+    expect(db.prepare('SELECT task_id, council_id, role, status, created_at_ms, updated_at_ms FROM deliberations').get()).toEqual({
+      task_id: 'task-1',
+      council_id: 'council-dev',
+      role: 'DEV',
+      status: 'IN_PROGRESS',
+      created_at_ms: 1_000,
+      updated_at_ms: 7_000,
+    });
+    db.close();
+  });
+
+  it('saving again replaces the deliberation', () => {
+    const { deliberations } = open();
+    deliberations.save(inProgressDeliberation('task-1'));
+    const done = completedDeliberation('task-1');
+    deliberations.save(done);
+    expect(deliberations.get('task-1')).toEqual(done);
+    expect(deliberations.list()).toHaveLength(1);
+  });
+
+  it('lists newest first, with an optional limit', () => {
+    const { deliberations } = open();
+    deliberations.save(completedDeliberation('old', 1_000));
+    deliberations.save(completedDeliberation('new', 3_000));
+    deliberations.save(inProgressDeliberation('mid', 2_000));
+    expect(deliberations.list().map((d) => d.taskId)).toEqual(['new', 'mid', 'old']);
+    expect(deliberations.list({ limit: 2 }).map((d) => d.taskId)).toEqual(['new', 'mid']);
+    expect(deliberations.list({ limit: 0 })).toEqual([]);
+    expect(thrown(() => deliberations.list({ limit: -1 })).code).toBe('INVALID_ARGUMENT');
+  });
+
+  it('returns PENDING and IN_PROGRESS deliberations as unfinished, oldest first', () => {
+    const { deliberations } = open();
+    deliberations.save(completedDeliberation('done', 1_000));
+    deliberations.save(inProgressDeliberation('running', 3_000));
+    deliberations.save(pendingDeliberation('queued', 2_000));
+    deliberations.save(transition(inProgressDeliberation('cancelled', 4_000), 'CANCELLED', 5_000));
+    expect(deliberations.unfinished().map((d) => [d.taskId, d.status])).toEqual([
+      ['queued', 'PENDING'],
+      ['running', 'IN_PROGRESS'],
+    ]);
+  });
+
+  it('appends turns and returns them in the order they were made', () => {
+    const { deliberations } = open();
+    deliberations.save(inProgressDeliberation('task-1'));
+    const turns = [0, 1, 2, 3, 4].map((i) => turnFixture('task-1', i, i !== 3));
+    turns.forEach((t) => deliberations.appendTurn(t));
+    deliberations.appendTurn(turnFixture('task-2', 0));
+    expect(deliberations.turns('task-1')).toEqual(turns);
+    expect(deliberations.turns('task-2')).toHaveLength(1);
+    expect(deliberations.turns('nothing')).toEqual([]);
+  });
+
+  it('keeps everything across close and reopen', () => {
+    const first = open();
+    const d = completedDeliberation('task-1');
+    first.deliberations.save(d);
+    first.deliberations.appendTurn(turnFixture('task-1', 0));
+    first.close();
+    const second = open();
+    expect(second.deliberations.get('task-1')).toEqual(d);
+    expect(second.deliberations.turns('task-1')).toEqual([turnFixture('task-1', 0)]);
+  });
+
+  it('finds a deliberation left IN_PROGRESS by a crash after restart, and records it interrupted', () => {
+    const crashed = open();
+    crashed.deliberations.save(inProgressDeliberation('task-1', 1_000));
+    // No close: the connection is dropped the way a killed process would drop it.
+    opened.splice(opened.indexOf(crashed), 1);
+    const restarted = open();
+    const [left, ...others] = restarted.deliberations.unfinished();
+    expect(others).toEqual([]);
+    expect(left).toEqual(inProgressDeliberation('task-1', 1_000));
+    restarted.deliberations.save(interrupted(left!, 9_000));
+    expect(restarted.deliberations.unfinished()).toEqual([]);
+    expect(restarted.deliberations.get('task-1')).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/during critique$/) });
+    crashed.close();
+  });
+
+  it('reports a row that is not JSON, naming the task', () => {
+    open().deliberations.save(completedDeliberation('task-1'));
+    corruptBody('task-1', '{"taskId": "task-1", "status": ');
+    const error = thrown(() => open().deliberations.get('task-1'));
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toMatch(/^deliberation task-1: the stored record is unreadable \(not JSON: /);
+  });
+
+  it('reports a row of the wrong shape, naming the task and the field', () => {
+    const stores = open();
+    stores.deliberations.save(completedDeliberation('task-1'));
+    stores.deliberations.save(completedDeliberation('task-2', 2_000));
+    const broken = completedDeliberation('task-1') as unknown as { results: Array<{ score: { total: unknown } }> };
+    broken.results[0]!.score.total = 'high';
+    corruptBody('task-1', JSON.stringify(broken));
+    const error = thrown(() => open().deliberations.list());
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toContain('deliberation task-1: the stored record is unreadable (results.0.score.total: ');
+    expect(open().deliberations.get('task-2')).toEqual(completedDeliberation('task-2', 2_000));
+  });
+
+  it('reports a body that belongs to another task', () => {
+    open().deliberations.save(completedDeliberation('task-1'));
+    corruptBody('task-1', JSON.stringify(completedDeliberation('task-9')));
+    expect(thrown(() => open().deliberations.get('task-1')).message).toMatch(/deliberation task-1: .*belongs to task task-9/);
+  });
+
+  it('refuses to store a number JSON cannot hold rather than write an unreadable row', () => {
+    const { deliberations } = open();
+    const d = completedDeliberation('task-1');
+    const bad = { ...d, durationMs: Number.NaN };
+    const error = thrown(() => deliberations.save(bad));
+    expect(error.message).toBe('deliberation task-1: field "durationMs" is NaN, which cannot be stored');
+    expect(deliberations.get('task-1')).toBeUndefined();
+  });
+});
