@@ -348,7 +348,7 @@ export interface OrchestrateRequest {
 
 /** 1..5 follow the cluster's layout (winner, candidates, an id, duration, metadata). */
 export interface OrchestrateResponse {
-  /** The ARCHITECT's choice. */
+  /** The ARCHITECT's choice, or the best ranked when it could not choose. */
   winner:
     | DeliberationResult
     | undefined;
@@ -357,7 +357,7 @@ export interface OrchestrateResponse {
   taskId: string;
   durationMs: number;
   metadata: { [key: string]: string };
-  /** The best ranked by score, which the ARCHITECT may overrule. */
+  /** The deliberation's winner as in DeliberateResponse; chosen_id is the ARCHITECT's pick (empty if none). */
   winnerId: string;
   chosenId: string;
   rationale: string;

@@ -1,0 +1,64 @@
+import type { handleServerStreamingCall } from '@grpc/grpc-js';
+import type { DeliberationUpdate, StreamDeliberationRequest } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import { isTerminal } from '../../domain/deliberation.js';
+import type { DeliberationEvent } from '../../domain/events.js';
+import type { FleetService } from '../../ports/fleet-service.js';
+import { callSignal } from './call-signal.js';
+import type { GrpcLog } from './grpc-log.js';
+import { toStreamStart } from './request-mapping.js';
+import { toFinishedUpdate, toUpdate } from './response-mapping.js';
+import { toGrpcError } from './status-codes.js';
+
+const METHOD = 'StreamDeliberation';
+
+/**
+ * Streams a deliberation's events and ends after the finished one. The stream ends exactly once,
+ * whichever comes first: the finished event, the deliberation's own result or error, or the client
+ * going away (which aborts the deliberation this call started and unsubscribes from one it watched).
+ */
+export function streamDeliberation(
+  service: FleetService,
+  log: GrpcLog,
+): handleServerStreamingCall<StreamDeliberationRequest, DeliberationUpdate> {
+  return (call) => {
+    const { signal, dispose } = callSignal(call);
+    let ended = false;
+    let unsubscribe = (): void => {};
+
+    const end = (error?: unknown): void => {
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      dispose();
+      if (error === undefined) call.end();
+      else call.emit('error', toGrpcError(error, METHOD, log));
+    };
+    const onEvent = (event: DeliberationEvent): void => {
+      if (ended) return;
+      call.write(toUpdate(event));
+      if (event.type === 'finished') end();
+    };
+    signal.addEventListener('abort', () => end(signal.reason), { once: true });
+
+    try {
+      const start = toStreamStart(call.request);
+      if (start.kind === 'start') {
+        service.deliberate(start.command, { signal, onEvent }).then(
+          (d) => onEvent({ type: 'finished', taskId: d.taskId, atMs: d.finishedAtMs ?? Date.now(), deliberation: d }),
+          end,
+        );
+        return;
+      }
+      // Subscribe before reading, so a deliberation finishing in between is still seen.
+      unsubscribe = service.watch(start.taskId, onEvent);
+      if (ended) unsubscribe();
+      const d = service.getDeliberation(start.taskId);
+      if (isTerminal(d.status) && !ended) {
+        call.write(toFinishedUpdate(d, d.finishedAtMs ?? Date.now()));
+        end();
+      }
+    } catch (error) {
+      end(error);
+    }
+  };
+}

@@ -1,0 +1,89 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { OrchestratorServiceService } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import { HealthService } from '../../../proto/gen/grpc/health/v1/health.js';
+import { FleetError, invalidArgument } from '../../domain/errors.js';
+import type { FleetService } from '../../ports/fleet-service.js';
+import { silentLog, type GrpcLog } from './grpc-log.js';
+import { createHealth } from './health-service.js';
+import { orchestratorHandlers } from './orchestrator-handlers.js';
+
+export const DEFAULT_GRPC_PORT = 50055;
+const DEFAULT_SHUTDOWN_GRACE_MS = 2000;
+const ORCHESTRATOR_SERVICE_NAME = 'fleet.orchestrator.v1.OrchestratorService';
+
+export interface GrpcServerOptions {
+  readonly service: FleetService;
+  /** Loopback by default: the daemon serves its own workstation unless told otherwise. */
+  readonly host?: string;
+  /** 0 picks any free port; the bound one is in the result. */
+  readonly port?: number;
+  readonly onLog?: GrpcLog;
+  /** How long stop() lets calls in flight finish before cancelling them. */
+  readonly shutdownGraceMs?: number;
+}
+
+export interface GrpcServer {
+  /** The port actually bound. */
+  readonly port: number;
+  /** Health reports NOT_SERVING until this is called with true (once the model and stores are ready). */
+  setServing(serving: boolean): void;
+  /** NOT_SERVING first, then a graceful shutdown, then a forced one after the grace period. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
+  const { service, host = '127.0.0.1', port = DEFAULT_GRPC_PORT, onLog: log = silentLog } = options;
+  const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalidArgument('port', 'an integer in 0..65535', port);
+
+  const health = createHealth([ORCHESTRATOR_SERVICE_NAME]);
+  const server = new Server();
+  server.addService(HealthService, health.handlers);
+  server.addService(OrchestratorServiceService, orchestratorHandlers(service, log));
+
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const boundPort = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => {
+      if (error === null) {
+        resolve(bound);
+        return;
+      }
+      server.forceShutdown();
+      reject(new FleetError('UNAVAILABLE', `cannot listen for gRPC on ${address}: ${error.message}; ${bindHint(error.message)}`, { cause: error }));
+    });
+  });
+  log('info', 'gRPC listening', { address: `${host}:${boundPort}` });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port: boundPort,
+    setServing(serving) {
+      if (stopping === undefined) health.setServing(serving);
+    },
+    stop() {
+      stopping ??= (async () => {
+        health.setServing(false);
+        health.endWatches();
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => {
+            log('warn', 'gRPC calls still running after the grace period; cancelling them', { graceMs });
+            server.forceShutdown();
+            resolve();
+          }, graceMs);
+          server.tryShutdown(() => {
+            clearTimeout(force);
+            resolve();
+          });
+        });
+        log('info', 'gRPC stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+function bindHint(message: string): string {
+  if (message.includes('EADDRINUSE')) return 'the port is taken (another fleet daemon?): choose another with --grpc-port';
+  if (message.includes('EACCES')) return 'not allowed to listen there: choose a port above 1023 with --grpc-port';
+  return 'check the host and --grpc-port';
+}

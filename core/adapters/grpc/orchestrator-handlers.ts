@@ -1,0 +1,119 @@
+import { status, type handleUnaryCall, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import type { OrchestratorServiceServer } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import type { FleetService } from '../../ports/fleet-service.js';
+import { callSignal } from './call-signal.js';
+import { resolveCouncil } from './council-target.js';
+import { streamDeliberation } from './deliberation-stream.js';
+import type { GrpcLog } from './grpc-log.js';
+import {
+  toAgentId,
+  toCouncilTarget,
+  toCreateCouncilCommand,
+  toDeliberateCommand,
+  toNewAgentId,
+  toOrchestrateCommand,
+  toRoleFilter,
+  toTaskId,
+} from './request-mapping.js';
+import {
+  toCouncilInfo,
+  toDeliberateResponse,
+  toGetDeliberationResultResponse,
+  toMetricsResponse,
+  toOrchestrateResponse,
+  toStatusResponse,
+} from './response-mapping.js';
+import { toGrpcError } from './status-codes.js';
+
+/** OrchestratorService over the driving port: each handler maps the request, calls the core once, maps back. */
+export function orchestratorHandlers(service: FleetService, log: GrpcLog): OrchestratorServiceServer {
+  const unary =
+    <Req, Res>(method: string, run: (request: Req, signal: AbortSignal) => Res | Promise<Res>): handleUnaryCall<Req, Res> =>
+    (call, callback) => {
+      answer(call, callback, method, run, log).catch((error: unknown) =>
+        log('error', `${method}: could not send the answer`, { error: String(error) }),
+      );
+    };
+
+  return {
+    deliberate: unary('Deliberate', async (request, signal) =>
+      toDeliberateResponse(await service.deliberate(toDeliberateCommand(request), { signal })),
+    ),
+    orchestrate: unary('Orchestrate', async (request, signal) =>
+      toOrchestrateResponse(await service.orchestrate(toOrchestrateCommand(request), { signal })),
+    ),
+    streamDeliberation: streamDeliberation(service, log),
+    getDeliberationResult: unary('GetDeliberationResult', (request) =>
+      toGetDeliberationResultResponse(service.getDeliberation(toTaskId(request))),
+    ),
+
+    createCouncil: unary('CreateCouncil', (request) => {
+      const council = service.createCouncil(toCreateCouncilCommand(request));
+      return {
+        councilId: council.id,
+        agentsCreated: council.agents.length,
+        agentIds: council.agents.map((a) => a.id),
+        council: toCouncilInfo(council, true),
+      };
+    }),
+    listCouncils: unary('ListCouncils', (request) => ({
+      councils: service.listCouncils(toRoleFilter(request)).map((c) => toCouncilInfo(c, request.includeAgents)),
+    })),
+    deleteCouncil: unary('DeleteCouncil', (request) => {
+      const council = resolveCouncil(service, toCouncilTarget(request));
+      service.deleteCouncil(council.id);
+      return {
+        success: true,
+        message: `deleted council ${council.id} (${council.role})`,
+        agentsRemoved: council.agents.length,
+        councilId: council.id,
+      };
+    }),
+    registerAgent: unary('RegisterAgent', (request) => {
+      const agentId = toNewAgentId(request);
+      const council = resolveCouncil(service, toCouncilTarget(request));
+      const agent = service.registerAgent(council.id, agentId);
+      return { success: true, message: `agent ${agent.id} joined council ${council.id}`, councilId: council.id, agentId: agent.id };
+    }),
+    unregisterAgent: unary('UnregisterAgent', (request) => {
+      const agentId = toAgentId(request);
+      const council = resolveCouncil(service, toCouncilTarget(request));
+      service.unregisterAgent(council.id, agentId);
+      return { success: true, message: `agent ${agentId} left council ${council.id}` };
+    }),
+
+    getStatus: unary('GetStatus', (request) =>
+      toStatusResponse(service.status(), request.includeStats ? service.metrics() : undefined),
+    ),
+    getMetrics: unary('GetMetrics', () => toMetricsResponse(service.metrics())),
+
+    deriveSubtasks: unimplemented('DeriveSubtasks'),
+    getTaskContext: unimplemented('GetTaskContext'),
+    processPlanningEvent: unimplemented('ProcessPlanningEvent'),
+  };
+}
+
+async function answer<Req, Res>(
+  call: ServerUnaryCall<Req, Res>,
+  callback: sendUnaryData<Res>,
+  method: string,
+  run: (request: Req, signal: AbortSignal) => Res | Promise<Res>,
+  log: GrpcLog,
+): Promise<void> {
+  const { signal, dispose } = callSignal(call);
+  let response: Res;
+  try {
+    response = await run(call.request, signal);
+  } catch (error) {
+    dispose();
+    callback(toGrpcError(error, method, log));
+    return;
+  }
+  dispose();
+  callback(null, response);
+}
+
+const unimplemented =
+  (method: string): handleUnaryCall<unknown, never> =>
+  (_call, callback) =>
+    callback({ code: status.UNIMPLEMENTED, details: `${method} is not implemented by this daemon (cluster planning integration)` });

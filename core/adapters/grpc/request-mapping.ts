@@ -1,0 +1,114 @@
+import type {
+  CreateCouncilRequest,
+  DeleteCouncilRequest,
+  DeliberateRequest,
+  ListCouncilsRequest,
+  OrchestrateRequest,
+  RegisterAgentRequest,
+  StreamDeliberationRequest,
+  TaskConstraints,
+  UnregisterAgentRequest,
+} from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import { DEFAULT_AGENTS, LIMITS } from '../../domain/council.js';
+import { invalidArgument } from '../../domain/errors.js';
+import type { Role } from '../../domain/role.js';
+import {
+  checkAgentCount,
+  checkDescription,
+  checkPositive,
+  checkRounds,
+  checkTaskId,
+  parseRole,
+} from '../../domain/validation.js';
+import type { CreateCouncilCommand, DeliberateCommand, OrchestrateCommand } from '../../ports/fleet-service.js';
+
+// Every proto request is validated here, once, into a domain command; errors name the wire field.
+// proto3 has no "absent" for plain scalars, so 0 / "" mean "use the default" where the API says so.
+
+const MAX_TIMEOUT_SECONDS = 24 * 3600;
+const MAX_TOKENS_PER_TURN = 32_768;
+
+type DeliberationFields = Pick<DeliberateRequest, 'taskId' | 'taskDescription' | 'role' | 'constraints' | 'rounds' | 'numAgents'>;
+
+export function toDeliberateCommand(request: DeliberationFields): DeliberateCommand {
+  return {
+    ...(request.taskId === '' ? {} : { taskId: checkTaskId(request.taskId, 'task_id') }),
+    description: checkDescription(request.taskDescription, 'task_description'),
+    role: parseRole(request.role, 'role'),
+    ...(request.rounds === undefined ? {} : { rounds: checkRounds(request.rounds, 'rounds') }),
+    ...(request.numAgents === 0 ? {} : { numAgents: checkAgentCount(request.numAgents, 'num_agents') }),
+    ...toConstraints(request.constraints),
+  };
+}
+
+export function toOrchestrateCommand(request: OrchestrateRequest): OrchestrateCommand {
+  return {
+    ...toDeliberateCommand(request),
+    ...(request.topK === 0 ? {} : { topK: checkPositive(request.topK, 'top_k', LIMITS.agents.max) }),
+  };
+}
+
+type ConstraintFields = Pick<DeliberateCommand, 'rubric' | 'requirements' | 'timeoutMs' | 'maxTokens'>;
+
+function toConstraints(constraints: TaskConstraints | undefined): ConstraintFields {
+  if (constraints === undefined) return {};
+  const rubric = splitRubric(constraints.rubric);
+  const requirements = constraints.requirements.map((r) => r.trim()).filter((r) => r.length > 0);
+  const { timeoutSeconds, maxTokens } = constraints;
+  return {
+    ...(rubric.length === 0 ? {} : { rubric }),
+    ...(requirements.length === 0 ? {} : { requirements }),
+    ...(timeoutSeconds === 0
+      ? {}
+      : { timeoutMs: checkPositive(timeoutSeconds, 'constraints.timeout_seconds', MAX_TIMEOUT_SECONDS) * 1000 }),
+    ...(maxTokens === 0 ? {} : { maxTokens: checkPositive(maxTokens, 'constraints.max_tokens', MAX_TOKENS_PER_TURN) }),
+  };
+}
+
+/** Rubric criteria arrive as one string (the cluster's type): split on commas or newlines, deduplicated. */
+function splitRubric(rubric: string): string[] {
+  return [...new Set(rubric.split(/[,\n]/).map((c) => c.trim()).filter((c) => c.length > 0))];
+}
+
+export type StreamStart =
+  | { readonly kind: 'start'; readonly command: DeliberateCommand }
+  | { readonly kind: 'watch'; readonly taskId: string };
+
+export function toStreamStart(request: StreamDeliberationRequest): StreamStart {
+  if (request.taskDescription !== '') return { kind: 'start', command: toDeliberateCommand(request) };
+  if (request.taskId === '') throw invalidArgument('task_id', 'a task id to watch, or a task_description to start a deliberation');
+  return { kind: 'watch', taskId: checkTaskId(request.taskId, 'task_id') };
+}
+
+export const toTaskId = (request: { taskId: string }): string => checkTaskId(request.taskId, 'task_id');
+
+export function toCreateCouncilCommand(request: CreateCouncilRequest): CreateCouncilCommand {
+  const rounds = request.config?.deliberationRounds;
+  const peerReview = request.config?.enablePeerReview;
+  return {
+    role: parseRole(request.role, 'role'),
+    numAgents: request.numAgents === 0 ? DEFAULT_AGENTS : checkAgentCount(request.numAgents, 'num_agents'),
+    ...(rounds === undefined ? {} : { rounds: checkRounds(rounds, 'config.deliberation_rounds') }),
+    ...(peerReview === undefined ? {} : { peerReview }),
+  };
+}
+
+export const toRoleFilter = (request: ListCouncilsRequest): Role | undefined =>
+  request.roleFilter === '' ? undefined : parseRole(request.roleFilter, 'role_filter');
+
+// Council and agent ids are generated like task ids (or, for agents, `dev-1`), so one id rule serves.
+
+/** A council named by id, or by role when the caller (like the cluster's clients) only knows the role. */
+export type CouncilTarget = { readonly councilId: string } | { readonly role: Role };
+
+export function toCouncilTarget(request: DeleteCouncilRequest | RegisterAgentRequest | UnregisterAgentRequest): CouncilTarget {
+  if (request.councilId !== '') return { councilId: checkTaskId(request.councilId, 'council_id') };
+  if (request.role !== '') return { role: parseRole(request.role, 'role') };
+  throw invalidArgument('council_id', 'a council_id, or a role with exactly one council');
+}
+
+/** Empty asks for a generated id. */
+export const toNewAgentId = (request: RegisterAgentRequest): string | undefined =>
+  request.agentId === '' ? undefined : checkTaskId(request.agentId, 'agent_id');
+
+export const toAgentId = (request: UnregisterAgentRequest): string => checkTaskId(request.agentId, 'agent_id');

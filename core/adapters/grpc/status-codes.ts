@@ -1,0 +1,31 @@
+import { status, type StatusObject } from '@grpc/grpc-js';
+import { isFleetError, type ErrorCode } from '../../domain/errors.js';
+import type { GrpcLog } from './grpc-log.js';
+
+export type GrpcError = Pick<StatusObject, 'code' | 'details'>;
+
+const GRPC_STATUS: Readonly<Record<ErrorCode, status>> = {
+  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
+  NOT_FOUND: status.NOT_FOUND,
+  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
+  DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
+  CANCELLED: status.CANCELLED,
+  UNAVAILABLE: status.UNAVAILABLE,
+  INTERNAL: status.INTERNAL,
+};
+
+/**
+ * The one place an error becomes a gRPC status. Anything that is not a FleetError is a bug or an
+ * unexpected failure whose message may carry internals (paths, SQL, stacks), so the client gets a
+ * generic INTERNAL and the detail goes to the log.
+ */
+export function toGrpcError(error: unknown, method: string, log: GrpcLog): GrpcError {
+  if (isFleetError(error)) {
+    if (error.code === 'INTERNAL') log('error', `${method} failed`, { error: error.message, cause: String(error.cause) });
+    return { code: GRPC_STATUS[error.code], details: error.message };
+  }
+  log('error', `${method} failed with an unexpected error`, {
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
+  return { code: status.INTERNAL, details: `internal error in ${method}; the daemon log has the detail` };
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+
+import { runFleet, tempDataDir } from '../../support/fleet-process.js';
+
+// The `fleet` command as a user runs it: a real child process, real llama.cpp on the tiny model.
+
+describe('fleet CLI', () => {
+  const dataDir = tempDataDir();
+
+  it('deliberates and prints the deliberation as one snake_case JSON object', async () => {
+    const run = await runFleet(['deliberate', '--data-dir', dataDir, '--model', 'tiny', '--role', 'DEV', '--agents', '2', '--rounds', '1', '--task-id', 'cli-1', '--json', 'Add rate limiting to the login endpoint']);
+    expect(run.stderr).toContain('── propose');
+    expect(run.code).toBe(0);
+    const d = JSON.parse(run.stdout) as Record<string, any>;
+    expect(d).toMatchObject({ task_id: 'cli-1', status: 'COMPLETED', winner_id: expect.any(String), duration_ms: expect.any(Number) });
+    expect(d.results).toHaveLength(2);
+    expect(d.results.map((r: any) => r.rank)).toEqual([1, 2]);
+    expect(d.winner_id).toBe(d.results[0].proposal.author_id);
+    for (const r of d.results) {
+      expect(r.proposal).toMatchObject({ author_id: expect.stringMatching(/^dev-/), content: expect.any(String) });
+      expect(r.proposal.revisions).toHaveLength(1);
+      expect(typeof r.score).toBe('number');
+      expect(r.checks.checks.length).toBe(3);
+    }
+
+    // Stored: `fleet result` shows the same deliberation, `fleet councils` the five default councils.
+    const stored = await runFleet(['result', '--data-dir', dataDir, '--json', 'cli-1']);
+    expect(stored.code).toBe(0);
+    expect(JSON.parse(stored.stdout)).toEqual(d);
+    const councils = await runFleet(['councils', '--data-dir', dataDir, '--json']);
+    expect((JSON.parse(councils.stdout) as Array<{ role: string }>).map((c) => c.role).sort()).toEqual(['ARCHITECT', 'DATA', 'DEV', 'DEVOPS', 'QA']);
+  });
+
+  it('prints a ranked table with the winner', async () => {
+    const run = await runFleet(['deliberate', '--data-dir', dataDir, '--model', 'tiny', '--role', 'QA', '--agents', '3', '--rounds', '0', 'Test plan for the login limiter']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Rank\s+Agent\s+Score/);
+    expect(run.stdout).toMatch(/^1\s+qa-\d/m);
+    expect(run.stdout).toMatch(/Winner: qa-\d/);
+  });
+
+  it.each([
+    [['--agents', '9', 'task'], '--agents'],
+    [['--rounds', '7', 'task'], '--rounds'],
+    [['--role', 'CEO', 'task'], '--role'],
+    [['--role', 'DEV', '   '], 'task'],
+  ])('exits 2 on bad input %j, naming the field', async (args, field) => {
+    const base = args.includes('--role') ? [] : ['--role', 'DEV'];
+    const run = await runFleet(['deliberate', '--data-dir', dataDir, '--model', 'tiny', ...base, ...args]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(field);
+  });
+
+  it('exits 3 for an unknown task id and 2 for a missing model file', async () => {
+    const missing = await runFleet(['result', '--data-dir', dataDir, 'nope']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('nope');
+    const badModel = await runFleet(['deliberate', '--data-dir', dataDir, '--model', '/no/such/model.gguf', '--role', 'DEV', 'task']);
+    expect(badModel.code).toBe(2);
+    expect(badModel.stderr).toContain('model');
+  });
+});

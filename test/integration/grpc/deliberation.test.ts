@@ -1,0 +1,94 @@
+import { status } from '@grpc/grpc-js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeliberationStatus } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import { completedDeliberation, runningDeliberation } from './deliberation-fixture.js';
+import { startHarness, type Harness } from './grpc-harness.js';
+
+describe('gRPC Deliberate, Orchestrate and GetDeliberationResult', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => h.close());
+
+  it('answers Deliberate with results ranked best first, the winner, duration and metadata', async () => {
+    const response = await h.client.deliberate({ taskId: 'task-1', taskDescription: 'Add retries', role: 'DEV' });
+
+    expect(response.taskId).toBe('task-1');
+    expect(response.status).toBe(DeliberationStatus.DELIBERATION_STATUS_COMPLETED);
+    expect(response.results.map((r) => r.rank)).toEqual([1, 2]);
+    expect(response.winnerId).toBe('dev-1');
+    expect(response.results[0]!.proposal!.authorId).toBe('dev-1');
+    expect(response.results[0]!.score).toBeGreaterThan(response.results[1]!.score);
+    expect(response.durationMs).toBe(1234);
+    expect(response.metadata).toEqual({
+      model: 'tiny.gguf',
+      council_id: 'council-1',
+      role: 'DEV',
+      rounds: '1',
+      num_agents: '2',
+      status: 'COMPLETED',
+      failures: '0',
+    });
+  });
+
+  it('carries proposals, revisions, checks and the judge scores', async () => {
+    const [best] = (await h.client.deliberate({ taskDescription: 'Add retries', role: 'DEV' })).results;
+    const proposal = best!.proposal!;
+    expect(proposal.content).toContain('Summary: Wrap the uploader in a capped retry loop.');
+    expect(proposal.revisions).toHaveLength(1);
+    expect(proposal.revisionHistory[0]).toMatchObject({ round: 1, critique: { reviewerId: 'dev-2', issues: ['no cap on retries'] } });
+    expect(proposal.structured?.approach).toContain('jittered');
+    expect(best!.checks).toMatchObject({ allPassed: expect.any(Boolean), requirementCoverage: 1 });
+    expect(best!.checks!.checks.map((c) => c.name)).toEqual(['requirements_addressed', 'sections_present', 'length_bounds']);
+    expect(best!.criteria).toHaveLength(4);
+    expect(best!.rubricScore).toBeCloseTo(0.9);
+  });
+
+  it('reports agent failures and the status of a deliberation that did not complete', async () => {
+    h.fleet.runDeliberate = async () =>
+      completedDeliberation({
+        status: 'FAILED',
+        results: [],
+        winnerId: undefined,
+        error: 'every agent failed to propose',
+        failures: [{ agentId: 'dev-1', phase: 'propose', code: 'UNAVAILABLE', message: 'model crashed', atMs: 5, round: 0 }],
+      });
+    const response = await h.client.deliberate({ taskDescription: 'Add retries', role: 'DEV' });
+    expect(response.status).toBe(DeliberationStatus.DELIBERATION_STATUS_FAILED);
+    expect(response.errorMessage).toBe('every agent failed to propose');
+    expect(response.failures).toEqual([{ agentId: 'dev-1', phase: 'propose', code: 'UNAVAILABLE', message: 'model crashed', round: 0, atMs: 5 }]);
+    expect(response.metadata.failures).toBe('1');
+  });
+
+  it('answers Orchestrate with the ARCHITECT choice, its rationale and every candidate', async () => {
+    h.fleet.runOrchestrate = async () =>
+      completedDeliberation({ decision: { chosenId: 'dev-2', rationale: 'simpler to ship', candidates: ['dev-1', 'dev-2'], raw: '{}' } });
+    const response = await h.client.orchestrate({ taskDescription: 'Add retries', role: 'DEV', topK: 2 });
+    expect(h.fleet.commands.at(-1)).toMatchObject({ topK: 2 });
+    expect(response.chosenId).toBe('dev-2');
+    expect(response.rationale).toBe('simpler to ship');
+    expect(response.winner?.proposal?.authorId).toBe('dev-2');
+    expect(response.winnerId).toBe('dev-1');
+    expect(response.candidates.map((c) => c.proposal?.authorId)).toEqual(['dev-1', 'dev-2']);
+  });
+
+  it('looks a deliberation up by task id, finished or not', async () => {
+    h.fleet.deliberations.set('done-1', completedDeliberation({ taskId: 'done-1' }));
+    h.fleet.deliberations.set('running-1', runningDeliberation({ taskId: 'running-1' }));
+
+    const done = await h.client.getDeliberationResult({ taskId: 'done-1' });
+    expect(done).toMatchObject({ taskId: 'done-1', status: DeliberationStatus.DELIBERATION_STATUS_COMPLETED, winnerId: 'dev-1' });
+    expect(done.results).toHaveLength(2);
+
+    const running = await h.client.getDeliberationResult({ taskId: 'running-1' });
+    expect(running).toMatchObject({ status: DeliberationStatus.DELIBERATION_STATUS_IN_PROGRESS, currentPhase: 'critique', results: [] });
+  });
+
+  it('answers NOT_FOUND for an unknown task id', async () => {
+    await expect(h.client.getDeliberationResult({ taskId: 'no-such-task' })).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+      details: 'deliberation not found: no-such-task',
+    });
+  });
+});

@@ -1,0 +1,88 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startGrpcServer } from '../../../core/adapters/grpc/grpc-server.js';
+import { FleetError, type ErrorCode } from '../../../core/domain/errors.js';
+import { OrchestratorServiceService } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import { startHarness, type Harness } from './grpc-harness.js';
+import { ScriptedFleetService } from './scripted-fleet-service.js';
+
+describe('gRPC error statuses', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => h.close());
+
+  it.each<[ErrorCode, status]>([
+    ['INVALID_ARGUMENT', status.INVALID_ARGUMENT],
+    ['NOT_FOUND', status.NOT_FOUND],
+    ['FAILED_PRECONDITION', status.FAILED_PRECONDITION],
+    ['DEADLINE_EXCEEDED', status.DEADLINE_EXCEEDED],
+    ['CANCELLED', status.CANCELLED],
+    ['UNAVAILABLE', status.UNAVAILABLE],
+    ['INTERNAL', status.INTERNAL],
+  ])('maps a core %s to the gRPC status of that name, keeping the message', async (code, expected) => {
+    h.fleet.getDeliberation = () => {
+      throw new FleetError(code, `scripted ${code}`);
+    };
+    await expect(h.client.getDeliberationResult({ taskId: 'task-1' })).rejects.toMatchObject({ code: expected, details: `scripted ${code}` });
+  });
+
+  it('hides an unexpected error behind INTERNAL, logs it, and keeps serving', async () => {
+    h.fleet.statusOf = () => {
+      throw new Error('SQLITE_CORRUPT at /home/me/.fleet/fleet.db');
+    };
+    const error = (await h.client.getStatus({}).catch((e: unknown) => e)) as ServiceError;
+    expect(error.code).toBe(status.INTERNAL);
+    expect(error.details).not.toContain('SQLITE');
+    expect(error.details).toContain('GetStatus');
+    expect(h.logs.find((l) => l.level === 'error')?.fields?.error).toContain('SQLITE_CORRUPT');
+
+    h.fleet.runDeliberate = () => Promise.reject(new TypeError('undefined is not a function'));
+    await expect(h.client.deliberate({ taskDescription: 'Add retries', role: 'DEV' })).rejects.toMatchObject({ code: status.INTERNAL });
+
+    expect(await h.client.getMetrics({})).toMatchObject({ deliberationsTotal: 8 });
+    expect(await h.client.health()).toBe('SERVING');
+  });
+
+  it('survives bytes that are not a valid request', async () => {
+    const garbage = Buffer.from([0x12, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+    const method = OrchestratorServiceService.deliberate;
+    const error = await new Promise<ServiceError | null>((resolve) => {
+      h.client.raw.makeUnaryRequest(
+        method.path,
+        (b: Buffer) => b,
+        method.responseDeserialize,
+        garbage,
+        new Metadata(),
+        {},
+        (e) => resolve(e),
+      );
+    });
+    expect(error?.code).toBe(status.INTERNAL);
+    expect(h.fleet.commands).toEqual([]);
+    expect(await h.client.health()).toBe('SERVING');
+  });
+
+  it.each(['deriveSubtasks', 'getTaskContext', 'processPlanningEvent'] as const)('answers UNIMPLEMENTED for %s', async (rpc) => {
+    await expect(h.client[rpc]({})).rejects.toMatchObject({ code: status.UNIMPLEMENTED, details: expect.stringContaining('not implemented') });
+  });
+
+  it('refuses a port that is taken with UNAVAILABLE, naming the address and --grpc-port', async () => {
+    const attempt = startGrpcServer({ service: new ScriptedFleetService(), port: h.server.port });
+    await expect(attempt).rejects.toBeInstanceOf(FleetError);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining(`127.0.0.1:${h.server.port}`),
+    });
+    await expect(attempt).rejects.toMatchObject({ message: expect.stringContaining('--grpc-port') });
+    expect(await h.client.health()).toBe('SERVING');
+  });
+
+  it('refuses a port number out of range before binding', async () => {
+    await expect(startGrpcServer({ service: new ScriptedFleetService(), port: 70_000 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'port',
+    });
+  });
+});

@@ -1,0 +1,143 @@
+import { makeAgents, type Agent, type Council } from '../../../core/domain/council.js';
+import type { Deliberation } from '../../../core/domain/deliberation.js';
+import { FleetError, notFound } from '../../../core/domain/errors.js';
+import type { DeliberationEvent } from '../../../core/domain/events.js';
+import type { Role } from '../../../core/domain/role.js';
+import type {
+  CreateCouncilCommand,
+  DeliberateCommand,
+  FleetService,
+  OrchestrateCommand,
+  RunOptions,
+  ServiceMetrics,
+  ServiceStatus,
+} from '../../../core/ports/fleet-service.js';
+import { completedDeliberation } from './deliberation-fixture.js';
+
+type Run<C> = (command: C, options: RunOptions) => Promise<Deliberation>;
+
+/**
+ * A FleetService whose behaviour each test scripts: it records what the adapter passed in (commands,
+ * signals) so tests can assert on the core's side of the wire without a model.
+ */
+export class ScriptedFleetService implements FleetService {
+  readonly commands: DeliberateCommand[] = [];
+  readonly signals: AbortSignal[] = [];
+  readonly deliberations = new Map<string, Deliberation>();
+  readonly councils = new Map<string, Council>();
+  private readonly listeners = new Map<string, Set<(event: DeliberationEvent) => void>>();
+  unsubscribed = 0;
+
+  runDeliberate: Run<DeliberateCommand> = async (command) => completedDeliberation({ taskId: command.taskId ?? 'task-1', role: command.role });
+  runOrchestrate: Run<OrchestrateCommand> = async (command) => completedDeliberation({ taskId: command.taskId ?? 'task-1', role: command.role });
+  statusOf: () => ServiceStatus = () => ({
+    status: 'SERVING',
+    uptimeSeconds: 12.7,
+    model: 'tiny.gguf',
+    councils: this.councils.size,
+    deliberations: { active: 1, completed: 5, failed: 2 },
+  });
+
+  deliberate(command: DeliberateCommand, options: RunOptions = {}): Promise<Deliberation> {
+    this.record(command, options);
+    return this.runDeliberate(command, options);
+  }
+
+  orchestrate(command: OrchestrateCommand, options: RunOptions = {}): Promise<Deliberation> {
+    this.record(command, options);
+    return this.runOrchestrate(command, options);
+  }
+
+  getDeliberation(taskId: string): Deliberation {
+    const d = this.deliberations.get(taskId);
+    if (d === undefined) throw notFound('deliberation', taskId);
+    return d;
+  }
+
+  watch(taskId: string, listener: (event: DeliberationEvent) => void): () => void {
+    this.getDeliberation(taskId);
+    const set = this.listeners.get(taskId) ?? new Set();
+    this.listeners.set(taskId, set);
+    set.add(listener);
+    return () => {
+      if (set.delete(listener)) this.unsubscribed += 1;
+    };
+  }
+
+  /** Delivers an event to whoever watches its task. */
+  emit(event: DeliberationEvent): void {
+    for (const listener of this.listeners.get(event.taskId) ?? []) listener(event);
+  }
+
+  watcherCount(taskId: string): number {
+    return this.listeners.get(taskId)?.size ?? 0;
+  }
+
+  createCouncil(command: CreateCouncilCommand): Council {
+    const id = `council-${this.councils.size + 1}`;
+    const council: Council = {
+      id,
+      role: command.role,
+      agents: makeAgents(command.role, command.numAgents),
+      model: 'tiny.gguf',
+      rounds: command.rounds ?? 1,
+      peerReview: command.peerReview ?? true,
+      createdAtMs: 1_700_000_000_000,
+    };
+    this.councils.set(id, council);
+    return council;
+  }
+
+  listCouncils(role?: Role): Council[] {
+    return [...this.councils.values()].filter((c) => role === undefined || c.role === role);
+  }
+
+  deleteCouncil(councilId: string): void {
+    if (!this.councils.delete(councilId)) throw notFound('council', councilId);
+  }
+
+  registerAgent(councilId: string, agentId?: string): Agent {
+    const council = this.councils.get(councilId);
+    if (council === undefined) throw notFound('council', councilId);
+    const agent: Agent = { id: agentId ?? `${council.role.toLowerCase()}-${council.agents.length + 1}`, role: council.role, perspective: 'p' };
+    if (council.agents.some((a) => a.id === agent.id)) throw new FleetError('INVALID_ARGUMENT', `agent_id: ${agent.id} is already in the council`, { field: 'agent_id' });
+    this.councils.set(councilId, { ...council, agents: [...council.agents, agent] });
+    return agent;
+  }
+
+  unregisterAgent(councilId: string, agentId: string): void {
+    const council = this.councils.get(councilId);
+    if (council === undefined) throw notFound('council', councilId);
+    if (!council.agents.some((a) => a.id === agentId)) throw notFound('agent', agentId);
+    this.councils.set(councilId, { ...council, agents: council.agents.filter((a) => a.id !== agentId) });
+  }
+
+  status(): ServiceStatus {
+    return this.statusOf();
+  }
+
+  metrics(): ServiceMetrics {
+    return {
+      deliberationsTotal: 8,
+      deliberationsCompleted: 5,
+      deliberationsFailed: 2,
+      agentTurnsTotal: 40,
+      agentFailuresTotal: 3,
+      completionTokensTotal: 12_345,
+      averageDurationMs: 1500.5,
+    };
+  }
+
+  private record(command: DeliberateCommand, options: RunOptions): void {
+    this.commands.push(command);
+    if (options.signal !== undefined) this.signals.push(options.signal);
+  }
+}
+
+/** Rejects with the abort reason once `signal` aborts: a scripted deliberation that only ends when cancelled. */
+export const untilAborted = (signal: AbortSignal | undefined): Promise<never> =>
+  new Promise((_, reject) => {
+    if (signal === undefined) return;
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
