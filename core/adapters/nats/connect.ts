@@ -1,0 +1,82 @@
+import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
+import { FleetError } from '../../domain/errors.js';
+import { ensureStreams } from './streams.js';
+
+export interface NatsConnectOptions {
+  /** `nats://host:port`, the embedded server's URL or an external one (cluster mode). */
+  readonly url: string;
+  readonly token?: string;
+  /** Shown in the server's connection list. */
+  readonly name?: string;
+  /** How long the first connection may take. Default 5000. */
+  readonly timeoutMs?: number;
+  /** Create the fleet's streams (idempotent). Default true. */
+  readonly ensureStreams?: boolean;
+  readonly onStatus?: (status: Status) => void;
+}
+
+const RECONNECT_FIRST_MS = 250;
+const RECONNECT_MAX_MS = 5_000;
+
+/**
+ * Connects to NATS. Once connected, the connection reconnects forever with backoff (a restarted
+ * embedded server comes back on the same URL). The first connection fails fast with FleetError
+ * UNAVAILABLE naming the URL, so a wrong `--nats-url` is reported rather than waited on.
+ */
+export async function connectNats(options: NatsConnectOptions): Promise<NatsConnection> {
+  const shownUrl = redact(options.url);
+  let disconnectedAtMs: number | undefined;
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: options.url,
+      ...(options.token === undefined ? {} : { token: options.token }),
+      name: options.name ?? 'swe-fleet',
+      timeout: options.timeoutMs ?? 5_000,
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      // The client asks this before every dial for the least time between two dials of one server;
+      // growing it with the time spent disconnected gives backoff: quick after a blip, every few
+      // seconds after a long outage.
+      reconnectDelayHandler: () => {
+        const down = disconnectedAtMs === undefined ? 0 : Date.now() - disconnectedAtMs;
+        return Math.min(Math.max(RECONNECT_FIRST_MS, down / 4), RECONNECT_MAX_MS) + Math.random() * 50;
+      },
+      // A token that stopped working (the server restarted with a new one) is worth retrying too.
+      ignoreAuthErrorAbort: true,
+    });
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    const hint = /authoriz/i.test(reason) ? ' (check the token)' : '';
+    throw new FleetError('UNAVAILABLE', `cannot connect to NATS at ${shownUrl}: ${reason}${hint}`, { cause: e });
+  }
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') disconnectedAtMs ??= Date.now();
+      if (status.type === 'reconnect') disconnectedAtMs = undefined;
+      options.onStatus?.(status);
+    }
+  })();
+  if (options.ensureStreams !== false) {
+    try {
+      await ensureStreams(nc);
+    } catch (e) {
+      await nc.close();
+      throw e;
+    }
+  }
+  return nc;
+}
+
+/** The URL without credentials, for messages and logs. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url.includes('://') ? url : `nats://${url}`);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

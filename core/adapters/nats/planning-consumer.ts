@@ -1,0 +1,210 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AckPolicy, type ConsumerConfig, DeliverPolicy, jetstream, type JsMsg, jetstreamManager } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { FleetError } from '../../domain/errors.js';
+import type { Role } from '../../domain/role.js';
+import { checkDescription, checkTaskId } from '../../domain/validation.js';
+import type { DeliberateCommand } from '../../ports/fleet-service.js';
+import { writeDeadLetter } from './dead-letters.js';
+import { isEnvelopeOf, MAX_EVENT_BYTES, parseEnvelope } from './event-envelope.js';
+import { EVENT_TYPE, type PlanApprovedPayload } from './event-payloads.js';
+import { STREAM } from './streams.js';
+
+/** `FleetService.deliberate`, or anything with its contract: a known task id returns the stored result. */
+export type Deliberate = (command: DeliberateCommand) => Promise<unknown>;
+
+export interface PlanningConsumerOptions {
+  readonly nc: NatsConnection;
+  readonly deliberate: Deliberate;
+  /** Shared by every daemon on one NATS, so they split the events between them. Default 'fleet-planning'. */
+  readonly durableName?: string;
+  /** Events handled at once (the consumer's max_ack_pending). Default 4. */
+  readonly concurrency?: number;
+  /** Redelivery if neither acked nor kept alive this long. Default 30000. */
+  readonly ackWaitMs?: number;
+  /** Deliveries of one event before it is dead-lettered. Default 5. */
+  readonly maxDeliver?: number;
+  /** Delay before delivery n+1 after a failure on delivery n (the last repeats). */
+  readonly retryDelaysMs?: readonly number[];
+  readonly maxEventBytes?: number;
+  /** How long `stop` waits for events in hand. Default 5000. */
+  readonly stopGraceMs?: number;
+  readonly onActivity?: (activity: PlanningActivity) => void;
+}
+
+export type PlanningActivity =
+  | { readonly type: 'handled'; readonly seq: number; readonly planId: string; readonly taskIds: readonly string[] }
+  | { readonly type: 'ignored'; readonly seq: number; readonly subject: string }
+  | { readonly type: 'retrying'; readonly seq: number; readonly delivery: number; readonly delayMs: number; readonly reason: string }
+  | { readonly type: 'dead-lettered'; readonly seq: number; readonly subject: string; readonly reason: string }
+  | { readonly type: 'error'; readonly message: string };
+
+export interface PlanningConsumer {
+  /** Stops taking events and waits (up to the grace) for those in hand. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_PLANNING_CONSUMER = 'fleet-planning';
+const DEFAULT_RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 300_000];
+
+/** The deliberation a plan's role gets: the same for every delivery of the plan, so a redelivery never starts a second one. */
+export const planTaskId = (planId: string, role: Role): string => `plan-${planId}-${role}`;
+
+/**
+ * Turns `planning.plan.approved` events into deliberations, one per role, through a durable pull
+ * consumer on PLANNING_EVENTS.
+ *
+ * An event is acknowledged when every role's deliberation has finished, not when it started: the
+ * handler's promise is the only signal there is, and acking early would lose the event if the process
+ * died before the deliberation was even recorded. Long deliberations keep the message alive with
+ * working(); a failed one is redelivered with a growing delay, at most `maxDeliver` times, and the
+ * task ids make each redelivery pick up the stored results of the roles already done.
+ *
+ * An event that cannot be handled (not JSON, a field missing or of the wrong type, too large, refused
+ * by the service as invalid, or failing on its last delivery) is copied to DEAD_LETTER with the reason
+ * and its original bytes, then terminated, so it is neither lost nor redelivered in a loop.
+ */
+export async function startPlanningConsumer(options: PlanningConsumerOptions): Promise<PlanningConsumer> {
+  const { nc } = options;
+  const durable = options.durableName ?? DEFAULT_PLANNING_CONSUMER;
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
+  const maxDeliver = options.maxDeliver ?? 5;
+  const retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  const report = (activity: PlanningActivity): void => options.onActivity?.(activity);
+  const js = jetstream(nc);
+
+  const config: Partial<ConsumerConfig> = {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    // Events published while no daemon ran are still handled when one starts.
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: 'planning.>',
+    ack_wait: nanos(ackWaitMs),
+    max_deliver: maxDeliver,
+    max_ack_pending: options.concurrency ?? 4,
+  };
+  try {
+    // Creates the consumer, or updates it in place when these settings changed.
+    await (await jetstreamManager(nc)).consumers.add(STREAM.PLANNING_EVENTS, config);
+  } catch (e) {
+    throw new FleetError('UNAVAILABLE', `cannot create the planning consumer ${durable}: ${(e as Error).message}`, { cause: e });
+  }
+  const consumer = await js.consumers.get(STREAM.PLANNING_EVENTS, durable);
+  const messages = await consumer.consume({ max_messages: options.concurrency ?? 4 });
+
+  const retryDelay = (delivery: number): number => retryDelays[Math.min(delivery - 1, retryDelays.length - 1)] ?? 30_000;
+
+  async function deadLetter(m: JsMsg, reason: string, field?: string): Promise<void> {
+    try {
+      await writeDeadLetter(
+        js,
+        {
+          subject: m.subject,
+          data: m.data,
+          reason,
+          ...(field === undefined ? {} : { field }),
+          stream: m.info.stream,
+          streamSeq: m.seq,
+          consumer: durable,
+          deliveries: m.info.deliveryCount,
+        },
+        nc.info?.max_payload ?? 1024 * 1024,
+      );
+    } catch (e) {
+      // Not copied, so not let go: it comes back later for another try.
+      settle(() => m.nak(retryDelay(m.info.deliveryCount)));
+      report({ type: 'error', message: `could not dead-letter ${m.subject} #${m.seq}: ${(e as Error).message}` });
+      return;
+    }
+    settle(() => m.term());
+    report({ type: 'dead-lettered', seq: m.seq, subject: m.subject, reason });
+  }
+
+  async function handle(m: JsMsg): Promise<void> {
+    let commands: DeliberateCommand[];
+    let payload: PlanApprovedPayload;
+    try {
+      const envelope = parseEnvelope(m.subject, m.data, options.maxEventBytes ?? MAX_EVENT_BYTES);
+      if (!isEnvelopeOf(envelope, EVENT_TYPE.PLAN_APPROVED)) {
+        settle(() => m.ack());
+        report({ type: 'ignored', seq: m.seq, subject: m.subject });
+        return;
+      }
+      payload = envelope.payload;
+      commands = planCommands(payload);
+    } catch (e) {
+      const error = e instanceof FleetError ? e : new FleetError('INVALID_ARGUMENT', String(e));
+      await deadLetter(m, error.message, error.field);
+      return;
+    }
+
+    const heartbeat = setInterval(() => settle(() => m.working()), Math.max(100, ackWaitMs / 3));
+    let outcomes: PromiseSettledResult<unknown>[];
+    try {
+      outcomes = await Promise.allSettled(commands.map(async (command) => options.deliberate(command)));
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const failures = commands.flatMap((command, i) => {
+      const outcome = outcomes[i];
+      return outcome?.status === 'rejected' ? [{ command, error: outcome.reason as unknown }] : [];
+    });
+    if (failures.length === 0) {
+      await m.ackAck().catch(() => undefined);
+      report({ type: 'handled', seq: m.seq, planId: payload.plan_id, taskIds: commands.map((c) => c.taskId!) });
+      return;
+    }
+    const reason = failures.map((f) => `role ${f.command.role} (task ${f.command.taskId}): ${describe(f.error)}`).join('; ');
+    const delivery = m.info.deliveryCount;
+    if (failures.some((f) => isPermanent(f.error)) || delivery >= maxDeliver) {
+      await deadLetter(m, delivery >= maxDeliver ? `gave up after ${delivery} deliveries: ${reason}` : `refused: ${reason}`);
+      return;
+    }
+    const delayMs = retryDelay(delivery);
+    settle(() => m.nak(delayMs));
+    report({ type: 'retrying', seq: m.seq, delivery, delayMs, reason });
+  }
+
+  const inFlight = new Set<Promise<void>>();
+  const loop = (async () => {
+    for await (const m of messages) {
+      const task: Promise<void> = handle(m)
+        .catch((e: unknown) => report({ type: 'error', message: `planning event #${m.seq}: ${describe(e)}` }))
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
+  })().catch((e: unknown) => report({ type: 'error', message: `planning consumer stopped: ${describe(e)}` }));
+
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        await messages.close().catch(() => undefined);
+        await loop;
+        await Promise.race([Promise.allSettled([...inFlight]), sleep(options.stopGraceMs ?? 5_000)]);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** One deliberation per role (each role once), checked as the service will check them. */
+function planCommands(plan: PlanApprovedPayload): DeliberateCommand[] {
+  const text = [plan.title, plan.description].filter((s): s is string => s !== undefined && s.trim() !== '').join('\n\n');
+  const description = checkDescription(text === '' ? `Plan ${plan.plan_id} for story ${plan.story_id}` : text, 'payload.description');
+  return [...new Set(plan.roles)].map((role) => ({ taskId: checkTaskId(planTaskId(plan.plan_id, role), 'payload.plan_id'), role, description }));
+}
+
+/** Errors a redelivery cannot fix. */
+const isPermanent = (e: unknown): boolean => e instanceof FleetError && (e.code === 'INVALID_ARGUMENT' || e.code === 'NOT_FOUND');
+
+const describe = (e: unknown): string => (e instanceof FleetError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
+
+/** Acks and heartbeats go out on the connection; once it is closed there is nobody to tell. */
+function settle(send: () => void): void {
+  try {
+    send();
+  } catch {
+    /* the server redelivers after ack_wait */
+  }
+}
