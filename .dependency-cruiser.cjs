@@ -34,9 +34,9 @@ module.exports = {
     },
     {
       name: 'only-composition-root-wires-adapters',
-      comment: 'main/compose.ts is the one place that builds adapters; entry points get them from it.',
+      comment: 'main/compose*.ts is the one composition root that builds adapters; entry points get them from it.',
       severity: 'error',
-      from: { path: '^main/', pathNot: '^main/compose\\.ts$' },
+      from: { path: '^main/', pathNot: '^main/compose(-[a-z]+)?\\.ts$' },
       to: { path: '^core/adapters/' },
     },
     {

@@ -12,6 +12,7 @@ import { createFleetService, type FleetCore } from '../core/app/fleet-service.js
 import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
 import { FleetError } from '../core/domain/errors.js';
 import type { Clock } from '../core/ports/clock.js';
+import type { EventBus } from '../core/ports/event-bus.js';
 import type { FleetService } from '../core/ports/fleet-service.js';
 import type { LanguageModel } from '../core/ports/language-model.js';
 import { DEFAULT_MODEL_SPEC, type FleetConfig } from './config.js';
@@ -86,7 +87,7 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export async function composeCore(config: FleetConfig, events: ModelEvents, signal?: AbortSignal): Promise<Core> {
+export async function composeCore(config: FleetConfig, events: ModelEvents, signal?: AbortSignal, eventBus?: EventBus): Promise<Core> {
   const stores = openStores(config);
   let model: LanguageModel;
   try {
@@ -101,6 +102,7 @@ export async function composeCore(config: FleetConfig, events: ModelEvents, sign
     turns: createLocalAgentTurns(model),
     clock: systemClock,
     modelName: model.info.name,
+    ...(eventBus === undefined ? {} : { eventBus }),
   });
   return {
     fleet,

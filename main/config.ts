@@ -21,6 +21,9 @@ const configSchema = z.object({
   llmUrl: z.url().optional(),
   llmModel: z.string().min(1).optional(),
   llmApiKey: z.string().optional(),
+  /** External NATS (cluster mode); unset, the daemon runs its own embedded nats-server. */
+  natsUrl: z.string().regex(/^(nats|tls|ws|wss):\/\/./, 'a nats:// URL').optional(),
+  natsToken: z.string().min(1).optional(),
   grpcHost: z.string().min(1),
   grpcPort: z.number().int().min(0).max(65535),
 });
@@ -42,6 +45,8 @@ const ENV: ReadonlyArray<readonly [string, keyof FleetConfig, 'string' | 'int']>
   ['FLEET_LLM_URL', 'llmUrl', 'string'],
   ['FLEET_LLM_MODEL', 'llmModel', 'string'],
   ['FLEET_LLM_API_KEY', 'llmApiKey', 'string'],
+  ['FLEET_NATS_URL', 'natsUrl', 'string'],
+  ['FLEET_NATS_TOKEN', 'natsToken', 'string'],
   ['FLEET_GRPC_HOST', 'grpcHost', 'string'],
   ['FLEET_GRPC_PORT', 'grpcPort', 'int'],
 ];

@@ -1,4 +1,5 @@
 import { composeCore, type GrpcEndpoint, startGrpc } from './compose.js';
+import { type Backbone, startBackbone } from './compose-nats.js';
 import type { FleetConfig } from './config.js';
 import type { Logger } from './log.js';
 
@@ -8,25 +9,36 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** Daemon lifecycle: data dir → database → model → councils → gRPC → SERVING. */
+/** Daemon lifecycle: NATS → database → model → councils → planning events → gRPC → SERVING. */
 export async function startDaemon(config: FleetConfig, log: Logger): Promise<Daemon> {
-  const core = await composeCore(config, {
-    log,
-    onDownloadProgress: (p) => log.log('info', 'downloading model', { downloaded: p.downloadedBytes, total: p.totalBytes }),
-  });
+  const backbone: Backbone = await startBackbone(config, log);
+  let core: Awaited<ReturnType<typeof composeCore>>;
+  try {
+    core = await composeCore(
+      config,
+      { log, onDownloadProgress: (p) => log.log('info', 'downloading model', { downloaded: p.downloadedBytes, total: p.totalBytes }) },
+      undefined,
+      backbone.bus,
+    );
+  } catch (e) {
+    await backbone.close();
+    throw e;
+  }
   let grpc: GrpcEndpoint;
   try {
     const started = core.fleet.start();
     if (started.councilsCreated > 0) log.log('info', `created ${started.councilsCreated} default councils`);
     for (const id of started.interrupted) log.log('warn', 'deliberation interrupted by the previous stop, marked FAILED', { task_id: id });
+    core.fleet.setServing(true);
+    await backbone.startPlanning(core.fleet);
     grpc = await startGrpc(core.fleet, config, log);
   } catch (e) {
+    await backbone.close();
     await core.close();
     throw e;
   }
-  core.fleet.setServing(true);
   grpc.setServing(true);
-  log.log('info', 'serving', { grpc: `${config.grpcHost}:${grpc.port}`, model: core.model.info.name, data_dir: config.dataDir });
+  log.log('info', 'serving', { grpc: `${config.grpcHost}:${grpc.port}`, nats: backbone.url, model: core.model.info.name, data_dir: config.dataDir });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -37,6 +49,7 @@ export async function startDaemon(config: FleetConfig, log: Logger): Promise<Dae
         core.fleet.setServing(false);
         // Stopping gRPC cancels the calls in flight; their deliberations are recorded CANCELLED.
         await grpc.stop();
+        await backbone.close();
         await core.close();
         log.log('info', 'stopped');
       })();

@@ -7,6 +7,7 @@ import type { AgentTurns } from '../ports/agent-turns.js';
 import type { Clock } from '../ports/clock.js';
 import type { CouncilStore } from '../ports/council-store.js';
 import type { DeliberationStore } from '../ports/deliberation-store.js';
+import type { EventBus } from '../ports/event-bus.js';
 import type { DeliberateCommand, FleetService, OrchestrateCommand, RunOptions, ServiceMetrics, ServiceStatus } from '../ports/fleet-service.js';
 import { Councils } from './councils.js';
 import { agentsFor, buildTask, DeliberationRun } from './deliberate.js';
@@ -18,6 +19,8 @@ export interface FleetServiceDeps {
   readonly turns: AgentTurns;
   readonly clock: Clock;
   readonly modelName: string;
+  /** Where events also go for other services and the monitoring feed (NATS); must not reject. */
+  readonly eventBus?: EventBus;
 }
 
 export interface FleetCore extends FleetService {
@@ -77,6 +80,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
         ...options,
         onEvent: (e) => {
           count(e);
+          void deps.eventBus?.publish(e);
           options.onEvent?.(e);
         },
         ...(chooser === undefined ? {} : { architect: chooser }),

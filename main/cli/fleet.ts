@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 
 import { councilsCommand } from './councils-command.js';
 import { deliberateCommand } from './deliberate-command.js';
+import { dlqCommand } from './dlq-command.js';
+import { eventsCommand } from './events-command.js';
 import { EXIT, exitCodeOf, messageOf } from './exit-codes.js';
 import { resultCommand } from './result-command.js';
 import { serveCommand } from './serve-command.js';
@@ -13,8 +15,14 @@ const program = new Command('fleet')
   .addCommand(deliberateCommand())
   .addCommand(serveCommand())
   .addCommand(councilsCommand())
-  .addCommand(resultCommand());
-for (const command of program.commands) command.exitOverride();
+  .addCommand(resultCommand())
+  .addCommand(eventsCommand())
+  .addCommand(dlqCommand());
+const exitOverrideAll = (command: Command): void => {
+  command.exitOverride();
+  command.commands.forEach(exitOverrideAll);
+};
+exitOverrideAll(program);
 
 try {
   await program.parseAsync(process.argv);

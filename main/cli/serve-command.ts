@@ -9,6 +9,8 @@ import { type CommonFlags, intOption, overridesOf, withCommonOptions } from './c
 interface ServeFlags extends CommonFlags {
   grpcPort?: number;
   grpcHost?: string;
+  natsUrl?: string;
+  natsToken?: string;
 }
 
 export function serveCommand(): Command {
@@ -16,12 +18,16 @@ export function serveCommand(): Command {
     new Command('serve')
       .description('run the daemon: the gRPC API (fleet.orchestrator.v1) over the local core')
       .addOption(intOption('--grpc-port <port>', 'gRPC port (default 50055; 0 picks a free one)', 0, 65535))
-      .option('--grpc-host <host>', 'gRPC listen address (default 127.0.0.1)'),
+      .option('--grpc-host <host>', 'gRPC listen address (default 127.0.0.1)')
+      .option('--nats-url <url>', 'attach to this NATS (cluster mode) instead of running the embedded nats-server')
+      .option('--nats-token <token>', 'auth token for --nats-url'),
   ).action(async (flags: ServeFlags) => {
     const config = loadConfig({
       ...overridesOf(flags),
       ...(flags.grpcPort === undefined ? {} : { grpcPort: flags.grpcPort }),
       ...(flags.grpcHost === undefined ? {} : { grpcHost: flags.grpcHost }),
+      ...(flags.natsUrl === undefined ? {} : { natsUrl: flags.natsUrl }),
+      ...(flags.natsToken === undefined ? {} : { natsToken: flags.natsToken }),
     });
     const log = createLogger(paths(config).log, flags.verbose === true ? 'debug' : 'info');
     const daemon = await startDaemon(config, log);

@@ -101,8 +101,9 @@ describe('fleet serve over gRPC', () => {
   it('stops generation at the call deadline: DEADLINE_EXCEEDED, recorded as TIMEOUT', async () => {
     const error = await rejection(
       client.deliberate(
-        { taskId: 'grpc-deadline', taskDescription: 'Write a long design', role: 'ARCHITECT', rounds: 0, constraints: { maxTokens: 8192 } },
-        { deadline: deadlineIn(400) },
+        // Eight agents and five review rounds take seconds even on the tiny model.
+        { taskId: 'grpc-deadline', taskDescription: 'Write a long design', role: 'ARCHITECT', numAgents: 8, rounds: 5, constraints: { maxTokens: 8192 } },
+        { deadline: deadlineIn(300) },
       ),
     );
     expect(error.code).toBe(GrpcStatus.DEADLINE_EXCEEDED);

@@ -69,7 +69,7 @@ describe('a council deliberating on real llama.cpp (tiny model)', () => {
     const controller = new AbortController();
     const started = Date.now();
     const running = core.fleet.deliberate(
-      { taskId: 'cancel-me', description: 'Write a very long design document', role: 'ARCHITECT', maxTokens: 8192, rounds: 0 },
+      { taskId: 'cancel-me', description: 'Write a very long design document', role: 'ARCHITECT', maxTokens: 8192, numAgents: 8, rounds: 5 },
       { signal: controller.signal, onEvent: (e) => e.type === 'agent' && e.state === 'started' && setTimeout(() => controller.abort(), 50) },
     );
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
@@ -79,7 +79,7 @@ describe('a council deliberating on real llama.cpp (tiny model)', () => {
 
   it('times out at the task deadline with DEADLINE_EXCEEDED and TIMEOUT', async () => {
     await expect(
-      core.fleet.deliberate({ taskId: 'too-slow', description: 'Plan the data migration', role: 'DATA', maxTokens: 8192, timeoutMs: 150, rounds: 0 }),
+      core.fleet.deliberate({ taskId: 'too-slow', description: 'Plan the data migration', role: 'DATA', maxTokens: 8192, timeoutMs: 150, numAgents: 8, rounds: 5 }),
     ).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     expect(core.fleet.getDeliberation('too-slow').status).toBe('TIMEOUT');
   });

@@ -1,0 +1,48 @@
+import { Command, InvalidArgumentError } from 'commander';
+
+import { followEvents } from '../compose-nats.js';
+import { natsConfig, type NatsFlags, withNatsOptions } from './nats-options.js';
+
+const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since 10m` (a duration back from now) or an ISO time. */
+function parseSince(raw: string): Date {
+  const relative = /^(\d+)([smhd])$/.exec(raw);
+  if (relative !== null) return new Date(Date.now() - Number(relative[1]) * UNITS[relative[2]!]!);
+  const at = new Date(raw);
+  if (Number.isNaN(at.getTime())) throw new InvalidArgumentError(`--since: expected a duration like 10m / 2h or an ISO time, got "${raw}"`);
+  return at;
+}
+
+interface EventsFlags extends NatsFlags {
+  follow?: boolean;
+  since?: Date;
+  json?: boolean;
+}
+
+export function eventsCommand(): Command {
+  return withNatsOptions(
+    new Command('events')
+      .description('show the event feed: planning, orchestration, context and agent events, all streams at once')
+      .option('--follow', 'keep following new events until Ctrl-C')
+      .option('--since <when>', 'replay from this point (10m, 2h, 1d or an ISO time); default 1h without --follow', parseSince)
+      .option('--json', 'one JSON object per line'),
+  ).action(async (flags: EventsFlags) => {
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    const since = flags.since ?? (flags.follow === true ? undefined : parseSince('1h'));
+    await followEvents(
+      natsConfig(flags),
+      // Without --follow: print what is stored, and stop once the replay has gone quiet.
+      { ...(since === undefined ? {} : { since }), ...(flags.follow === true ? {} : { idleMs: 1_000 }), signal: controller.signal },
+      (e) => {
+        if (flags.json === true) {
+          process.stdout.write(`${JSON.stringify({ stream: e.stream, subject: e.subject, seq: e.seq, stored_at: e.storedAt.toISOString(), ...e.envelope })}\n`);
+        } else {
+          const payload = JSON.stringify(e.envelope.payload);
+          process.stdout.write(`${e.storedAt.toISOString()}  ${e.subject.padEnd(40)}  ${payload.length > 140 ? `${payload.slice(0, 139)}…` : payload}\n`);
+        }
+      },
+    );
+  });
+}

@@ -1,0 +1,148 @@
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { NatsConnection } from '@nats-io/transport-node';
+
+import { connectNats } from '../core/adapters/nats/connect.js';
+import { type DeadLetter, listDeadLetters, republishDeadLetter, type RepublishResult } from '../core/adapters/nats/dead-letters.js';
+import { type FeedEvent, openMonitoringFeed } from '../core/adapters/nats/monitoring-feed.js';
+import { NatsEventBus } from '../core/adapters/nats/nats-event-bus.js';
+import { type PlanningConsumer, startPlanningConsumer } from '../core/adapters/nats/planning-consumer.js';
+import { NatsServerSupervisor } from '../core/adapters/nats/server/nats-server-supervisor.js';
+import { FleetError } from '../core/domain/errors.js';
+import type { EventBus } from '../core/ports/event-bus.js';
+import type { FleetService } from '../core/ports/fleet-service.js';
+import type { FleetConfig } from './config.js';
+import type { Logger } from './log.js';
+
+/**
+ * The composition root's NATS half: the embedded server (or an external one in cluster mode), the
+ * connection, the event bus and the planning consumer. Kept apart from compose.ts only for size; it is
+ * part of the same root and the dependency rules treat it so.
+ */
+
+export interface NatsEndpoint {
+  readonly url: string;
+  readonly token?: string;
+}
+
+const endpointFile = (config: FleetConfig): string => join(config.dataDir, 'nats', 'endpoint.json');
+
+/** Where the daemon's NATS is: the flag/config first, else what the running daemon wrote down. */
+export function natsEndpoint(config: FleetConfig): NatsEndpoint {
+  if (config.natsUrl !== undefined) return { url: config.natsUrl, ...(config.natsToken === undefined ? {} : { token: config.natsToken }) };
+  try {
+    const parsed = JSON.parse(readFileSync(endpointFile(config), 'utf8')) as { url?: unknown; token?: unknown };
+    if (typeof parsed.url === 'string') return { url: parsed.url, ...(typeof parsed.token === 'string' ? { token: parsed.token } : {}) };
+  } catch {
+    /* no daemon has written one: said below */
+  }
+  throw new FleetError('UNAVAILABLE', `no NATS to connect to: start the daemon (fleet serve --data-dir ${config.dataDir}) or pass --nats-url`);
+}
+
+export interface Backbone {
+  readonly url: string;
+  readonly embedded: boolean;
+  readonly connection: NatsConnection;
+  /** Never rejects: a lost event is logged, it must not fail a deliberation. */
+  readonly bus: EventBus;
+  startPlanning(service: FleetService): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBackbone(config: FleetConfig, log: Logger): Promise<Backbone> {
+  let server: NatsServerSupervisor | undefined;
+  let endpoint: NatsEndpoint;
+  if (config.natsUrl === undefined) {
+    server = await NatsServerSupervisor.start({
+      dataDir: join(config.dataDir, 'nats'),
+      // The daemon stops the server itself, after the work that still needs it.
+      stopOnSignals: false,
+      onEvent: (e) => log.log(e.type === 'exited' && !e.expected ? 'warn' : 'info', `nats-server ${e.type}`, { ...e }),
+    });
+    endpoint = { url: server.url, token: server.token };
+    log.log('info', 'embedded nats-server ready', { url: server.url, jetstream_sync: server.sync });
+    writeFileSync(endpointFile(config), JSON.stringify(endpoint), { mode: 0o600 });
+    chmodSync(endpointFile(config), 0o600);
+  } else {
+    endpoint = natsEndpoint(config);
+  }
+  let nc: NatsConnection;
+  try {
+    nc = await connectNats({ ...endpoint, name: 'fleet-daemon', onStatus: (s) => log.log('debug', `nats ${s.type}`) });
+  } catch (e) {
+    await server?.stop();
+    throw e;
+  }
+  const nats = new NatsEventBus(nc, { onDropped: (event, error) => log.log('warn', 'event dropped', { type: event.type, error: String(error) }) });
+  let planning: PlanningConsumer | undefined;
+  return {
+    url: endpoint.url,
+    embedded: server !== undefined,
+    connection: nc,
+    bus: {
+      publish: (event) =>
+        nats.publish(event).catch((error: unknown) => log.log('warn', 'event not published', { type: event.type, task_id: event.taskId, error: String(error) })),
+    },
+    async startPlanning(service) {
+      planning = await startPlanningConsumer({
+        nc,
+        deliberate: (command) => service.deliberate(command),
+        onActivity: (a) => log.log(a.type === 'dead-lettered' || a.type === 'error' ? 'warn' : 'info', `planning ${a.type}`, { ...a }),
+      });
+    },
+    async close() {
+      await planning?.stop();
+      await nc.drain().catch(() => nc.close());
+      if (server !== undefined) {
+        rmSync(endpointFile(config), { force: true });
+        await server.stop();
+      }
+    },
+  };
+}
+
+/** A short-lived connection for CLI commands (events, dlq) to the daemon's NATS or an external one. */
+export async function withNats<T>(config: FleetConfig, body: (nc: NatsConnection) => Promise<T>): Promise<T> {
+  const nc = await connectNats({ ...natsEndpoint(config), name: 'fleet-cli', ensureStreams: false });
+  try {
+    return await body(nc);
+  } finally {
+    await nc.close();
+  }
+}
+
+export const deadLetters = (config: FleetConfig, limit: number): Promise<DeadLetter[]> => withNats(config, (nc) => listDeadLetters(nc, { limit }));
+
+export const republish = (config: FleetConfig, seq: number, corrected: string, remove: boolean): Promise<RepublishResult> =>
+  withNats(config, (nc) => republishDeadLetter(nc, seq, corrected, { remove }));
+
+/** Follows the monitoring feed until `signal` aborts (or, with `idleMs`, until nothing arrives for that long). */
+export async function followEvents(
+  config: FleetConfig,
+  options: { since?: Date; idleMs?: number; signal: AbortSignal },
+  onEvent: (event: FeedEvent) => void,
+): Promise<void> {
+  await withNats(config, async (nc) => {
+    const feed = await openMonitoringFeed({ nc, ...(options.since === undefined ? {} : { since: options.since }) });
+    let idle: NodeJS.Timeout | undefined;
+    const close = () => void feed.close();
+    const armIdle = () => {
+      if (options.idleMs === undefined) return;
+      clearTimeout(idle);
+      idle = setTimeout(close, options.idleMs);
+    };
+    options.signal.addEventListener('abort', close, { once: true });
+    armIdle();
+    try {
+      for await (const event of feed) {
+        onEvent(event);
+        armIdle();
+      }
+    } finally {
+      clearTimeout(idle);
+      options.signal.removeEventListener('abort', close);
+      await feed.close();
+    }
+  });
+}
