@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { connectNats } from '../../../core/adapters/nats/connect.js';
+import { listDeadLetters } from '../../../core/adapters/nats/dead-letters.js';
+import { encodeEnvelope, makeEnvelope } from '../../../core/adapters/nats/event-envelope.js';
+import { EVENT_TYPE } from '../../../core/adapters/nats/event-payloads.js';
+import { type FeedEvent, openMonitoringFeed } from '../../../core/adapters/nats/monitoring-feed.js';
+import { createSqliteStores } from '../../../core/adapters/sqlite/sqlite-stores.js';
+import type { Role } from '../../../core/domain/role.js';
+import { connectFleetClient } from '../../support/grpc-client.js';
+import { type DaemonProcess, startDaemon, tempDataDir } from '../../support/fleet-process.js';
+
+// The daemon with its embedded nats-server, driven through NATS as the cluster's planning service
+// would: real nats-server, real llama.cpp (tiny model), real SQLite.
+
+const endpoint = (dataDir: string): { url: string; token: string } => JSON.parse(readFileSync(join(dataDir, 'nats', 'endpoint.json'), 'utf8'));
+const natsPid = (dataDir: string): number => Number(readFileSync(join(dataDir, 'nats', 'nats-server.pid'), 'utf8').trim());
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const until = async (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> => {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+function planEvent(planId: string, roles: Role[], eventId = `plan-approved-${planId}`): Uint8Array {
+  const envelope = makeEnvelope(
+    EVENT_TYPE.PLAN_APPROVED,
+    { plan_id: planId, story_id: `story-${planId}`, approved_by: 'po@example.com', roles, title: 'Add retries to the artifact uploader' },
+    { eventId, correlationId: planId, occurredAtMs: Date.now() },
+  );
+  return encodeEnvelope(envelope);
+}
+
+/** Everything the feed sees on orchestration.> from now on. */
+async function watchOrchestration(nc: NatsConnection): Promise<{ events: FeedEvent[]; close(): Promise<void> }> {
+  const feed = await openMonitoringFeed({ nc, streams: ['ORCHESTRATOR_EVENTS'], since: new Date(Date.now() - 1000) });
+  const events: FeedEvent[] = [];
+  const pump = (async () => {
+    for await (const e of feed) events.push(e);
+  })();
+  return {
+    events,
+    async close() {
+      await feed.close();
+      await pump;
+    },
+  };
+}
+
+const completedTaskIds = (events: FeedEvent[]): string[] =>
+  events.filter((e) => e.subject === EVENT_TYPE.DELIBERATION_COMPLETED).map((e) => (e.envelope.payload as { task_id: string }).task_id);
+
+function turnCount(dataDir: string, taskId: string): number {
+  const stores = createSqliteStores(join(dataDir, 'fleet.db'));
+  try {
+    return stores.deliberations.turns(taskId).length;
+  } finally {
+    stores.close();
+  }
+}
+
+describe('the daemon on its embedded NATS', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function daemonWithNats(dataDir = tempDataDir(), args: string[] = []) {
+    const daemon = await startDaemon(dataDir, args);
+    cleanups.push(async () => {
+      await daemon.stop();
+      // No orphan: the embedded server went with the daemon.
+      await until(() => !alive(natsPid(dataDir)), 10_000, 'nats-server to exit').catch(() => undefined);
+    });
+    const nc = await connectNats({ ...endpoint(dataDir), ensureStreams: false });
+    cleanups.push(() => nc.close());
+    return { daemon, dataDir, nc, js: jetstream(nc) };
+  }
+
+  it('runs one deliberation per role of an approved plan, once even when the event comes twice', async () => {
+    const { daemon, dataDir, nc, js } = await daemonWithNats();
+    const feed = await watchOrchestration(nc);
+    cleanups.push(() => feed.close());
+
+    await js.publish('planning.plan.approved', planEvent('p1', ['DEV', 'QA']), { msgID: 'p1-first' });
+    // The same plan again, as a redelivery or a publisher's retry with a new message id would bring it.
+    await js.publish('planning.plan.approved', planEvent('p1', ['DEV', 'QA'], 'plan-approved-p1-again'), { msgID: 'p1-second' });
+
+    await until(() => new Set(completedTaskIds(feed.events)).size === 2, 60_000, 'both completed events');
+    expect(new Set(completedTaskIds(feed.events))).toEqual(new Set(['plan-p1-DEV', 'plan-p1-QA']));
+
+    const client = connectFleetClient(`127.0.0.1:${daemon.port}`);
+    cleanups.push(async () => client.close());
+    const dev = await client.getDeliberationResult({ taskId: 'plan-p1-DEV' });
+    expect(dev.results).toHaveLength(3);
+    // Give a second run the chance to show up, then check each role ran once: 3 agents × 4 turns.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(turnCount(dataDir, 'plan-p1-DEV')).toBe(12);
+    expect(turnCount(dataDir, 'plan-p1-QA')).toBe(12);
+  });
+
+  it('dead-letters malformed events with the reason and keeps serving', async () => {
+    const { daemon, nc, js } = await daemonWithNats();
+    const bad = (payload: Record<string, unknown>) =>
+      new TextEncoder().encode(JSON.stringify({ event_id: `bad-${Math.random()}`, type: 'planning.plan.approved', version: 1, occurred_at: new Date().toISOString(), correlation_id: 'x', payload }));
+    await js.publish('planning.plan.approved', new TextEncoder().encode('not json {'));
+    await js.publish('planning.plan.approved', bad({ story_id: 's', approved_by: 'a', roles: ['DEV'] }));
+    await js.publish('planning.plan.approved', bad({ plan_id: 'p', story_id: 's', approved_by: 'a', roles: 'DEV' }));
+    await js.publish('planning.plan.approved', bad({ plan_id: 'p', story_id: 's', approved_by: 'a', roles: ['DEV'], description: 'x'.repeat(300_000) }));
+
+    await until(async () => (await listDeadLetters(nc)).length === 4, 20_000, 'four dead letters');
+    const reasons = (await listDeadLetters(nc)).map((l) => l.reason);
+    expect(reasons[0]).toMatch(/JSON/i);
+    expect(reasons[1]).toContain('plan_id');
+    expect(reasons[2]).toContain('roles');
+    expect(reasons[3]).toMatch(/bytes/);
+
+    const client = connectFleetClient(`127.0.0.1:${daemon.port}`);
+    cleanups.push(async () => client.close());
+    expect(await client.health()).toBe('SERVING');
+    const feed = await watchOrchestration(nc);
+    cleanups.push(() => feed.close());
+    await js.publish('planning.plan.approved', planEvent('p2', ['DATA']));
+    await until(() => completedTaskIds(feed.events).includes('plan-p2-DATA'), 60_000, 'the good event after the bad ones');
+  });
+
+  it('restarts a killed nats-server and carries on', async () => {
+    const { dataDir, nc } = await daemonWithNats();
+    const first = natsPid(dataDir);
+    process.kill(first, 'SIGKILL');
+    await until(() => alive(natsPid(dataDir)) && natsPid(dataDir) !== first, 20_000, 'the supervisor to restart nats-server');
+    // The daemon's own connection reconnects; a client does too, and work flows again.
+    const feed = await watchOrchestration(nc);
+    cleanups.push(() => feed.close());
+    await jetstream(nc).publish('planning.plan.approved', planEvent('p3', ['DEVOPS']));
+    await until(() => completedTaskIds(feed.events).includes('plan-p3-DEVOPS'), 60_000, 'a deliberation after the restart');
+  });
+
+  it('a daemon killed mid-deliberation marks it FAILED with a reason after restart, and never runs it twice', async () => {
+    // Two threads on the tiny model are slow (measured: ~5 tok/s), so the kill lands mid-deliberation.
+    const dataDir = tempDataDir();
+    const { daemon, js } = await daemonWithNats(dataDir, ['--threads', '2']);
+    await js.publish('planning.plan.approved', planEvent('p4', ['DEV']));
+    await until(() => stateOf(dataDir, 'plan-p4-DEV') === 'IN_PROGRESS', 30_000, 'the deliberation to start');
+    daemon.child.kill('SIGKILL');
+    await new Promise((r) => daemon.child.once('exit', r));
+
+    const restarted = await daemonWithNats(dataDir);
+    const client = connectFleetClient(`127.0.0.1:${restarted.daemon.port}`);
+    cleanups.push(async () => client.close());
+    const result = await client.getDeliberationResult({ taskId: 'plan-p4-DEV' });
+    expect(result.errorMessage).toMatch(/interrupted/);
+    const turnsAfterRestart = turnCount(dataDir, 'plan-p4-DEV');
+    // The plan event comes back (it was never acknowledged) and finds the recorded outcome.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(stateOf(dataDir, 'plan-p4-DEV')).toBe('FAILED');
+    expect(turnCount(dataDir, 'plan-p4-DEV')).toBe(turnsAfterRestart);
+  });
+});
+
+function stateOf(dataDir: string, taskId: string): string | undefined {
+  const stores = createSqliteStores(join(dataDir, 'fleet.db'));
+  try {
+    return stores.deliberations.get(taskId)?.status;
+  } finally {
+    stores.close();
+  }
+}
