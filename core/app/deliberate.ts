@@ -244,46 +244,20 @@ export class DeliberationRun {
   ): Promise<TurnOutput<T> | undefined> {
     if (this.signal.aborted) throw abortError(this.signal);
     const who = subject === undefined ? agentId : `${agentId}:${subject}`;
+    const where = { taskId: this.d.taskId, agentId: who, phase, ...(round === undefined ? {} : { round }) };
     this.emit({ type: 'agent', agentId: who, phase, state: 'started' });
     try {
       const out = await call({ signal: this.signal, onProgress: (p) => this.progress(who, phase, p.tokens, p.tokensPerSecond) });
-      this.deps.deliberations.appendTurn({
-        taskId: this.d.taskId,
-        agentId: who,
-        phase,
-        ...(round === undefined ? {} : { round }),
-        ok: true,
-        raw: out.raw,
-        completionTokens: out.completionTokens,
-        durationMs: out.durationMs,
-        atMs: this.deps.clock.now(),
-      });
+      this.deps.deliberations.appendTurn({ ...where, ok: true, raw: out.raw, completionTokens: out.completionTokens, durationMs: out.durationMs, atMs: this.deps.clock.now() });
       this.emit({ type: 'agent', agentId: who, phase, state: 'done', tokens: out.completionTokens });
       return out;
     } catch (e) {
       if (this.signal.aborted) throw abortError(this.signal);
       const error = e instanceof FleetError ? e : new FleetError('INTERNAL', e instanceof Error ? e.message : String(e));
-      const failure: AgentFailure = {
-        agentId: who,
-        phase,
-        ...(round === undefined ? {} : { round }),
-        code: error.code,
-        message: error.message,
-        atMs: this.deps.clock.now(),
-      };
+      const { taskId: _task, ...at } = where;
+      const failure: AgentFailure = { ...at, code: error.code, message: error.message, atMs: this.deps.clock.now() };
       this.d = { ...this.d, failures: [...this.d.failures, failure] };
-      this.deps.deliberations.appendTurn({
-        taskId: this.d.taskId,
-        agentId: who,
-        phase,
-        ...(round === undefined ? {} : { round }),
-        ok: false,
-        raw: '',
-        error: error.message,
-        completionTokens: 0,
-        durationMs: 0,
-        atMs: failure.atMs,
-      });
+      this.deps.deliberations.appendTurn({ ...where, ok: false, raw: '', error: error.message, completionTokens: 0, durationMs: 0, atMs: failure.atMs });
       this.emit({ type: 'agent-failed', agentId: who, phase, code: error.code, message: error.message });
       this.save();
       return undefined;

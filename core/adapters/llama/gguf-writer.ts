@@ -14,7 +14,8 @@ export type GgufValue =
   | { readonly type: 'f32[]'; readonly value: ArrayLike<number> }
   | { readonly type: 'i32[]'; readonly value: ArrayLike<number> };
 
-export type GgufTensorType = 'F32' | 'F16';
+/** Q8_0: blocks of 32 weights, each an f16 scale and 32 int8 values (what small real models ship as). */
+export type GgufTensorType = 'F32' | 'F16' | 'Q8_0';
 
 export interface GgufTensor {
   readonly name: string;
@@ -32,7 +33,8 @@ export interface EncodedGguf {
 }
 
 const ALIGNMENT = 32;
-const GGML_TYPE = { F32: 0, F16: 1 } as const;
+const GGML_TYPE = { F32: 0, F16: 1, Q8_0: 8 } as const;
+const Q8_0_BLOCK = 32;
 const VALUE_TYPE = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10 } as const;
 
 export function encodeGguf(
@@ -73,7 +75,7 @@ export function encodeGguf(
         if (count !== values.length) {
           throw new Error(`tensor ${tensor.name}: dims give ${count} values, got ${values.length}`);
         }
-        const body = tensor.type === 'F32' ? f32Bytes(values) : f16Bytes(values);
+        const body = tensor.type === 'F32' ? f32Bytes(values) : tensor.type === 'F16' ? f16Bytes(values) : q8_0Bytes(values);
         const padding = padTo(body.length) - body.length;
         yield padding === 0 ? body : Buffer.concat([body, Buffer.alloc(padding)]);
       }
@@ -81,8 +83,14 @@ export function encodeGguf(
   };
 }
 
-const byteLength = (t: GgufTensor): number =>
-  t.dims.reduce((a, b) => a * b, 1) * (t.type === 'F32' ? 4 : 2);
+function byteLength(t: GgufTensor): number {
+  const count = t.dims.reduce((a, b) => a * b, 1);
+  if (t.type === 'Q8_0') {
+    if (t.dims[0]! % Q8_0_BLOCK !== 0) throw new Error(`tensor ${t.name}: Q8_0 rows must be a multiple of ${Q8_0_BLOCK}`);
+    return (count / Q8_0_BLOCK) * (2 + Q8_0_BLOCK);
+  }
+  return count * (t.type === 'F32' ? 4 : 2);
+}
 
 function writeValue(w: ByteWriter, v: GgufValue): void {
   switch (v.type) {
@@ -139,6 +147,22 @@ function f32Bytes(data: Float32Array): Buffer {
 function f16Bytes(data: Float32Array): Buffer {
   const out = Buffer.allocUnsafe(data.length * 2);
   for (let i = 0; i < data.length; i++) out.writeUInt16LE(toHalf(data[i]!), i * 2);
+  return out;
+}
+
+function q8_0Bytes(data: Float32Array): Buffer {
+  const blocks = data.length / Q8_0_BLOCK;
+  const out = Buffer.allocUnsafe(blocks * (2 + Q8_0_BLOCK));
+  for (let b = 0; b < blocks; b++) {
+    const base = b * Q8_0_BLOCK;
+    let max = 0;
+    for (let i = 0; i < Q8_0_BLOCK; i++) max = Math.max(max, Math.abs(data[base + i]!));
+    const scale = max / 127;
+    const inverse = scale === 0 ? 0 : 1 / scale;
+    const at = b * (2 + Q8_0_BLOCK);
+    out.writeUInt16LE(toHalf(scale), at);
+    for (let i = 0; i < Q8_0_BLOCK; i++) out.writeInt8(Math.round(data[base + i]! * inverse), at + 2 + i);
+  }
   return out;
 }
 

@@ -18,18 +18,5 @@ export const TINY_MODEL_SPEC: SyntheticModelSpec = {
   seed: 20240917,
 };
 
-/** About 100 MB: big enough that batching pays off the way it does on a real small model. */
-export const BENCH_MODEL_SPEC: SyntheticModelSpec = {
-  name: 'swe-fleet-bench',
-  embeddingLength: 768,
-  blockCount: 8,
-  headCount: 12,
-  feedForwardLength: 2048,
-  contextLength: 8192,
-  weightType: 'F16',
-  seed: 20240918,
-  inflections: true,
-};
-
 /** Writes the tiny model to filePath (skipped when an identical file is there); returns the path. */
 export const writeTinyModel = (filePath: string): Promise<string> => writeSyntheticModel(filePath, TINY_MODEL_SPEC);
