@@ -36,7 +36,7 @@ module.exports = {
       name: 'only-composition-root-wires-adapters',
       comment: 'main/compose*.ts is the one composition root that builds adapters; entry points get them from it.',
       severity: 'error',
-      from: { path: '^main/', pathNot: '^main/compose(-[a-z]+)?\\.ts$' },
+      from: { path: '^main/', pathNot: ['^main/compose\\.ts$', '^main/compose-nats\\.ts$'] },
       to: { path: '^core/adapters/' },
     },
     {

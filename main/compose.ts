@@ -69,6 +69,7 @@ export async function openLanguageModel(config: FleetConfig, events: ModelEvents
   return createLlamaLanguageModel({
     modelPath: resolved.path,
     name: resolved.name,
+    log: (level, message) => events.log.log(level, message),
     ...(config.threads === undefined ? {} : { threads: config.threads }),
   });
 }

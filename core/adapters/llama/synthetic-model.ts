@@ -47,7 +47,7 @@ export const BENCH_MODEL_SPEC: SyntheticModelSpec = {
 
 /** In units of the random part's standard deviation. */
 const LOGIT_BIAS: Record<TokenKind, number> = {
-  // Still above bytes, so a completed grammar ends the text rather than padding it with newlines.
+  // Above bytes: where a grammar allows either more whitespace or the end, the text ends.
   control: -12,
   byte: -30,
   char: -1,
