@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 import type { NatsConnection } from '@nats-io/transport-node';
 
+import { startAgentWorker } from '../core/adapters/nats/agent-turns/agent-worker.js';
+import { createNatsAgentTurns } from '../core/adapters/nats/agent-turns/nats-agent-turns.js';
 import { connectNats } from '../core/adapters/nats/connect.js';
 import { type DeadLetter, listDeadLetters, republishDeadLetter, type RepublishResult } from '../core/adapters/nats/dead-letters.js';
 import { type FeedEvent, openMonitoringFeed } from '../core/adapters/nats/monitoring-feed.js';
@@ -10,6 +12,8 @@ import { NatsEventBus } from '../core/adapters/nats/nats-event-bus.js';
 import { type PlanningConsumer, startPlanningConsumer } from '../core/adapters/nats/planning-consumer.js';
 import { NatsServerSupervisor } from '../core/adapters/nats/server/nats-server-supervisor.js';
 import { FleetError } from '../core/domain/errors.js';
+import type { Role } from '../core/domain/role.js';
+import type { AgentTurns } from '../core/ports/agent-turns.js';
 import type { EventBus } from '../core/ports/event-bus.js';
 import type { FleetService } from '../core/ports/fleet-service.js';
 import type { FleetConfig } from './config.js';
@@ -40,14 +44,41 @@ export function natsEndpoint(config: FleetConfig): NatsEndpoint {
   throw new FleetError('UNAVAILABLE', `no NATS to connect to: start the daemon (fleet serve --data-dir ${config.dataDir}) or pass --nats-url`);
 }
 
+export interface ClosableTurns extends AgentTurns {
+  close(): Promise<void>;
+}
+
+export interface Worker {
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  readonly roles?: readonly Role[];
+  readonly concurrency?: number;
+}
+
 export interface Backbone {
   readonly url: string;
   readonly embedded: boolean;
-  readonly connection: NatsConnection;
   /** Never rejects: a lost event is logged, it must not fail a deliberation. */
   readonly bus: EventBus;
+  /** Agent turns as requests to whichever workers serve the role, here or on other machines. */
+  agentTurns(): ClosableTurns;
+  /** Serves agent requests with `turns` (the local model), competing with every other worker of the role. */
+  startWorker(turns: AgentTurns, options?: WorkerOptions): Promise<Worker>;
   startPlanning(service: FleetService): Promise<void>;
   close(): Promise<void>;
+}
+
+function workerOn(nc: NatsConnection, log: Logger) {
+  return (turns: AgentTurns, options: WorkerOptions = {}): Promise<Worker> =>
+    startAgentWorker({
+      nc,
+      turns,
+      ...(options.roles === undefined ? {} : { roles: options.roles }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      onActivity: (a) => log.log('debug', `worker ${a.type}`, { ...a }),
+    });
 }
 
 export async function startBackbone(config: FleetConfig, log: Logger): Promise<Backbone> {
@@ -79,7 +110,8 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
   return {
     url: endpoint.url,
     embedded: server !== undefined,
-    connection: nc,
+    agentTurns: () => createNatsAgentTurns({ nc, onLog: (level, message, fields) => log.log(level, message, fields) }),
+    startWorker: workerOn(nc, log),
     bus: {
       publish: (event) =>
         nats.publish(event).catch((error: unknown) => log.log('warn', 'event not published', { type: event.type, task_id: event.taskId, error: String(error) })),
@@ -98,6 +130,24 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
         rmSync(endpointFile(config), { force: true });
         await server.stop();
       }
+    },
+  };
+}
+
+/** `fleet worker`: agent turns served on this machine for the fleet reached at the configured NATS. */
+export async function startRemoteWorker(config: FleetConfig, turns: AgentTurns, options: WorkerOptions, log: Logger): Promise<Worker> {
+  const nc = await connectNats({ ...natsEndpoint(config), name: 'fleet-worker', onStatus: (s) => log.log('debug', `nats ${s.type}`) });
+  let worker: Worker;
+  try {
+    worker = await workerOn(nc, log)(turns, options);
+  } catch (e) {
+    await nc.close();
+    throw e;
+  }
+  return {
+    async stop() {
+      await worker.stop();
+      await nc.drain().catch(() => nc.close());
     },
   };
 }

@@ -12,9 +12,9 @@ import { createFleetService, type FleetCore } from '../core/app/fleet-service.js
 import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
 import { FleetError } from '../core/domain/errors.js';
 import type { Clock } from '../core/ports/clock.js';
-import type { EventBus } from '../core/ports/event-bus.js';
 import type { FleetService } from '../core/ports/fleet-service.js';
 import type { LanguageModel } from '../core/ports/language-model.js';
+import type { Backbone, Worker } from './compose-nats.js';
 import { DEFAULT_MODEL_SPEC, type FleetConfig } from './config.js';
 import type { Logger } from './log.js';
 
@@ -88,28 +88,52 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export async function composeCore(config: FleetConfig, events: ModelEvents, signal?: AbortSignal, eventBus?: EventBus): Promise<Core> {
+export interface ComposeOptions extends ModelEvents {
+  readonly signal?: AbortSignal;
+  /**
+   * With a backbone, agent turns go out as NATS requests and events onto its bus; unless
+   * `localWorkers` is false, this process also serves the requests with its own model.
+   */
+  readonly backbone?: Backbone;
+  readonly localWorkers?: boolean;
+}
+
+export async function composeCore(config: FleetConfig, options: ComposeOptions): Promise<Core> {
   const stores = openStores(config);
   let model: LanguageModel;
   try {
-    model = await openLanguageModel(config, events, signal);
+    model = await openLanguageModel(config, options, options.signal);
   } catch (e) {
+    stores.close();
+    throw e;
+  }
+  const localTurns = createLocalAgentTurns(model);
+  const { backbone } = options;
+  const remoteTurns = backbone?.agentTurns();
+  let worker: Worker | undefined;
+  try {
+    if (backbone !== undefined && options.localWorkers !== false) worker = await backbone.startWorker(localTurns);
+  } catch (e) {
+    await remoteTurns?.close();
+    await model.close();
     stores.close();
     throw e;
   }
   const fleet = createFleetService({
     councils: stores.councils,
     deliberations: stores.deliberations,
-    turns: createLocalAgentTurns(model),
+    turns: remoteTurns ?? localTurns,
     clock: systemClock,
     modelName: model.info.name,
-    ...(eventBus === undefined ? {} : { eventBus }),
+    ...(backbone === undefined ? {} : { eventBus: backbone.bus }),
   });
   return {
     fleet,
     model,
     stores,
     async close() {
+      await worker?.stop();
+      await remoteTurns?.close();
       await model.close();
       stores.close();
     },

@@ -10,16 +10,21 @@ export interface Daemon {
 }
 
 /** Daemon lifecycle: NATS → database → model → councils → planning events → gRPC → SERVING. */
-export async function startDaemon(config: FleetConfig, log: Logger): Promise<Daemon> {
+export interface DaemonOptions {
+  /** Serve agent requests with this machine's model (default); off when only remote workers should. */
+  readonly localWorkers: boolean;
+}
+
+export async function startDaemon(config: FleetConfig, log: Logger, options: DaemonOptions = { localWorkers: true }): Promise<Daemon> {
   const backbone: Backbone = await startBackbone(config, log);
   let core: Awaited<ReturnType<typeof composeCore>>;
   try {
-    core = await composeCore(
-      config,
-      { log, onDownloadProgress: (p) => log.log('info', 'downloading model', { downloaded: p.downloadedBytes, total: p.totalBytes }) },
-      undefined,
-      backbone.bus,
-    );
+    core = await composeCore(config, {
+      log,
+      onDownloadProgress: (p) => log.log('info', 'downloading model', { downloaded: p.downloadedBytes, total: p.totalBytes }),
+      backbone,
+      localWorkers: options.localWorkers,
+    });
   } catch (e) {
     await backbone.close();
     throw e;
@@ -49,8 +54,8 @@ export async function startDaemon(config: FleetConfig, log: Logger): Promise<Dae
         core.fleet.setServing(false);
         // Stopping gRPC cancels the calls in flight; their deliberations are recorded CANCELLED.
         await grpc.stop();
-        await backbone.close();
         await core.close();
+        await backbone.close();
         log.log('info', 'stopped');
       })();
       return stopping;

@@ -61,7 +61,7 @@ export function deliberateCommand(): Command {
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
-    const core = await composeCore(config, { log, onDownloadProgress: downloadPrinter(process.stderr) }, controller.signal);
+    const core = await composeCore(config, { log, onDownloadProgress: downloadPrinter(process.stderr), signal: controller.signal });
     try {
       core.fleet.start();
       core.fleet.setServing(true);

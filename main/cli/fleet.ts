@@ -7,6 +7,7 @@ import { eventsCommand } from './events-command.js';
 import { EXIT, exitCodeOf, messageOf } from './exit-codes.js';
 import { resultCommand } from './result-command.js';
 import { serveCommand } from './serve-command.js';
+import { workerCommand } from './worker-command.js';
 
 const program = new Command('fleet')
   .description('SWE Fleet: councils of LLM agents deliberating on your workstation')
@@ -17,7 +18,8 @@ const program = new Command('fleet')
   .addCommand(councilsCommand())
   .addCommand(resultCommand())
   .addCommand(eventsCommand())
-  .addCommand(dlqCommand());
+  .addCommand(dlqCommand())
+  .addCommand(workerCommand());
 const exitOverrideAll = (command: Command): void => {
   command.exitOverride();
   command.commands.forEach(exitOverrideAll);

@@ -11,6 +11,7 @@ interface ServeFlags extends CommonFlags {
   grpcHost?: string;
   natsUrl?: string;
   natsToken?: string;
+  localWorkers: boolean;
 }
 
 export function serveCommand(): Command {
@@ -20,7 +21,8 @@ export function serveCommand(): Command {
       .addOption(intOption('--grpc-port <port>', 'gRPC port (default 50055; 0 picks a free one)', 0, 65535))
       .option('--grpc-host <host>', 'gRPC listen address (default 127.0.0.1)')
       .option('--nats-url <url>', 'attach to this NATS (cluster mode) instead of running the embedded nats-server')
-      .option('--nats-token <token>', 'auth token for --nats-url'),
+      .option('--nats-token <token>', 'auth token for --nats-url')
+      .option('--no-local-workers', "don't serve agent turns with this machine's model: only `fleet worker`s elsewhere do"),
   ).action(async (flags: ServeFlags) => {
     const config = loadConfig({
       ...overridesOf(flags),
@@ -30,7 +32,7 @@ export function serveCommand(): Command {
       ...(flags.natsToken === undefined ? {} : { natsToken: flags.natsToken }),
     });
     const log = createLogger(paths(config).log, flags.verbose === true ? 'debug' : 'info');
-    const daemon = await startDaemon(config, log);
+    const daemon = await startDaemon(config, log, { localWorkers: flags.localWorkers });
     // Tests and supervisors read this line to learn the bound port.
     process.stdout.write(`fleet: listening on ${config.grpcHost}:${daemon.grpcPort}\n`);
     await new Promise<void>((resolve) => {

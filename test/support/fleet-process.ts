@@ -85,3 +85,35 @@ export function startDaemon(dataDir: string, extraArgs: readonly string[] = []):
     });
   });
 }
+
+/** Starts `fleet worker` against a daemon's data dir and resolves once it serves. */
+export function startWorker(dataDir: string, extraArgs: readonly string[] = []): Promise<{ child: ChildProcess; stop(): Promise<number | null> }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [FLEET, 'worker', '--data-dir', dataDir, '--model', 'tiny', ...extraArgs], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`worker did not start:\n${out}`));
+    }, 60_000);
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('worker serving')) {
+        clearTimeout(timer);
+        resolvePromise({
+          child,
+          async stop() {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code} before serving:\n${out}`));
+    });
+  });
+}
