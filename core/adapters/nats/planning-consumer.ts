@@ -181,7 +181,7 @@ export async function startPlanningConsumer(options: PlanningConsumerOptions): P
       stopping ??= (async () => {
         await messages.close().catch(() => undefined);
         await loop;
-        await Promise.race([Promise.allSettled([...inFlight]), sleep(options.stopGraceMs ?? 5_000)]);
+        await Promise.race([Promise.allSettled([...inFlight]), sleep(options.stopGraceMs ?? 5_000, undefined, { ref: false })]);
       })();
       return stopping;
     },

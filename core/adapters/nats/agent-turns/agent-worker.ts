@@ -363,9 +363,9 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
         await Promise.all([...pulls].map((p) => p.close().catch(() => undefined)));
         await Promise.all(loops);
         const settled = (): Promise<unknown> => Promise.allSettled([...handlers]);
-        await Promise.race([settled(), sleep(options.stopGraceMs ?? 5_000)]);
+        await Promise.race([settled(), sleep(options.stopGraceMs ?? 5_000, undefined, { ref: false })]);
         for (const turn of inHand.values()) turn.controller.abort(STOPPING);
-        await Promise.race([settled(), sleep(STOP_ABORT_WAIT_MS)]);
+        await Promise.race([settled(), sleep(STOP_ABORT_WAIT_MS, undefined, { ref: false })]);
         // A turn that ignores its signal is let go anyway: its request is another worker's now.
         for (const turn of inHand.values()) settle(() => turn.msg.nak());
         cancels.unsubscribe();
