@@ -249,7 +249,8 @@ export class DeliberationRun {
     try {
       const out = await call({ signal: this.signal, onProgress: (p) => this.progress(who, phase, p.tokens, p.tokensPerSecond) });
       this.deps.deliberations.appendTurn({ ...where, ok: true, raw: out.raw, completionTokens: out.completionTokens, durationMs: out.durationMs, atMs: this.deps.clock.now() });
-      this.emit({ type: 'agent', agentId: who, phase, state: 'done', tokens: out.completionTokens });
+      const tokensPerSecond = out.durationMs > 0 ? (1000 * out.completionTokens) / out.durationMs : 0;
+      this.emit({ type: 'agent', agentId: who, phase, state: 'done', tokens: out.completionTokens, tokensPerSecond });
       return out;
     } catch (e) {
       if (this.signal.aborted) throw abortError(this.signal);

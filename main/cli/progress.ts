@@ -30,7 +30,7 @@ export function progressPrinter(out: Out): (event: DeliberationEvent) => void {
       case 'agent':
         if (event.state === 'done') {
           live.delete(event.agentId);
-          line(`   ${event.agentId} done (${event.tokens ?? 0} tokens)`);
+          line(`   ${event.agentId} done (${event.tokens ?? 0} tokens, ${(event.tokensPerSecond ?? 0).toFixed(0)} tok/s)`);
         } else if (event.state === 'progress' && out.isTTY === true) {
           live.set(event.agentId, `${event.agentId} ${event.tokens ?? 0} tok ${(event.tokensPerSecond ?? 0).toFixed(0)} tok/s`);
           out.write(`\r\x1b[K${elapsed()}  ${[...live.values()].join(' │ ')}`);

@@ -1,0 +1,16 @@
+/**
+ * `npm run bench`: the council bench (takes --model / --threads), then the event-path bench. Each runs
+ * in its own process so one's llama.cpp state and timings never leak into the other's.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const benches: Array<[string, string[]]> = [
+  ['council-bench.ts', process.argv.slice(2)],
+  ['event-path-bench.ts', []],
+];
+for (const [file, args] of benches) {
+  const script = fileURLToPath(new URL(file, import.meta.url));
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit' });
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}
