@@ -8,6 +8,8 @@ import { createNatsAgentTurns } from '../core/adapters/nats/agent-turns/nats-age
 import { connectNats } from '../core/adapters/nats/connect.js';
 import { type DeadLetter, listDeadLetters, republishDeadLetter, type RepublishResult } from '../core/adapters/nats/dead-letters.js';
 import { type FeedEvent, openMonitoringFeed } from '../core/adapters/nats/monitoring-feed.js';
+
+export type { FeedEvent };
 import { NatsEventBus } from '../core/adapters/nats/nats-event-bus.js';
 import { type PlanningConsumer, startPlanningConsumer } from '../core/adapters/nats/planning-consumer.js';
 import { NatsServerSupervisor } from '../core/adapters/nats/server/nats-server-supervisor.js';

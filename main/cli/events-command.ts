@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 
-import { followEvents } from '../compose-nats.js';
+import { type FeedEvent, followEvents } from '../compose-nats.js';
 import { natsConfig, type NatsFlags, withNatsOptions } from './nats-options.js';
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -31,18 +31,22 @@ export function eventsCommand(): Command {
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     const since = flags.since ?? (flags.follow === true ? undefined : parseSince('1h'));
+    const print = (e: FeedEvent) => {
+      if (flags.json === true) {
+        process.stdout.write(`${JSON.stringify({ stream: e.stream, subject: e.subject, seq: e.seq, stored_at: e.storedAt.toISOString(), ...e.envelope })}\n`);
+      } else {
+        const payload = JSON.stringify(e.envelope.payload);
+        process.stdout.write(`${e.storedAt.toISOString()}  ${e.subject.padEnd(40)}  ${payload.length > 140 ? `${payload.slice(0, 139)}…` : payload}\n`);
+      }
+    };
+    // Streams replay side by side; a finite replay is put in time order before it is shown.
+    const replayed: FeedEvent[] = [];
     await followEvents(
       natsConfig(flags),
-      // Without --follow: print what is stored, and stop once the replay has gone quiet.
+      // Without --follow: read what is stored, and stop once the replay has gone quiet.
       { ...(since === undefined ? {} : { since }), ...(flags.follow === true ? {} : { idleMs: 1_000 }), signal: controller.signal },
-      (e) => {
-        if (flags.json === true) {
-          process.stdout.write(`${JSON.stringify({ stream: e.stream, subject: e.subject, seq: e.seq, stored_at: e.storedAt.toISOString(), ...e.envelope })}\n`);
-        } else {
-          const payload = JSON.stringify(e.envelope.payload);
-          process.stdout.write(`${e.storedAt.toISOString()}  ${e.subject.padEnd(40)}  ${payload.length > 140 ? `${payload.slice(0, 139)}…` : payload}\n`);
-        }
-      },
+      flags.follow === true ? print : (e) => replayed.push(e),
     );
+    replayed.sort((a, b) => a.storedAt.getTime() - b.storedAt.getTime()).forEach(print);
   });
 }

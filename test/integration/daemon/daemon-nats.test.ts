@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -13,7 +13,7 @@ import { type FeedEvent, openMonitoringFeed } from '../../../core/adapters/nats/
 import { createSqliteStores } from '../../../core/adapters/sqlite/sqlite-stores.js';
 import type { Role } from '../../../core/domain/role.js';
 import { connectFleetClient } from '../../support/grpc-client.js';
-import { type DaemonProcess, startDaemon, tempDataDir } from '../../support/fleet-process.js';
+import { type DaemonProcess, runFleet, startDaemon, tempDataDir } from '../../support/fleet-process.js';
 
 // The daemon with its embedded nats-server, driven through NATS as the cluster's planning service
 // would: real nats-server, real llama.cpp (tiny model), real SQLite.
@@ -114,7 +114,7 @@ describe('the daemon on its embedded NATS', () => {
   });
 
   it('dead-letters malformed events with the reason and keeps serving', async () => {
-    const { daemon, nc, js } = await daemonWithNats();
+    const { daemon, dataDir, nc, js } = await daemonWithNats();
     const bad = (payload: Record<string, unknown>) =>
       new TextEncoder().encode(JSON.stringify({ event_id: `bad-${Math.random()}`, type: 'planning.plan.approved', version: 1, occurred_at: new Date().toISOString(), correlation_id: 'x', payload }));
     await js.publish('planning.plan.approved', new TextEncoder().encode('not json {'));
@@ -132,10 +132,27 @@ describe('the daemon on its embedded NATS', () => {
     const client = connectFleetClient(`127.0.0.1:${daemon.port}`);
     cleanups.push(async () => client.close());
     expect(await client.health()).toBe('SERVING');
+
+    // `fleet dlq` shows them; a corrected event republished in place of one is handled like any other.
+    const listed = await runFleet(['dlq', 'list', '--json', '--data-dir', dataDir]);
+    expect(listed.code).toBe(0);
+    const letters = JSON.parse(listed.stdout) as Array<{ seq: number; reason: string; original: string }>;
+    expect(letters).toHaveLength(4);
+    expect(letters[1]!.original).toContain('"story_id":"s"');
     const feed = await watchOrchestration(nc);
     cleanups.push(() => feed.close());
-    await js.publish('planning.plan.approved', planEvent('p2', ['DATA']));
-    await until(() => completedTaskIds(feed.events).includes('plan-p2-DATA'), 60_000, 'the good event after the bad ones');
+    const fixedFile = join(dataDir, 'fixed.json');
+    writeFileSync(fixedFile, new TextDecoder().decode(planEvent('p2', ['DATA'])));
+    const republished = await runFleet(['dlq', 'republish', String(letters[1]!.seq), fixedFile, '--data-dir', dataDir]);
+    expect(republished.stdout).toContain('republished to planning.plan.approved');
+    await until(() => completedTaskIds(feed.events).includes('plan-p2-DATA'), 60_000, 'the corrected event after the bad ones');
+
+    // `fleet events` replays the feed across streams, in time order.
+    const replay = await runFleet(['events', '--since', '5m', '--json', '--data-dir', dataDir]);
+    const subjects = replay.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { subject: string }).subject);
+    expect(subjects).toContain('planning.plan.approved');
+    expect(subjects.indexOf('orchestration.deliberation.started')).toBeLessThan(subjects.indexOf('orchestration.deliberation.completed'));
+    expect(subjects.indexOf('planning.plan.approved')).toBeLessThan(subjects.indexOf('orchestration.deliberation.started'));
   });
 
   it('restarts a killed nats-server and carries on', async () => {
