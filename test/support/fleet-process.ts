@@ -40,80 +40,62 @@ export function runFleet(args: readonly string[], options: { timeoutMs?: number 
   });
 }
 
-export interface DaemonProcess {
-  readonly port: number;
+export interface FleetChild {
   readonly child: ChildProcess;
   readonly output: () => string;
   /** SIGTERM and wait for exit; returns the exit code. */
   stop(): Promise<number | null>;
 }
 
-/** Starts `fleet serve` on a free port and resolves once it prints the address it listens on. */
-export function startDaemon(dataDir: string, extraArgs: readonly string[] = []): Promise<DaemonProcess> {
+/** Spawns `fleet ARGS` and resolves once its output matches `ready` (a long-running command). */
+function spawnUntilReady(args: readonly string[], ready: RegExp, what: string): Promise<FleetChild & { match: RegExpExecArray }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [FLEET, 'serve', '--data-dir', dataDir, '--grpc-port', '0', '--model', 'tiny', ...extraArgs], {
-      env: childEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, [FLEET, ...args], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`daemon did not start:\n${out}`));
+      reject(new Error(`${what} did not start:\n${out}`));
     }, 60_000);
     const onData = (b: Buffer) => {
       out += b.toString();
-      const match = /listening on [^:\s]+:(\d+)/.exec(out);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolvePromise({
-          port: Number(match[1]),
-          child,
-          output: () => out,
-          async stop() {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-            return exited;
-          },
-        });
-      }
+      const match = ready.exec(out);
+      if (match === null) return;
+      clearTimeout(timer);
+      resolvePromise({
+        match,
+        child,
+        output: () => out,
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          return exited;
+        },
+      });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`daemon exited with ${code} before listening:\n${out}`));
+      reject(new Error(`${what} exited with ${code} before it was ready:\n${out}`));
     });
   });
 }
 
+export interface DaemonProcess extends FleetChild {
+  readonly port: number;
+}
+
+/** Starts `fleet serve` on a free port and resolves once it prints the address it listens on. */
+export async function startDaemon(dataDir: string, extraArgs: readonly string[] = []): Promise<DaemonProcess> {
+  const started = await spawnUntilReady(
+    ['serve', '--data-dir', dataDir, '--grpc-port', '0', '--model', 'tiny', ...extraArgs],
+    /listening on [^:\s]+:(\d+)/,
+    'daemon',
+  );
+  return { ...started, port: Number(started.match[1]) };
+}
+
 /** Starts `fleet worker` against a daemon's data dir and resolves once it serves. */
-export function startWorker(dataDir: string, extraArgs: readonly string[] = []): Promise<{ child: ChildProcess; stop(): Promise<number | null> }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [FLEET, 'worker', '--data-dir', dataDir, '--model', 'tiny', ...extraArgs], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`worker did not start:\n${out}`));
-    }, 60_000);
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('worker serving')) {
-        clearTimeout(timer);
-        resolvePromise({
-          child,
-          async stop() {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-            return exited;
-          },
-        });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code} before serving:\n${out}`));
-    });
-  });
+export function startWorker(dataDir: string, extraArgs: readonly string[] = []): Promise<FleetChild> {
+  return spawnUntilReady(['worker', '--data-dir', dataDir, '--model', 'tiny', ...extraArgs], /worker serving/, 'worker');
 }
