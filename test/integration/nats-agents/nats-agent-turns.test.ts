@@ -192,6 +192,26 @@ describe('agent turns over NATS', () => {
     expect(remote.calls).toHaveLength(1);
   });
 
+  it('answers a request that expires as its turn starts with DEADLINE_EXCEEDED', async () => {
+    const [orchestrator, workerNc] = [await nats().connect(), await nats().connect()];
+    const dev1 = makeAgents('DEV', 1)[0]!;
+    const id = turnRequestId({ taskId: 'last-moment', phase: 'propose', agentId: dev1.id });
+    // Workers still take a request up to 2 s (their allowance for clock skew) past its expiry.
+    const lastMomentMs = Date.now() + 1_500;
+    const { activity } = await agents.worker(workerNc, scriptedTurns({ delayMs: 200 }), {
+      // Time moves on between the worker's expiry check and the turn's start (a slow log write, a GC pause).
+      onActivity: (a) => {
+        if (a.type === 'started' && a.requestId === id) while (Date.now() <= lastMomentMs) continue;
+      },
+    });
+    const bytes = encodeTurnRequest({ requestId: id, phase: 'propose', role: 'DEV', task: task('last-moment'), agent: dev1, expiresAtMs: lastMomentMs - 2_000 }, Date.now());
+    await jetstream(orchestrator).publish(requestSubject('DEV', 'propose'), bytes, { msgID: id });
+
+    await waitFor(() => activity.some((a) => a.type === 'answered' || a.type === 'error'), 'the request settled');
+    expect(activity.filter((a) => a.type === 'error')).toEqual([]);
+    expect(activity).toContainEqual({ type: 'answered', requestId: id, phase: 'propose', ok: false, code: 'DEADLINE_EXCEEDED' });
+  });
+
   it('rejects with INTERNAL when the reply is malformed', async () => {
     const orchestrator = await nats().connect();
     const turns = agents.requester(orchestrator);

@@ -270,7 +270,9 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
     const turn: InHand = { msg: m, controller: new AbortController() };
     inHand.set(id, turn);
     report({ type: 'started', requestId: id, phase: request.phase, role: request.role, delivery: m.info.deliveryCount });
-    const deadline = AbortSignal.timeout(Math.min(MAX_TIMER_MS, request.expiresAtMs + EXPIRY_GRACE_MS - Date.now()));
+    // The expiry was checked a moment ago; a request that has expired since starts with its deadline
+    // already passed (AbortSignal.timeout throws on a negative delay).
+    const deadline = AbortSignal.timeout(Math.max(0, Math.min(MAX_TIMER_MS, request.expiresAtMs + EXPIRY_GRACE_MS - Date.now())));
     const signal = AbortSignal.any([turn.controller.signal, deadline]);
     const heartbeat = setInterval(() => settle(() => turn.msg.working()), Math.max(100, Math.floor(ackWaitMs / 3)));
     let lastProgress = 0;
