@@ -35,13 +35,12 @@ export function serveCommand(): Command {
     const daemon = await startDaemon(config, log, { localWorkers: flags.localWorkers });
     // Tests and supervisors read this line to learn the bound port.
     process.stdout.write(`fleet: listening on ${config.grpcHost}:${daemon.grpcPort}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        log.log('info', `received ${signal}, stopping`);
-        void daemon.stop().then(resolve);
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
     });
+    log.log('info', `received ${signal}, stopping`);
+    // Awaited here, so a stop that fails ends the command with its message and exit code.
+    await daemon.stop();
   });
 }
