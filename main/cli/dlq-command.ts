@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { Command } from 'commander';
 
-import { invalidArgument } from '../../core/domain/errors.js';
+import { FleetError, invalidArgument } from '../../core/domain/errors.js';
 import { deadLetters, republish } from '../compose-nats.js';
 import { intOption } from './common-options.js';
 import { natsConfig, type NatsFlags, withNatsOptions } from './nats-options.js';
@@ -43,10 +43,19 @@ export function dlqCommand(): Command {
     ).action(async (seq: string, file: string, flags: NatsFlags & { remove?: boolean }) => {
       const n = Number(seq);
       if (!Number.isInteger(n) || n < 1) throw invalidArgument("<seq>", "a positive integer", seq);
-      const corrected = readFileSync(file === '-' ? 0 : file, 'utf8');
+      const corrected = readCorrection(file);
       const result = await republish(natsConfig(flags), n, corrected, flags.remove === true);
       process.stdout.write(`republished to ${result.subject} as #${result.seq}${result.duplicate ? ' (already republished; kept the first)' : ''}\n`);
     }),
   );
   return dlq;
+}
+
+/** The corrected event, from a file or standard input; one that cannot be read is bad input, not an internal error. */
+function readCorrection(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new FleetError('INVALID_ARGUMENT', `<file>: cannot read ${file === '-' ? 'standard input' : file} (${(e as Error).message})`, { field: '<file>', cause: e });
+  }
 }

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { runFleet, tempDataDir } from '../../support/fleet-process.js';
@@ -58,5 +60,11 @@ describe('fleet CLI', () => {
     const badModel = await runFleet(['deliberate', '--data-dir', dataDir, '--model', '/no/such/model.gguf', '--role', 'DEV', 'task']);
     expect(badModel.code).toBe(2);
     expect(badModel.stderr).toContain('model');
+  });
+
+  it('exits 2 naming <file> when the corrected event for `fleet dlq republish` cannot be read', async () => {
+    const run = await runFleet(['dlq', 'republish', '1', join(dataDir, 'no-such-fix.json'), '--data-dir', dataDir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('<file>: cannot read');
   });
 });
