@@ -14,17 +14,27 @@ export interface Logger {
  */
 export function createLogger(file: string | undefined, stderrLevel: LogLevel | 'silent' = 'info'): Logger {
   if (file !== undefined) mkdirSync(dirname(file), { recursive: true });
+  const toStderr = (level: LogLevel, message: string, fields: Record<string, unknown>): void => {
+    if (stderrLevel === 'silent' || ORDER[level] < ORDER[stderrLevel]) return;
+    const extra = Object.entries(fields)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    process.stderr.write(`[${level}] ${message}${extra === '' ? '' : ` ${extra}`}\n`);
+  };
+  let fileFailed = false;
   return {
     log(level, message, fields = {}) {
       if (file !== undefined) {
-        appendFileSync(file, `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+        try {
+          appendFileSync(file, `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+        } catch (error) {
+          // Adapters log from event handlers and timers: a full disk or a removed data dir must cost
+          // the log file, not the process. Said once; later lines still try the file.
+          if (!fileFailed) toStderr('warn', 'cannot write the log file', { file, error: (error as Error).message });
+          fileFailed = true;
+        }
       }
-      if (stderrLevel !== 'silent' && ORDER[level] >= ORDER[stderrLevel]) {
-        const extra = Object.entries(fields)
-          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-          .join(' ');
-        process.stderr.write(`[${level}] ${message}${extra === '' ? '' : ` ${extra}`}\n`);
-      }
+      toStderr(level, message, fields);
     },
   };
 }
