@@ -8,6 +8,7 @@ import type { DeliberateCommand } from '../../ports/fleet-service.js';
 import { writeDeadLetter } from './dead-letters.js';
 import { isEnvelopeOf, MAX_EVENT_BYTES, parseEnvelope } from './event-envelope.js';
 import { EVENT_TYPE, type PlanApprovedPayload } from './event-payloads.js';
+import { settle } from './settle.js';
 import { STREAM } from './streams.js';
 
 /** `FleetService.deliberate`, or anything with its contract: a known task id returns the stored result. */
@@ -199,12 +200,3 @@ function planCommands(plan: PlanApprovedPayload): DeliberateCommand[] {
 const isPermanent = (e: unknown): boolean => e instanceof FleetError && (e.code === 'INVALID_ARGUMENT' || e.code === 'NOT_FOUND');
 
 const describe = (e: unknown): string => (e instanceof FleetError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
-
-/** Acks and heartbeats go out on the connection; once it is closed there is nobody to tell. */
-function settle(send: () => void): void {
-  try {
-    send();
-  } catch {
-    /* the server redelivers after ack_wait */
-  }
-}

@@ -6,6 +6,7 @@ import { abortError, FleetError, invalidArgument } from '../../../domain/errors.
 import { ROLES, type Role } from '../../../domain/role.js';
 import type { AgentTurns, TurnContext, TurnOutput } from '../../../ports/agent-turns.js';
 import { writeDeadLetter } from '../dead-letters.js';
+import { settle } from '../settle.js';
 import { STREAM } from '../streams.js';
 import {
   type CancelReason,
@@ -389,14 +390,5 @@ function runTurn(turns: AgentTurns, r: TurnRequest, ctx: TurnContext): Promise<T
       return turns.judge(r.task, r.proposal, ctx);
     case 'choose':
       return turns.choose(r.agent, r.task, r.candidates, ctx);
-  }
-}
-
-/** Acks and heartbeats go out on the connection; once it is closed there is nobody to tell. */
-function settle(send: () => void): void {
-  try {
-    send();
-  } catch {
-    /* the server redelivers after ack_wait */
   }
 }
