@@ -68,7 +68,7 @@ const STOP_WORDS = new Set([
 ]);
 
 /** Significant words of a requirement: lower-cased, 3+ letters, not stop words. */
-export function keywords(text: string): string[] {
+function keywords(text: string): string[] {
   const words = text.toLowerCase().match(/[a-z0-9][a-z0-9_-]{2,}/g) ?? [];
   return [...new Set(words.filter((w) => !STOP_WORDS.has(w)))];
 }

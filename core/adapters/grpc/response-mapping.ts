@@ -28,7 +28,7 @@ const PROTO_STATUS: Readonly<Record<DeliberationStatus, ProtoStatus>> = {
   CANCELLED: ProtoStatus.DELIBERATION_STATUS_CANCELLED,
 };
 
-export const toProtoStatus = (status: DeliberationStatus): ProtoStatus => PROTO_STATUS[status];
+const toProtoStatus = (status: DeliberationStatus): ProtoStatus => PROTO_STATUS[status];
 
 export function toDeliberateResponse(d: Deliberation): DeliberateResponse {
   return {

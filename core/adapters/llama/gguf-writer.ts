@@ -170,7 +170,7 @@ const f32View = new Float32Array(1);
 const u32View = new Uint32Array(f32View.buffer);
 
 /** IEEE 754 binary32 → binary16, round-to-nearest-even (Node 20 has no Float16Array). */
-export function toHalf(value: number): number {
+function toHalf(value: number): number {
   f32View[0] = value;
   const x = u32View[0]!;
   const sign = (x >>> 16) & 0x8000;

@@ -34,7 +34,7 @@ export interface ResolvedModel {
   readonly name: string;
 }
 
-export const isModelUri = (spec: string): boolean => spec.startsWith('hf:') || /^https?:\/\//i.test(spec);
+const isModelUri = (spec: string): boolean => spec.startsWith('hf:') || /^https?:\/\//i.test(spec);
 
 export async function resolveModel(spec: string, options: ResolveModelOptions): Promise<ResolvedModel> {
   if (options.signal?.aborted) throw abortError(options.signal);

@@ -61,7 +61,7 @@ const CHATML_TEMPLATE =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}" +
   "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-export function encodeSyntheticModel(spec: SyntheticModelSpec): EncodedGguf {
+function encodeSyntheticModel(spec: SyntheticModelSpec): EncodedGguf {
   const vocab = buildVocabulary({ inflections: spec.inflections ?? false });
   const d = spec.embeddingLength;
   const ff = spec.feedForwardLength;

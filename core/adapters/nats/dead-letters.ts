@@ -101,7 +101,7 @@ export async function listDeadLetters(nc: NatsConnection, options: ListDeadLette
 }
 
 /** Throws FleetError NOT_FOUND for a sequence that holds no dead letter. */
-export async function getDeadLetter(nc: NatsConnection, seq: number): Promise<DeadLetter> {
+async function getDeadLetter(nc: NatsConnection, seq: number): Promise<DeadLetter> {
   const jsm = await jetstreamManager(nc);
   const stored = await jsm.streams.getMessage(STREAM.DEAD_LETTER, { seq });
   if (stored === null) throw notFound('dead letter', String(seq));
