@@ -8,8 +8,6 @@ import { createNatsAgentTurns } from '../core/adapters/nats/agent-turns/nats-age
 import { connectNats } from '../core/adapters/nats/connect.js';
 import { type DeadLetter, listDeadLetters, republishDeadLetter, type RepublishResult } from '../core/adapters/nats/dead-letters.js';
 import { type FeedEvent, openMonitoringFeed } from '../core/adapters/nats/monitoring-feed.js';
-
-export type { FeedEvent };
 import { NatsEventBus } from '../core/adapters/nats/nats-event-bus.js';
 import { type PlanningConsumer, startPlanningConsumer } from '../core/adapters/nats/planning-consumer.js';
 import { NatsServerSupervisor } from '../core/adapters/nats/server/nats-server-supervisor.js';
@@ -21,13 +19,15 @@ import type { FleetService } from '../core/ports/fleet-service.js';
 import type { FleetConfig } from './config.js';
 import type { Logger } from './log.js';
 
+export type { FeedEvent };
+
 /**
  * The composition root's NATS half: the embedded server (or an external one in cluster mode), the
  * connection, the event bus and the planning consumer. Kept apart from compose.ts only for size; it is
  * part of the same root and the dependency rules treat it so.
  */
 
-export interface NatsEndpoint {
+interface NatsEndpoint {
   readonly url: string;
   readonly token?: string;
 }
@@ -35,7 +35,7 @@ export interface NatsEndpoint {
 const endpointFile = (config: FleetConfig): string => join(config.dataDir, 'nats', 'endpoint.json');
 
 /** Where the daemon's NATS is: the flag/config first, else what the running daemon wrote down. */
-export function natsEndpoint(config: FleetConfig): NatsEndpoint {
+function natsEndpoint(config: FleetConfig): NatsEndpoint {
   if (config.natsUrl !== undefined) return { url: config.natsUrl, ...(config.natsToken === undefined ? {} : { token: config.natsToken }) };
   try {
     const parsed = JSON.parse(readFileSync(endpointFile(config), 'utf8')) as { url?: unknown; token?: unknown };
@@ -155,7 +155,7 @@ export async function startRemoteWorker(config: FleetConfig, turns: AgentTurns, 
 }
 
 /** A short-lived connection for CLI commands (events, dlq) to the daemon's NATS or an external one. */
-export async function withNats<T>(config: FleetConfig, body: (nc: NatsConnection) => Promise<T>): Promise<T> {
+async function withNats<T>(config: FleetConfig, body: (nc: NatsConnection) => Promise<T>): Promise<T> {
   const nc = await connectNats({ ...natsEndpoint(config), name: 'fleet-cli', ensureStreams: false });
   try {
     return await body(nc);

@@ -5,16 +5,16 @@ import type { Logger } from './log.js';
 
 export interface Daemon {
   readonly grpcPort: number;
-  /** Stops in reverse order of start: health NOT_SERVING, gRPC drained, model and database closed. */
+  /** Stops in reverse order of start: health NOT_SERVING, gRPC drained, model and database closed, then NATS. */
   stop(): Promise<void>;
 }
 
-/** Daemon lifecycle: NATS → database → model → councils → planning events → gRPC → SERVING. */
 export interface DaemonOptions {
   /** Serve agent requests with this machine's model (default); off when only remote workers should. */
   readonly localWorkers: boolean;
 }
 
+/** Daemon lifecycle: NATS → database → model → councils → planning events → gRPC → SERVING. */
 export async function startDaemon(config: FleetConfig, log: Logger, options: DaemonOptions = { localWorkers: true }): Promise<Daemon> {
   const backbone: Backbone = await startBackbone(config, log);
   let core: Awaited<ReturnType<typeof composeCore>>;

@@ -13,7 +13,7 @@ import { type FeedEvent, openMonitoringFeed } from '../../../core/adapters/nats/
 import { createSqliteStores } from '../../../core/adapters/sqlite/sqlite-stores.js';
 import type { Role } from '../../../core/domain/role.js';
 import { connectFleetClient } from '../../support/grpc-client.js';
-import { type DaemonProcess, runFleet, startDaemon, tempDataDir } from '../../support/fleet-process.js';
+import { runFleet, startDaemon, tempDataDir } from '../../support/fleet-process.js';
 
 // The daemon with its embedded nats-server, driven through NATS as the cluster's planning service
 // would: real nats-server, real llama.cpp (tiny model), real SQLite.
