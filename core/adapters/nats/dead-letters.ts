@@ -32,16 +32,10 @@ export interface DeadLetterInput {
   readonly deliveries?: number;
 }
 
-export interface DeadLetter {
+/** A stored dead letter: what was written, and where and when it was stored. */
+export interface DeadLetter extends DeadLetterInput {
   /** Sequence in the DEAD_LETTER stream: what `republishDeadLetter` takes. */
   readonly seq: number;
-  readonly subject: string;
-  readonly reason: string;
-  readonly field?: string;
-  readonly stream?: string;
-  readonly streamSeq?: number;
-  readonly consumer?: string;
-  readonly deliveries?: number;
   readonly deadAt: Date;
   /** The original bytes (only their start when `truncated`). */
   readonly data: Uint8Array;
