@@ -184,6 +184,8 @@ export async function followEvents(
       clearTimeout(idle);
       idle = setTimeout(close, options.idleMs);
     };
+    // Ctrl-C may have come while connecting: then there is nothing to follow.
+    if (options.signal.aborted) close();
     options.signal.addEventListener('abort', close, { once: true });
     armIdle();
     try {

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import { startGrpcServer } from '../core/adapters/grpc/grpc-server.js';
@@ -12,6 +13,7 @@ import { createFleetService, type FleetCore } from '../core/app/fleet-service.js
 import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
 import { FleetError } from '../core/domain/errors.js';
 import type { Clock } from '../core/ports/clock.js';
+import type { RunOwners } from '../core/ports/run-owners.js';
 import type { FleetService } from '../core/ports/fleet-service.js';
 import type { LanguageModel } from '../core/ports/language-model.js';
 import type { Backbone, Worker } from './compose-nats.js';
@@ -24,6 +26,30 @@ import type { Logger } from './log.js';
  */
 
 export const systemClock: Clock = { now: () => Date.now(), newId: () => crypto.randomUUID() };
+
+/**
+ * This process as `host:pid:nonce`. The nonce tells this process from an earlier one that had the same
+ * pid (containers often start the daemon as the same pid every time).
+ */
+export const runOwners: RunOwners = (() => {
+  const self = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
+  return {
+    self,
+    isAlive(owner) {
+      const [host, pid] = owner.split(':');
+      // Another machine sharing the folder cannot be asked; its runs are left to it.
+      if (host !== hostname()) return true;
+      if (owner === self) return true;
+      if (Number(pid) === process.pid) return false;
+      try {
+        process.kill(Number(pid), 0);
+        return true;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
+  };
+})();
 
 export const paths = (config: FleetConfig) => ({
   database: join(config.dataDir, 'fleet.db'),
@@ -124,6 +150,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
     deliberations: stores.deliberations,
     turns: remoteTurns ?? localTurns,
     clock: systemClock,
+    owners: runOwners,
     modelName: model.info.name,
     ...(backbone === undefined ? {} : { eventBus: backbone.bus }),
   });

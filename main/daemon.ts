@@ -38,8 +38,10 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
     await backbone.startPlanning(core.fleet);
     grpc = await startGrpc(core.fleet, config, log);
   } catch (e) {
-    await backbone.close();
+    // The same order as stop(): nothing takes work, the core's workers end, NATS goes last.
+    core.fleet.setServing(false);
     await core.close();
+    await backbone.close();
     throw e;
   }
   grpc.setServing(true);

@@ -26,6 +26,8 @@ export interface DeliberateDeps {
   readonly clock: Clock;
   readonly events: DeliberationEvents;
   readonly modelName: string;
+  /** Recorded on the deliberation: see RunOwners. */
+  readonly owner: string;
 }
 
 export const DEFAULT_TOP_K = 3;
@@ -89,6 +91,7 @@ export class DeliberationRun {
       agents,
       rounds: council.peerReview ? rounds : 0,
       model: deps.modelName,
+      owner: deps.owner,
       status: 'PENDING',
       results: [],
       failures: [],
@@ -301,7 +304,12 @@ export class DeliberationRun {
 
   private emit(event: DistributiveOmit<DeliberationEvent, 'taskId' | 'atMs'>): void {
     const full = { ...event, taskId: this.d.taskId, atMs: this.deps.clock.now() } as DeliberationEvent;
-    this.options.onEvent?.(full);
+    try {
+      this.options.onEvent?.(full);
+    } catch {
+      // A caller's listener that throws (a closed stream, a broken pipe) is its own problem: it must
+      // not pass for the failure of the agent whose turn happened to report.
+    }
     this.deps.events.publish(full);
   }
 }

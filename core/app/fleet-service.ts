@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js';
 import type { CouncilStore } from '../ports/council-store.js';
 import type { DeliberationStore } from '../ports/deliberation-store.js';
 import type { EventBus } from '../ports/event-bus.js';
+import type { RunOwners } from '../ports/run-owners.js';
 import type { DeliberateCommand, FleetService, OrchestrateCommand, RunOptions, ServiceMetrics, ServiceStatus } from '../ports/fleet-service.js';
 import { Councils } from './councils.js';
 import { agentsFor, buildTask, DeliberationRun } from './deliberate.js';
@@ -21,10 +22,17 @@ export interface FleetServiceDeps {
   readonly modelName: string;
   /** Where events also go for other services and the monitoring feed (NATS); must not reject. */
   readonly eventBus?: EventBus;
+  /** Default: a lone process, so anything left unfinished at start was lost. */
+  readonly owners?: RunOwners;
 }
 
+const LONE_PROCESS: RunOwners = { self: 'this-process', isAlive: () => false };
+
 export interface FleetCore extends FleetService {
-  /** Startup: creates the five default councils where missing and fails deliberations a crash left running. */
+  /**
+   * Startup: creates the five default councils where missing and fails the deliberations whose
+   * process is gone (a crash or kill left them running); those of live processes are left alone.
+   */
   start(): { readonly councilsCreated: number; readonly interrupted: readonly string[] };
   /** Whether the service takes requests (false until started and while shutting down). */
   setServing(serving: boolean): void;
@@ -34,6 +42,7 @@ export interface FleetCore extends FleetService {
 
 export function createFleetService(deps: FleetServiceDeps): FleetCore {
   const events = new DeliberationEvents();
+  const owners = deps.owners ?? LONE_PROCESS;
   const councils = new Councils(deps.councils, deps.clock, deps.modelName);
   const running = new Map<string, Promise<Deliberation>>();
   const startedAtMs = deps.clock.now();
@@ -63,7 +72,9 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
     // A retried request with the same task id gets the first run's result, never a second run.
     if (existing !== undefined) {
       if (isTerminal(existing.status)) return existing;
-      throw new FleetError('FAILED_PRECONDITION', `deliberation ${taskId} is ${existing.status} in another process`, { field: 'task_id' });
+      throw new FleetError('FAILED_PRECONDITION', `deliberation ${taskId} is ${existing.status} in another process (${existing.owner ?? 'unknown'})`, {
+        field: 'task_id',
+      });
     }
     const council = deps.councils.list(command.role)[0];
     if (council === undefined) {
@@ -71,7 +82,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
     }
     const chooser = architect ? (deps.councils.list('ARCHITECT')[0]?.agents[0] ?? makeAgents('ARCHITECT', 1)[0]!) : undefined;
     const deliberation = new DeliberationRun(
-      { deliberations: deps.deliberations, turns: deps.turns, clock: deps.clock, events, modelName: deps.modelName },
+      { deliberations: deps.deliberations, turns: deps.turns, clock: deps.clock, events, modelName: deps.modelName, owner: owners.self },
       council,
       buildTask(command, taskId),
       agentsFor(council, command.numAgents),
@@ -96,7 +107,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
   return {
     start() {
       const created = councils.ensureDefaults();
-      const lost = deps.deliberations.unfinished();
+      const lost = deps.deliberations.unfinished().filter((d) => d.owner === undefined || !owners.isAlive(d.owner));
       for (const d of lost) deps.deliberations.save(interrupted(d, deps.clock.now()));
       return { councilsCreated: created.length, interrupted: lost.map((d) => d.taskId) };
     },
@@ -118,6 +129,11 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
       if (running.has(taskId)) return events.subscribe(taskId, listener);
       const d = deps.deliberations.get(taskId);
       if (d === undefined) throw notFound('deliberation', taskId);
+      if (!isTerminal(d.status)) {
+        throw new FleetError('FAILED_PRECONDITION', `deliberation ${taskId} runs in another process (${d.owner ?? 'unknown'}): poll its result instead`, {
+          field: 'task_id',
+        });
+      }
       // Already over: the watcher gets the outcome straight away (after it holds its unsubscribe).
       let live = true;
       queueMicrotask(() => {

@@ -60,6 +60,8 @@ export interface Deliberation {
   readonly decision?: ArchitectDecision;
   readonly failures: readonly AgentFailure[];
   readonly timings: readonly PhaseTiming[];
+  /** The process running it (see RunOwners), so a restart only fails runs whose process is gone. */
+  readonly owner?: string;
   /** The phase being worked on, so an interrupted deliberation says where it stopped. */
   readonly currentPhase?: Phase;
   readonly error?: string;

@@ -101,6 +101,7 @@ export const deliberationSchema: z.ZodType<Deliberation> = z.object({
     }),
   ),
   timings: z.array(z.object({ phase, round: num.optional(), startedAtMs: num, finishedAtMs: num })),
+  owner: z.string().optional(),
   currentPhase: phase.optional(),
   error: z.string().optional(),
   createdAtMs: num,

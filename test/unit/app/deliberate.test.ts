@@ -182,3 +182,25 @@ describe('deliberate', () => {
     expect(() => fleet.watch('nope', () => {})).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 });
+
+describe('deliberations of other processes', () => {
+  it('fails at startup only the unfinished deliberations whose process is gone', async () => {
+    const stores = memoryStores();
+    const turns = scriptedTurns({});
+    const first = createFleetService({ ...stores, turns, clock: testClock(), modelName: 'scripted', owners: { self: 'host:1:a', isAlive: () => true } });
+    first.start();
+    first.setServing(true);
+    const d = await first.deliberate({ ...command, taskId: 'elsewhere', rounds: 0 });
+    stores.deliberations.save({ ...d, taskId: 'alive', status: 'IN_PROGRESS', owner: 'host:2:b' });
+    stores.deliberations.save({ ...d, taskId: 'dead', status: 'IN_PROGRESS', owner: 'host:3:c' });
+
+    const second = createFleetService({ ...stores, turns, clock: testClock(), modelName: 'scripted', owners: { self: 'host:4:d', isAlive: (o) => o === 'host:2:b' } });
+    expect(second.start().interrupted).toEqual(['dead']);
+    expect(second.getDeliberation('alive').status).toBe('IN_PROGRESS');
+    second.setServing(true);
+    // Watching one that runs elsewhere is refused rather than reported as finished.
+    expect(() => second.watch('alive', () => {})).toThrow(expect.objectContaining({ code: 'FAILED_PRECONDITION' }));
+    // And it is not started a second time here.
+    await expect(second.deliberate({ ...command, taskId: 'alive' })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+  });
+});

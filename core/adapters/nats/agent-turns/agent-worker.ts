@@ -319,6 +319,8 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
       try {
         const batch = await consumer.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
         pulls.add(batch);
+        // stop() closes the pulls it can see; one that opened after that must not wait out its expiry.
+        if (stopping) await batch.close().catch(() => undefined);
         try {
           for await (const got of batch) m = got;
         } finally {
