@@ -112,7 +112,7 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
   return {
     url: endpoint.url,
     embedded: server !== undefined,
-    agentTurns: () => createNatsAgentTurns({ nc, onLog: (level, message, fields) => log.log(level, message, fields) }),
+    agentTurns: () => createNatsAgentTurns({ nc, onLog: log.log }),
     startWorker: workerOn(nc, log),
     bus: {
       publish: (event) =>

@@ -95,7 +95,7 @@ export async function openLanguageModel(config: FleetConfig, events: ModelEvents
   return createLlamaLanguageModel({
     modelPath: resolved.path,
     name: resolved.name,
-    log: (level, message) => events.log.log(level, message),
+    log: events.log.log,
     ...(config.threads === undefined ? {} : { threads: config.threads }),
   });
 }
@@ -178,6 +178,6 @@ export function startGrpc(service: FleetService, config: FleetConfig, log: Logge
     service,
     host: config.grpcHost,
     port: config.grpcPort,
-    onLog: (level, message, fields) => log.log(level, message, fields),
+    onLog: log.log,
   });
 }

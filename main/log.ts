@@ -1,11 +1,13 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import type { Log, LogLevel } from '../core/ports/log.js';
+
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
-  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+  /** A plain function (no `this`), so it can be handed to adapters as their Log as it is. */
+  readonly log: Log;
 }
 
 /**

@@ -4,7 +4,7 @@ import { isTerminal } from '../../domain/deliberation.js';
 import type { DeliberationEvent } from '../../domain/events.js';
 import type { FleetService } from '../../ports/fleet-service.js';
 import { callSignal } from './call-signal.js';
-import type { GrpcLog } from './grpc-log.js';
+import type { Log } from '../../ports/log.js';
 import { toStreamStart } from './request-mapping.js';
 import { toFinishedUpdate, toUpdate } from './response-mapping.js';
 import { toGrpcError } from './status-codes.js';
@@ -18,7 +18,7 @@ const METHOD = 'StreamDeliberation';
  */
 export function streamDeliberation(
   service: FleetService,
-  log: GrpcLog,
+  log: Log,
 ): handleServerStreamingCall<StreamDeliberationRequest, DeliberationUpdate> {
   return (call) => {
     const { signal, dispose } = callSignal(call);

@@ -3,7 +3,7 @@ import { OrchestratorServiceService } from '../../../proto/gen/fleet/orchestrato
 import { HealthService } from '../../../proto/gen/grpc/health/v1/health.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import type { FleetService } from '../../ports/fleet-service.js';
-import { silentLog, type GrpcLog } from './grpc-log.js';
+import { silentLog, type Log } from '../../ports/log.js';
 import { createHealth } from './health-service.js';
 import { orchestratorHandlers } from './orchestrator-handlers.js';
 
@@ -17,7 +17,7 @@ export interface GrpcServerOptions {
   readonly host?: string;
   /** 0 picks any free port; the bound one is in the result. */
   readonly port?: number;
-  readonly onLog?: GrpcLog;
+  readonly onLog?: Log;
   /** How long stop() lets calls in flight finish before cancelling them. */
   readonly shutdownGraceMs?: number;
 }

@@ -4,7 +4,7 @@ import type { FleetService } from '../../ports/fleet-service.js';
 import { callSignal } from './call-signal.js';
 import { resolveCouncil } from './council-target.js';
 import { streamDeliberation } from './deliberation-stream.js';
-import type { GrpcLog } from './grpc-log.js';
+import type { Log } from '../../ports/log.js';
 import {
   toAgentId,
   toCouncilTarget,
@@ -26,7 +26,7 @@ import {
 import { toGrpcError } from './status-codes.js';
 
 /** OrchestratorService over the driving port: each handler maps the request, calls the core once, maps back. */
-export function orchestratorHandlers(service: FleetService, log: GrpcLog): OrchestratorServiceServer {
+export function orchestratorHandlers(service: FleetService, log: Log): OrchestratorServiceServer {
   const unary =
     <Req, Res>(method: string, run: (request: Req, signal: AbortSignal) => Res | Promise<Res>): handleUnaryCall<Req, Res> =>
     (call, callback) => {
@@ -98,7 +98,7 @@ async function answer<Req, Res>(
   callback: sendUnaryData<Res>,
   method: string,
   run: (request: Req, signal: AbortSignal) => Res | Promise<Res>,
-  log: GrpcLog,
+  log: Log,
 ): Promise<void> {
   const { signal, dispose } = callSignal(call);
   let response: Res;

@@ -1,6 +1,6 @@
 import { status, type StatusObject } from '@grpc/grpc-js';
 import { isFleetError, type ErrorCode } from '../../domain/errors.js';
-import type { GrpcLog } from './grpc-log.js';
+import type { Log } from '../../ports/log.js';
 
 export type GrpcError = Pick<StatusObject, 'code' | 'details'>;
 
@@ -19,7 +19,7 @@ const GRPC_STATUS: Readonly<Record<ErrorCode, status>> = {
  * unexpected failure whose message may carry internals (paths, SQL, stacks), so the client gets a
  * generic INTERNAL and the detail goes to the log.
  */
-export function toGrpcError(error: unknown, method: string, log: GrpcLog): GrpcError {
+export function toGrpcError(error: unknown, method: string, log: Log): GrpcError {
   if (isFleetError(error)) {
     if (error.code === 'INTERNAL') log('error', `${method} failed`, { error: error.message, cause: String(error.cause) });
     return { code: GRPC_STATUS[error.code], details: error.message };

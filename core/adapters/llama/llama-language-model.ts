@@ -20,7 +20,8 @@ import {
 import { abortError, FleetError, invalidArgument } from '../../domain/errors.js';
 import type { GenerateRequest, GenerateResult, JsonSchema, LanguageModel, ModelInfo } from '../../ports/language-model.js';
 import { BatchScheduler, observedParallelism, type SchedulerStats } from './batch-scheduler.js';
-import { acquireLlama, type GpuOption, type LlamaLease, type LlamaLog } from './llama-runtime.js';
+import type { Log } from '../../ports/log.js';
+import { acquireLlama, type GpuOption, type LlamaLease } from './llama-runtime.js';
 import { PrefixCache } from './prefix-cache.js';
 import { BENCH_MODEL_SPEC } from './synthetic-model.js';
 import { TINY_MODEL_SPEC } from './tiny-model.js';
@@ -45,7 +46,7 @@ export interface LlamaLanguageModelOptions {
   /** Shorter shared prefixes are not worth a state copy (default 16 tokens). */
   readonly minSharedPrefixTokens?: number;
   /** llama.cpp warnings and errors; dropped when absent (the core never prints). */
-  readonly log?: LlamaLog;
+  readonly log?: Log;
 }
 
 /** Options beyond the port, for the bench. */

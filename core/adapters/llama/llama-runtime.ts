@@ -4,13 +4,14 @@
  */
 import { getLlama, type Llama, LlamaLogLevel, type LlamaGpuType } from 'node-llama-cpp';
 
+import type { Log } from '../../ports/log.js';
+
 export type GpuOption = 'auto' | false | Exclude<LlamaGpuType, false>;
-export type LlamaLog = (level: 'error' | 'warn', message: string) => void;
 
 interface Shared {
   readonly llama: Promise<Llama>;
   users: number;
-  readonly logs: Set<LlamaLog>;
+  readonly logs: Set<Log>;
 }
 
 const shared = new Map<GpuOption, Shared>();
@@ -20,10 +21,10 @@ export interface LlamaLease {
   release(): Promise<void>;
 }
 
-export async function acquireLlama(gpu: GpuOption, log?: LlamaLog): Promise<LlamaLease> {
+export async function acquireLlama(gpu: GpuOption, log?: Log): Promise<LlamaLease> {
   let entry = shared.get(gpu);
   if (!entry) {
-    const logs = new Set<LlamaLog>();
+    const logs = new Set<Log>();
     entry = {
       logs,
       users: 0,

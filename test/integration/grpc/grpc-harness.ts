@@ -1,4 +1,4 @@
-import type { LogLevel } from '../../../core/adapters/grpc/grpc-log.js';
+import type { LogLevel } from '../../../core/ports/log.js';
 import { startGrpcServer, type GrpcServer } from '../../../core/adapters/grpc/grpc-server.js';
 import { connectFleetClient, type FleetGrpcClient } from '../../support/grpc-client.js';
 import { ScriptedFleetService } from './scripted-fleet-service.js';

@@ -9,7 +9,7 @@ import type { Critique, Proposal } from '../../../domain/proposal.js';
 import type { Task } from '../../../domain/task.js';
 import type { AgentTurns, TurnContext, TurnOutput } from '../../../ports/agent-turns.js';
 import { type CollectedResponse, ResponseCollector } from './response-collector.js';
-import { silentTurnLog, type TurnLog } from './turn-log.js';
+import { silentLog, type Log } from '../../../ports/log.js';
 import {
   type CancelReason,
   decodeTurnProgress,
@@ -29,7 +29,7 @@ export interface NatsAgentTurnsOptions {
   readonly publishTimeoutMs?: number;
   /** The reply consumer's durable name; unique per instance by default (each collector reads every reply). */
   readonly collectorName?: string;
-  readonly onLog?: TurnLog;
+  readonly onLog?: Log;
 }
 
 export interface NatsAgentTurns extends AgentTurns {
@@ -50,7 +50,7 @@ type Phased<P extends TurnPhase> = Extract<TurnRequest, { phase: P }>;
 export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentTurns {
   const { nc } = options;
   const js: JetStreamClient = jetstream(nc);
-  const log = options.onLog ?? silentTurnLog;
+  const log = options.onLog ?? silentLog;
   const turnTimeoutMs = options.turnTimeoutMs ?? DEFAULT_TURN_TIMEOUT_MS;
   const collectorName = options.collectorName ?? `fleet-turns-${randomUUID().slice(0, 8)}`;
   const maxBytes = (): number => nc.info?.max_payload ?? 1024 * 1024;

@@ -12,7 +12,7 @@ import {
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { FleetError } from '../../../domain/errors.js';
 import { STREAM } from '../streams.js';
-import type { TurnLog } from './turn-log.js';
+import type { Log } from '../../../ports/log.js';
 import { requestIdOf, responseSubject, TURN_SUBJECT } from './turn-subjects.js';
 
 export interface CollectedResponse {
@@ -44,13 +44,13 @@ export class ResponseCollector {
     private readonly consumer: Consumer,
     private readonly config: Partial<ConsumerConfig> & { durable_name: string },
     messages: ConsumerMessages,
-    private readonly log: TurnLog,
+    private readonly log: Log,
   ) {
     this.messages = messages;
     this.running = this.run();
   }
 
-  static async start(nc: NatsConnection, durableName: string, log: TurnLog): Promise<ResponseCollector> {
+  static async start(nc: NatsConnection, durableName: string, log: Log): Promise<ResponseCollector> {
     const config = {
       durable_name: durableName,
       ack_policy: AckPolicy.Explicit,
