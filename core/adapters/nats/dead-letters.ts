@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type JetStreamClient, jetstream, jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
+import { type JetStreamClient, type JsMsg, jetstream, jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { FleetError, notFound } from '../../domain/errors.js';
 import { parseEnvelope } from './event-envelope.js';
@@ -69,6 +69,24 @@ export async function writeDeadLetter(js: JetStreamClient, letter: DeadLetterInp
   const msgID = letter.stream !== undefined && letter.streamSeq !== undefined ? `dlq.${letter.stream}.${letter.streamSeq}.${digest}` : `dlq.${digest}`;
   const ack = await js.publish(`${DEAD_LETTER_PREFIX}${letter.subject}`, data, { headers: h, msgID });
   return ack.seq;
+}
+
+/** Dead-letters a message a consumer refused, with where it was read from and why. */
+export function deadLetterMessage(js: JetStreamClient, m: JsMsg, reason: { message: string; field?: string | undefined }, maxPayload: number): Promise<number> {
+  return writeDeadLetter(
+    js,
+    {
+      subject: m.subject,
+      data: m.data,
+      reason: reason.message,
+      ...(reason.field === undefined ? {} : { field: reason.field }),
+      stream: m.info.stream,
+      streamSeq: m.seq,
+      consumer: m.info.consumer,
+      deliveries: m.info.deliveryCount,
+    },
+    maxPayload,
+  );
 }
 
 export interface ListDeadLettersOptions {

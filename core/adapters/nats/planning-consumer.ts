@@ -5,7 +5,7 @@ import { FleetError } from '../../domain/errors.js';
 import type { Role } from '../../domain/role.js';
 import { checkDescription, checkTaskId } from '../../domain/validation.js';
 import type { DeliberateCommand } from '../../ports/fleet-service.js';
-import { writeDeadLetter } from './dead-letters.js';
+import { deadLetterMessage } from './dead-letters.js';
 import { isEnvelopeOf, MAX_EVENT_BYTES, parseEnvelope } from './event-envelope.js';
 import { EVENT_TYPE, type PlanApprovedPayload } from './event-payloads.js';
 import { settle } from './settle.js';
@@ -97,20 +97,7 @@ export async function startPlanningConsumer(options: PlanningConsumerOptions): P
 
   async function deadLetter(m: JsMsg, reason: string, field?: string): Promise<void> {
     try {
-      await writeDeadLetter(
-        js,
-        {
-          subject: m.subject,
-          data: m.data,
-          reason,
-          ...(field === undefined ? {} : { field }),
-          stream: m.info.stream,
-          streamSeq: m.seq,
-          consumer: durable,
-          deliveries: m.info.deliveryCount,
-        },
-        nc.info?.max_payload ?? 1024 * 1024,
-      );
+      await deadLetterMessage(js, m, { message: reason, field }, nc.info?.max_payload ?? 1024 * 1024);
     } catch (e) {
       // Not copied, so not let go: it comes back later for another try.
       settle(() => m.nak(retryDelay(m.info.deliveryCount)));

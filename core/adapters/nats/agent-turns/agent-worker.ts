@@ -5,7 +5,7 @@ import { nanos, type NatsConnection, type Subscription } from '@nats-io/transpor
 import { abortError, FleetError, invalidArgument } from '../../../domain/errors.js';
 import { ROLES, type Role } from '../../../domain/role.js';
 import type { AgentTurns, TurnContext, TurnOutput } from '../../../ports/agent-turns.js';
-import { writeDeadLetter } from '../dead-letters.js';
+import { deadLetterMessage } from '../dead-letters.js';
 import { settle } from '../settle.js';
 import { STREAM } from '../streams.js';
 import {
@@ -213,20 +213,7 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
 
   async function refuse(m: JsMsg, error: FleetError): Promise<void> {
     try {
-      await writeDeadLetter(
-        js,
-        {
-          subject: m.subject,
-          data: m.data,
-          reason: error.message,
-          ...(error.field === undefined ? {} : { field: error.field }),
-          stream: m.info.stream,
-          streamSeq: m.seq,
-          consumer: m.info.consumer,
-          deliveries: m.info.deliveryCount,
-        },
-        maxBytes(),
-      );
+      await deadLetterMessage(js, m, error, maxBytes());
     } catch (e) {
       // Not copied, so not let go: it comes back for another try.
       settle(() => m.nak(retryDelay(m.info.deliveryCount)));
