@@ -26,7 +26,9 @@ export function deliberationJson(d: Deliberation): Record<string, unknown> {
         author_role: r.proposal.authorRole,
         content: renderContent(r.proposal.content),
         created_at_ms: r.proposal.createdAtMs,
-        revisions: r.proposal.revisions.map((v) => ({
+        // As in the proto: each revision's text, and the structured history beside it.
+        revisions: r.proposal.revisions.map((v) => renderContent(v.content)),
+        revision_history: r.proposal.revisions.map((v) => ({
           round: v.round,
           content: renderContent(v.content),
           critique: { reviewer_id: v.critique.reviewerId, feedback: v.critique.feedback, issues: v.critique.issues },

@@ -20,7 +20,8 @@ describe('fleet CLI', () => {
     expect(d.winner_id).toBe(d.results[0].proposal.author_id);
     for (const r of d.results) {
       expect(r.proposal).toMatchObject({ author_id: expect.stringMatching(/^dev-/), content: expect.any(String) });
-      expect(r.proposal.revisions).toHaveLength(1);
+      expect(r.proposal.revisions).toEqual([r.proposal.content]);
+      expect(r.proposal.revision_history[0].critique.reviewer_id).toMatch(/^dev-/);
       expect(typeof r.score).toBe('number');
       expect(r.checks.checks.length).toBe(3);
     }
