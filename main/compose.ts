@@ -58,9 +58,12 @@ export const paths = (config: FleetConfig) => ({
 });
 
 /** Only the stores: for commands that read results and councils without loading a model. */
-export function openStores(config: FleetConfig): SqliteStores {
+export function openStores(config: FleetConfig, log?: Logger): SqliteStores {
   mkdirSync(config.dataDir, { recursive: true });
-  return createSqliteStores(paths(config).database);
+  return createSqliteStores(paths(config).database, {
+    // One damaged record must not keep the daemon from starting: it is skipped, and said.
+    ...(log === undefined ? {} : { onUnreadable: (e: FleetError) => log.log('error', e.message) }),
+  });
 }
 
 export interface ModelEvents {
@@ -125,7 +128,7 @@ export interface ComposeOptions extends ModelEvents {
 }
 
 export async function composeCore(config: FleetConfig, options: ComposeOptions): Promise<Core> {
-  const stores = openStores(config);
+  const stores = openStores(config, options.log);
   let model: LanguageModel;
   try {
     model = await openLanguageModel(config, options, options.signal);

@@ -9,6 +9,11 @@ import type { SqliteDatabase } from './open-database.js';
 export interface SqliteDeliberationStoreOptions {
   /** Wall clock for `updated_at_ms`. Default Date.now. */
   readonly now?: () => number;
+  /**
+   * With this, `list` and `unfinished` skip an unreadable row and report it here, so one damaged
+   * record cannot stop a daemon from starting; without it they throw. `get` always throws for it.
+   */
+  readonly onUnreadable?: (error: FleetError) => void;
 }
 
 const bodyRow = z.object({ task_id: z.string(), body: z.string() });
@@ -47,6 +52,19 @@ export function createSqliteDeliberationStore(db: SqliteDatabase, options: Sqlit
     `SELECT task_id, body FROM deliberations WHERE status IN ('PENDING', 'IN_PROGRESS') ORDER BY created_at_ms, task_id`,
   );
   const selectTurns = db.prepare('SELECT * FROM turns WHERE task_id = ? ORDER BY seq');
+  const { onUnreadable } = options;
+  const readable = (rows: unknown[]): Deliberation[] =>
+    onUnreadable === undefined
+      ? rows.map(decode)
+      : rows.flatMap((row) => {
+          try {
+            return [decode(row)];
+          } catch (error) {
+            if (!(error instanceof FleetError)) throw error;
+            onUnreadable(error);
+            return [];
+          }
+        });
 
   return {
     save(deliberation) {
@@ -104,11 +122,11 @@ export function createSqliteDeliberationStore(db: SqliteDatabase, options: Sqlit
       const limit = listOptions?.limit;
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw invalidArgument('limit', 'a non-negative integer', limit);
       // SQLite reads a negative LIMIT as "no limit".
-      return selectRecent.all(limit ?? -1).map(decode);
+      return readable(selectRecent.all(limit ?? -1));
     },
 
     unfinished() {
-      return selectUnfinished.all().map(decode);
+      return readable(selectUnfinished.all());
     },
   };
 }

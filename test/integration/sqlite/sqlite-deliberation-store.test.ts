@@ -156,7 +156,21 @@ describe('SQLite deliberation store', () => {
     expect(open().deliberations.get('task-2')).toEqual(completedDeliberation('task-2', 2_000));
   });
 
-  it('reports a body that belongs to another task', () => {
+  it('skips an unreadable row in list and unfinished when told where to report it', () => {
+    const stores = open();
+    stores.deliberations.save(inProgressDeliberation('task-1'));
+    stores.deliberations.save(inProgressDeliberation('task-2'));
+    corruptBody('task-1', '{"taskId": ');
+    const reported: FleetError[] = [];
+    const tolerant = createSqliteStores(dbFile(), { onUnreadable: (e) => reported.push(e) });
+    opened.push(tolerant);
+    expect(tolerant.deliberations.unfinished().map((d) => d.taskId)).toEqual(['task-2']);
+    expect(tolerant.deliberations.list().map((d) => d.taskId)).toEqual(['task-2']);
+    expect(reported.map((e) => e.message)).toEqual([expect.stringMatching(/^deliberation task-1: /), expect.stringMatching(/^deliberation task-1: /)]);
+    expect(() => tolerant.deliberations.get('task-1')).toThrow(/deliberation task-1/);
+  });
+
+    it('reports a body that belongs to another task', () => {
     open().deliberations.save(completedDeliberation('task-1'));
     corruptBody('task-1', JSON.stringify(completedDeliberation('task-9')));
     expect(thrown(() => open().deliberations.get('task-1')).message).toMatch(/deliberation task-1: .*belongs to task task-9/);
