@@ -58,7 +58,13 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
     if (raw === undefined || raw === '') continue;
     out[key] = kind === 'int' ? Number(raw) : raw;
   }
-  return out as ConfigOverrides;
+  const parsed = fileSchema.safeParse(out);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = ENV.find(([, key]) => key === issue.path[0])?.[0] ?? String(issue.path[0]);
+    throw invalidArgument(name, expectation(issue), env[name]);
+  }
+  return parsed.data;
 }
 
 function fromFile(path: string): ConfigOverrides {
@@ -79,10 +85,13 @@ function fromFile(path: string): ConfigOverrides {
   return parsed.data;
 }
 
+/** zod's "Invalid input: expected number, received string" as the "expected ..." part of our errors. */
+const expectation = (issue: z.core.$ZodIssue): string => issue.message.replace(/^(Invalid [a-z]+|Too big|Too small): /, '').replace(/^expected /, '');
+
 function fromIssue(error: z.ZodError, prefix: string): FleetError {
   const issue = error.issues[0]!;
   const field = issue.path.join('.') || 'config';
-  return invalidArgument(`${prefix}${field}`, issue.message);
+  return invalidArgument(`${prefix}${field}`, expectation(issue));
 }
 
 export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = process.env): FleetConfig {
@@ -99,6 +108,10 @@ export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = proc
     ...defined(flags),
   };
   const parsed = configSchema.safeParse(merged);
-  if (!parsed.success) throw fromIssue(parsed.error, '');
+  if (!parsed.success) {
+    // The file and the environment were checked on their own: what is left came from a flag.
+    const key = String(parsed.error.issues[0]!.path[0] ?? 'config');
+    throw invalidArgument(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, expectation(parsed.error.issues[0]!));
+  }
   return parsed.data;
 }
