@@ -194,7 +194,7 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
     } catch (e) {
       const delivery = turn.msg.info.deliveryCount;
       if (delivery >= maxDeliver) {
-        // The server offers it no more; the requester's timeout ends the turn.
+        // The server offers it no more; its max-deliveries advisory ends the requester's turn.
         report({ type: 'error', message: `gave up on ${id} after ${delivery} deliveries: could not store the reply: ${(e as Error).message}` });
         return;
       }

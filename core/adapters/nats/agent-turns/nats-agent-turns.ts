@@ -8,6 +8,7 @@ import { abortError, FleetError } from '../../../domain/errors.js';
 import type { Critique, Proposal } from '../../../domain/proposal.js';
 import type { Task } from '../../../domain/task.js';
 import type { AgentTurns, TurnContext, TurnOutput } from '../../../ports/agent-turns.js';
+import { type ExhaustedRequest, ExhaustedRequests } from './exhausted-requests.js';
 import { type CollectedResponse, ResponseCollector } from './response-collector.js';
 import { silentLog, type Log } from '../../../ports/log.js';
 import {
@@ -46,6 +47,8 @@ type Phased<P extends TurnPhase> = Extract<TurnRequest, { phase: P }>;
  * AgentTurns on NATS: each turn is a request on `agent.request.<ROLE>.<phase>` (AGENT_REQUESTS, the
  * deterministic request id as Nats-Msg-Id) that an agent worker answers on
  * `agent.response.turn.<request id>` (AGENT_RESPONSES). The use case does not know the difference.
+ * A request that runs out of deliveries (every worker that took it died or stalled) fails its turn
+ * with UNAVAILABLE as soon as the server's advisory says so, rather than at the turn's timeout.
  */
 export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentTurns {
   const { nc } = options;
@@ -56,6 +59,7 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
   const maxBytes = (): number => nc.info?.max_payload ?? 1024 * 1024;
   const active = new Set<(error: FleetError) => void>();
   let collector: Promise<ResponseCollector> | undefined;
+  let exhaustedRequests: ExhaustedRequests | undefined;
   let closed = false;
 
   // Started with the first turn, not at construction: the composition root builds this synchronously.
@@ -65,6 +69,11 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
       throw e;
     });
     return collector;
+  }
+
+  function exhaustedReady(): ExhaustedRequests {
+    exhaustedRequests ??= ExhaustedRequests.start(nc, log);
+    return exhaustedRequests;
   }
 
   /** Publishes the request; true when the stream already had it (a retry, or an earlier run of this turn). */
@@ -100,6 +109,7 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
     if (closed) throw new FleetError('UNAVAILABLE', 'the NATS agent turns are closed');
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     const ready = await collectorReady();
+    const exhausted = exhaustedReady();
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     const id = request.requestId;
 
@@ -111,6 +121,7 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
         clearTimeout(timer);
         ctx.signal.removeEventListener('abort', onAbort);
         stopWaiting();
+        stopWatching();
         progress?.unsubscribe();
         active.delete(giveUp);
       };
@@ -136,6 +147,15 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
         const out = decodeTurnResponse(reply.subject, reply.data, id, request.phase, maxBytes());
         if (out instanceof FleetError) fail(out);
         else succeed(out as TurnOutput<TurnValues[P]>);
+      });
+      // No worker will be offered the request again: waiting out the timeout would only hide that.
+      const stopWatching = exhausted.expect(id, (x: ExhaustedRequest) => {
+        if (settled) return;
+        // A reply stored just before the advisory may not have reached the collector yet; it wins.
+        void ready
+          .lookup(id)
+          .catch(() => undefined)
+          .then(() => giveUp(exhaustedError(request, x)));
       });
       const timer = setTimeout(
         () => giveUp(new FleetError('DEADLINE_EXCEEDED', `no reply to turn ${id} within ${turnTimeoutMs} ms (is an agent worker for ${request.role} running?)`)),
@@ -197,7 +217,17 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
       if (closed) return;
       closed = true;
       for (const giveUp of [...active]) giveUp(new FleetError('UNAVAILABLE', 'the NATS agent turns were closed while the turn waited'));
+      exhaustedRequests?.stop();
       if (collector !== undefined) await (await collector.catch(() => undefined))?.close();
     },
   };
+}
+
+function exhaustedError(request: TurnRequest, x: ExhaustedRequest): FleetError {
+  const who = request.phase === 'score' ? `the judge of ${request.proposal.authorId}'s proposal` : request.agent.id;
+  return new FleetError(
+    'UNAVAILABLE',
+    `no worker completed ${request.phase} for ${who} after ${x.deliveries} deliveries (the ${request.role} workers crashed or stalled on it); ` +
+      `see the logs of the workers on consumer ${x.consumer} for turn ${x.requestId}`,
+  );
 }
