@@ -6,6 +6,7 @@ import type { Log } from '../../../ports/log.js';
 import { STREAM } from '../streams.js';
 import { requestIdsIn } from './turn-messages.js';
 import { REQUEST_ID, TURN_SUBJECT } from './turn-subjects.js';
+import { WaitersByRequest } from './waiters-by-request.js';
 
 /** A request the server stopped offering to the workers: every delivery went unanswered. */
 export interface ExhaustedRequest {
@@ -41,7 +42,7 @@ const maxDeliverAdvisory = z.object({
  * with no worker left at all, it comes when one starts.
  */
 export class ExhaustedRequests {
-  private readonly waiting = new Map<string, Set<OnExhausted>>();
+  private readonly waiting = new WaitersByRequest<ExhaustedRequest>();
   private jsm: Promise<JetStreamManager> | undefined;
   private readonly subscription: Subscription;
 
@@ -74,14 +75,9 @@ export class ExhaustedRequests {
 
   /** Calls `onExhausted` if the request `requestId` runs out of deliveries; the returned function stops waiting. */
   expect(requestId: string, onExhausted: OnExhausted): () => void {
-    let set = this.waiting.get(requestId);
-    if (set === undefined) this.waiting.set(requestId, (set = new Set()));
-    set.add(onExhausted);
-    return () => {
-      set.delete(onExhausted);
-      if (set.size === 0 && this.waiting.get(requestId) === set) this.waiting.delete(requestId);
-    };
+    return this.waiting.add(requestId, onExhausted);
   }
+
 
   stop(): void {
     try {
@@ -108,11 +104,7 @@ export class ExhaustedRequests {
       this.log('debug', 'max-deliveries advisory for a request that cannot be read, ignored', { stream: STREAM.AGENT_REQUESTS, seq, consumer: advisory.consumer, why });
       return;
     }
-    const set = this.waiting.get(requestId);
-    if (set === undefined) return;
-    this.waiting.delete(requestId);
-    const exhausted: ExhaustedRequest = { requestId, consumer: advisory.consumer, deliveries: advisory.deliveries, seq };
-    for (const onExhausted of set) onExhausted(exhausted);
+    this.waiting.settle(requestId, { requestId, consumer: advisory.consumer, deliveries: advisory.deliveries, seq });
   }
 
   private manager(): Promise<JetStreamManager> {

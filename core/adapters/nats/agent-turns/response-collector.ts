@@ -14,6 +14,7 @@ import { FleetError } from '../../../domain/errors.js';
 import { STREAM } from '../streams.js';
 import type { Log } from '../../../ports/log.js';
 import { requestIdOf, responseSubject, TURN_SUBJECT } from './turn-subjects.js';
+import { WaitersByRequest } from './waiters-by-request.js';
 
 export interface CollectedResponse {
   readonly subject: string;
@@ -34,7 +35,7 @@ const INACTIVE_THRESHOLD_MS = 60 * 60_000;
  * the first reply a turn gets is the one it keeps.
  */
 export class ResponseCollector {
-  private readonly waiting = new Map<string, Set<Deliver>>();
+  private readonly waiting = new WaitersByRequest<CollectedResponse>();
   private messages: ConsumerMessages;
   private closing: Promise<void> | undefined;
   private readonly running: Promise<void>;
@@ -72,14 +73,9 @@ export class ResponseCollector {
 
   /** Calls `deliver` with the first reply to `requestId`; the returned function stops waiting. */
   expect(requestId: string, deliver: Deliver): () => void {
-    let set = this.waiting.get(requestId);
-    if (set === undefined) this.waiting.set(requestId, (set = new Set()));
-    set.add(deliver);
-    return () => {
-      set.delete(deliver);
-      if (set.size === 0 && this.waiting.get(requestId) === set) this.waiting.delete(requestId);
-    };
+    return this.waiting.add(requestId, deliver);
   }
+
 
   /**
    * Delivers a reply already stored for `requestId`, if there is one: for a request the stream had
@@ -102,10 +98,7 @@ export class ResponseCollector {
 
   private dispatch(response: CollectedResponse): void {
     const id = requestIdOf(response.subject, TURN_SUBJECT.responsePrefix);
-    const set = id === undefined ? undefined : this.waiting.get(id);
-    if (id === undefined || set === undefined) return;
-    this.waiting.delete(id);
-    for (const deliver of set) deliver(response);
+    if (id !== undefined) this.waiting.settle(id, response);
   }
 
   /** Reads replies until closed, starting over when the server lost the consumer. */
@@ -157,7 +150,7 @@ export class ResponseCollector {
         this.messages = await consume(this.consumer);
         this.log('warn', 'agent reply consumer restarted', { consumer: this.config.durable_name });
         // Replies stored while there was no consumer are not delivered by the new one: look them up.
-        await Promise.all([...this.waiting.keys()].map((id) => this.lookup(id)));
+        await Promise.all(this.waiting.ids().map((id) => this.lookup(id)));
         return;
       } catch (e) {
         if (attempt === 0) this.log('warn', 'cannot restart the agent reply consumer yet', { consumer: this.config.durable_name, error: (e as Error).message });
