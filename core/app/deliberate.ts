@@ -41,6 +41,8 @@ export function buildTask(command: OrchestrateCommand, taskId: string): Task {
     id: taskId,
     description: command.description,
     role: command.role,
+    ...(command.storyId === undefined ? {} : { storyId: command.storyId }),
+    ...(command.planId === undefined ? {} : { planId: command.planId }),
     constraints: {
       rubric: command.rubric !== undefined && command.rubric.length > 0 ? command.rubric : DEFAULT_RUBRIC,
       requirements: command.requirements ?? [],
@@ -72,12 +74,16 @@ export class DeliberationRun {
   private d: Deliberation;
   private readonly signal: AbortSignal;
   private readonly lastProgress = new Map<string, number>();
+  /** Agent turns ended so far, and the count expected in all (re-estimated at each phase). */
+  private turnsDone = 0;
+  private turnsPlanned = 1;
 
   constructor(
     private readonly deps: DeliberateDeps,
     council: Council,
     task: Task,
     agents: readonly Agent[],
+    /** Critique/revise rounds; 0 when peer review is off. */
     rounds: number,
     private readonly options: RunOptions & { readonly architect?: Agent; readonly topK?: number },
   ) {
@@ -89,7 +95,8 @@ export class DeliberationRun {
       role: task.role,
       task,
       agents,
-      rounds: council.peerReview ? rounds : 0,
+      rounds,
+      ...(options.architect === undefined ? {} : { orchestrated: true }),
       model: deps.modelName,
       owner: deps.owner,
       status: 'PENDING',
@@ -126,7 +133,7 @@ export class DeliberationRun {
   }
 
   private async propose(): Promise<Proposal[]> {
-    const outputs = await this.phase('propose', undefined, () =>
+    const outputs = await this.phase('propose', undefined, this.d.agents.length, () =>
       Promise.all(this.d.agents.map((agent) => this.turn(agent.id, 'propose', undefined, (ctx) => this.deps.turns.propose(agent, this.d.task, ctx)))),
     );
     const proposals: Proposal[] = [];
@@ -153,7 +160,7 @@ export class DeliberationRun {
   private async reviewRound(proposals: readonly Proposal[], round: number): Promise<Proposal[]> {
     const agentOf = (id: string): Agent => this.d.agents.find((a) => a.id === id)!;
     const n = proposals.length;
-    const critiques = await this.phase('critique', round, () =>
+    const critiques = await this.phase('critique', round, n, () =>
       Promise.all(
         proposals.map((own, i) => {
           const reviewer = agentOf(own.authorId);
@@ -162,7 +169,7 @@ export class DeliberationRun {
         }),
       ),
     );
-    return this.phase('revise', round, () =>
+    return this.phase('revise', round, n, () =>
       Promise.all(
         proposals.map(async (own, i) => {
           // Proposal i was critiqued by the agent before it in the ring.
@@ -195,14 +202,16 @@ export class DeliberationRun {
 
   private async score(proposals: readonly Proposal[]): Promise<DeliberationResult[]> {
     const { rubric, requirements } = this.d.task.constraints;
-    const judged = await this.phase('score', undefined, () =>
+    const judged = await this.phase('score', undefined, proposals.length, () =>
       Promise.all(
         proposals.map(async (proposal) => {
           const out = await this.turn(JUDGE_ID, 'score', undefined, (ctx) => this.deps.turns.judge(this.d.task, proposal, ctx), proposal.authorId);
           // An unavailable judgment scores the rubric as 0 rather than dropping the proposal.
           const judgment = judgeRubric(rubric, out?.value.scores ?? {}, out?.value.comment ?? 'no judgment: the judge failed', out?.raw ?? '');
           const checks = runChecks(proposal.content, { requirements });
-          return { proposal, judgment, checks, score: combineScore(judgment, checks) };
+          const scored = { proposal, judgment, checks, score: combineScore(judgment, checks) };
+          this.emit({ type: 'scored', result: { ...scored, rank: 0 } });
+          return scored;
         }),
       ),
     );
@@ -215,7 +224,7 @@ export class DeliberationRun {
 
   private async choose(architect: Agent, ranked: readonly DeliberationResult[]): Promise<void> {
     const candidates = ranked.slice(0, this.options.topK ?? DEFAULT_TOP_K);
-    const out = await this.phase('choose', undefined, () =>
+    const out = await this.phase('choose', undefined, 1, () =>
       this.turn(architect.id, 'choose', undefined, (ctx) => this.deps.turns.choose(architect, this.d.task, candidates, ctx)),
     );
     const ids = candidates.map((c) => c.proposal.authorId);
@@ -226,7 +235,32 @@ export class DeliberationRun {
     this.d = { ...this.d, decision, winnerId: decision.chosenId };
   }
 
-  private async phase<T>(phase: Phase, round: number | undefined, body: () => Promise<T>): Promise<T> {
+  /** Turns still ahead from the start of `phase`, with `n` proposals (or agents) in play. */
+  private turnsAhead(phase: Phase, round: number, n: number): number {
+    const choose = this.options.architect === undefined ? 0 : 1;
+    const rounds = n >= 2 ? this.d.rounds : 0;
+    switch (phase) {
+      case 'propose':
+        return n + rounds * 2 * n + n + choose;
+      case 'critique':
+        return (rounds - round + 1) * 2 * n + n + choose;
+      case 'revise':
+        return n + (rounds - round) * 2 * n + n + choose;
+      case 'score':
+        return n + choose;
+      case 'rank':
+      case 'choose':
+        return choose;
+    }
+  }
+
+  private progressPercent(): number {
+    if (isTerminal(this.d.status)) return 100;
+    return Math.min(99, Math.floor((100 * this.turnsDone) / Math.max(1, this.turnsPlanned)));
+  }
+
+  private async phase<T>(phase: Phase, round: number | undefined, n: number, body: () => Promise<T>): Promise<T> {
+    this.turnsPlanned = this.turnsDone + this.turnsAhead(phase, round ?? 1, n);
     const startedAtMs = this.deps.clock.now();
     this.d = { ...this.d, currentPhase: phase };
     this.emit({ type: 'phase', phase, ...(round === undefined ? {} : { round }) });
@@ -251,6 +285,7 @@ export class DeliberationRun {
     this.emit({ type: 'agent', agentId: who, phase, state: 'started' });
     try {
       const out = await call({ signal: this.signal, onProgress: (p) => this.progress(who, phase, p.tokens, p.tokensPerSecond) });
+      this.turnsDone++;
       this.deps.deliberations.appendTurn({ ...where, ok: true, raw: out.raw, completionTokens: out.completionTokens, durationMs: out.durationMs, atMs: this.deps.clock.now() });
       const tokensPerSecond = out.durationMs > 0 ? (1000 * out.completionTokens) / out.durationMs : 0;
       this.emit({ type: 'agent', agentId: who, phase, state: 'done', tokens: out.completionTokens, tokensPerSecond });
@@ -258,6 +293,7 @@ export class DeliberationRun {
     } catch (e) {
       if (this.signal.aborted) throw abortError(this.signal);
       const error = e instanceof FleetError ? e : new FleetError('INTERNAL', e instanceof Error ? e.message : String(e));
+      this.turnsDone++;
       const { taskId: _task, ...at } = where;
       const failure: AgentFailure = { ...at, code: error.code, message: error.message, atMs: this.deps.clock.now() };
       this.d = { ...this.d, failures: [...this.d.failures, failure] };
@@ -302,8 +338,8 @@ export class DeliberationRun {
     this.deps.deliberations.save(this.d);
   }
 
-  private emit(event: DistributiveOmit<DeliberationEvent, 'taskId' | 'atMs'>): void {
-    const full = { ...event, taskId: this.d.taskId, atMs: this.deps.clock.now() } as DeliberationEvent;
+  private emit(event: DistributiveOmit<DeliberationEvent, 'taskId' | 'atMs' | 'progressPercent'>): void {
+    const full = { ...event, taskId: this.d.taskId, atMs: this.deps.clock.now(), progressPercent: this.progressPercent() } as DeliberationEvent;
     try {
       this.options.onEvent?.(full);
     } catch {

@@ -13,6 +13,7 @@ import type { DeliberateCommand, FleetService, OrchestrateCommand, RunOptions, S
 import { Councils } from './councils.js';
 import { agentsFor, buildTask, DeliberationRun } from './deliberate.js';
 import { DeliberationEvents } from './deliberation-events.js';
+import { computeMetrics, type RunningDeliberation } from './metrics.js';
 
 export interface FleetServiceDeps {
   readonly councils: CouncilStore;
@@ -44,30 +45,14 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
   const events = new DeliberationEvents();
   const owners = deps.owners ?? LONE_PROCESS;
   const councils = new Councils(deps.councils, deps.clock, deps.modelName);
-  const running = new Map<string, Promise<Deliberation>>();
+  const running = new Map<string, { readonly promise: Promise<Deliberation>; readonly info: RunningDeliberation }>();
   const startedAtMs = deps.clock.now();
   let serving = false;
-  const counters = { total: 0, completed: 0, failed: 0, turns: 0, agentFailures: 0, tokens: 0, durationMs: 0 };
-
-  function count(event: DeliberationEvent): void {
-    if (event.type === 'agent' && event.state === 'done') {
-      counters.turns++;
-      counters.tokens += event.tokens ?? 0;
-    } else if (event.type === 'agent-failed') {
-      counters.turns++;
-      counters.agentFailures++;
-    } else if (event.type === 'finished') {
-      if (event.deliberation.status === 'COMPLETED') counters.completed++;
-      else counters.failed++;
-      counters.durationMs += event.deliberation.durationMs ?? 0;
-    }
-  }
-
   async function run(command: OrchestrateCommand, options: RunOptions, architect: boolean): Promise<Deliberation> {
     if (!serving) throw new FleetError('UNAVAILABLE', 'the service is not serving (starting up or shutting down)');
     const taskId = command.taskId ?? deps.clock.newId();
     const inFlight = running.get(taskId);
-    if (inFlight !== undefined) return inFlight;
+    if (inFlight !== undefined) return inFlight.promise;
     const existing = deps.deliberations.get(taskId);
     // A retried request with the same task id gets the first run's result, never a second run.
     if (existing !== undefined) {
@@ -80,17 +65,20 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
     if (council === undefined) {
       throw new FleetError('FAILED_PRECONDITION', `no council for role ${command.role}: create one first (CreateCouncil)`, { field: 'role' });
     }
-    const chooser = architect ? (deps.councils.list('ARCHITECT')[0]?.agents[0] ?? makeAgents('ARCHITECT', 1)[0]!) : undefined;
+    const chooser =
+      architect && command.architectSelection !== false
+        ? (deps.councils.list('ARCHITECT')[0]?.agents[0] ?? makeAgents('ARCHITECT', 1)[0]!)
+        : undefined;
+    const peerReview = command.peerReview ?? council.peerReview;
     const deliberation = new DeliberationRun(
       { deliberations: deps.deliberations, turns: deps.turns, clock: deps.clock, events, modelName: deps.modelName, owner: owners.self },
       council,
       buildTask(command, taskId),
       agentsFor(council, command.numAgents),
-      command.rounds ?? council.rounds,
+      peerReview ? (command.rounds ?? council.rounds) : 0,
       {
         ...options,
         onEvent: (e) => {
-          count(e);
           void deps.eventBus?.publish(e);
           options.onEvent?.(e);
         },
@@ -98,9 +86,8 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
         ...(command.topK === undefined ? {} : { topK: command.topK }),
       },
     );
-    counters.total++;
     const promise = deliberation.run().finally(() => running.delete(taskId));
-    running.set(taskId, promise);
+    running.set(taskId, { promise, info: { councilId: council.id, role: council.role, agents: deliberation.deliberation.agents.length } });
     return promise;
   }
 
@@ -151,26 +138,27 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
     unregisterAgent: (councilId, agentId) => councils.unregisterAgent(councilId, agentId),
 
     status(): ServiceStatus {
+      const finished = deps.deliberations.outcomes();
       return {
         status: serving ? 'SERVING' : 'NOT_SERVING',
         uptimeSeconds: Math.floor((deps.clock.now() - startedAtMs) / 1000),
         model: deps.modelName,
         councils: deps.councils.list().length,
-        deliberations: { active: running.size, completed: counters.completed, failed: counters.failed },
+        deliberations: {
+          active: running.size,
+          completed: finished.filter((d) => d.status === 'COMPLETED').length,
+          failed: finished.filter((d) => d.status !== 'COMPLETED').length,
+        },
       };
     },
 
-    metrics(): ServiceMetrics {
-      const finished = counters.completed + counters.failed;
-      return {
-        deliberationsTotal: counters.total,
-        deliberationsCompleted: counters.completed,
-        deliberationsFailed: counters.failed,
-        agentTurnsTotal: counters.turns,
-        agentFailuresTotal: counters.agentFailures,
-        completionTokensTotal: counters.tokens,
-        averageDurationMs: finished === 0 ? 0 : counters.durationMs / finished,
-      };
+    metrics(options = {}): ServiceMetrics {
+      return computeMetrics({
+        outcomes: deps.deliberations.outcomes(options),
+        turns: deps.deliberations.turnTotals(options),
+        councils: deps.councils.list(),
+        running: [...running.values()].map((r) => r.info),
+      });
     },
   };
 }

@@ -52,6 +52,8 @@ export interface Deliberation {
   readonly task: Task;
   readonly agents: readonly Agent[];
   readonly rounds: number;
+  /** Run by Orchestrate with the ARCHITECT's selection. */
+  readonly orchestrated?: boolean;
   readonly model: string;
   readonly status: DeliberationStatus;
   /** Ranked best first once COMPLETED. */

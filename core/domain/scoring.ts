@@ -2,12 +2,21 @@ import type { ProposalContent } from './proposal.js';
 import { renderContent } from './proposal.js';
 import type { TaskConstraints } from './task.js';
 
+/**
+ * Policy checks are about what a proposal must contain (stated requirements, required sections);
+ * lint checks are about its form (length). The cluster reports the two kinds apart.
+ */
+export type CheckKind = 'policy' | 'lint';
+
 export interface CheckResult {
   readonly name: string;
+  readonly kind: CheckKind;
   readonly passed: boolean;
   /** 0..1 */
   readonly score: number;
   readonly detail: string;
+  /** One line per thing wrong; empty when passed. */
+  readonly violations: readonly string[];
 }
 
 export interface CheckSuite {
@@ -94,27 +103,33 @@ export function runChecks(content: ProposalContent, constraints: Pick<TaskConstr
   const coverage = total === 0 ? 1 : (total - missing.length) / total;
   const requirements: CheckResult = {
     name: 'requirements_addressed',
+    kind: 'policy',
     passed: missing.length === 0,
     score: coverage,
     detail: missing.length === 0 ? `all ${total} requirements addressed` : `not addressed: ${missing.join('; ')}`,
+    violations: missing.map((r) => `requirement not addressed: ${r}`),
   };
 
   const sectionNames = ['summary', 'approach', 'risks'] as const;
   const empty = sectionNames.filter((s) => content[s].trim().length < 10);
   const sections: CheckResult = {
     name: 'sections_present',
+    kind: 'policy',
     passed: empty.length === 0,
     score: (sectionNames.length - empty.length) / sectionNames.length,
     detail: empty.length === 0 ? 'summary, approach and risks present' : `missing or too short: ${empty.join(', ')}`,
+    violations: empty.map((section) => `section missing or too short: ${section}`),
   };
 
   const length = text.length;
   const inBounds = length >= LENGTH_BOUNDS.minChars && length <= LENGTH_BOUNDS.maxChars;
   const lengthCheck: CheckResult = {
     name: 'length_bounds',
+    kind: 'lint',
     passed: inBounds,
     score: inBounds ? 1 : length < LENGTH_BOUNDS.minChars ? length / LENGTH_BOUNDS.minChars : LENGTH_BOUNDS.maxChars / length,
     detail: `${length} chars (expected ${LENGTH_BOUNDS.minChars}..${LENGTH_BOUNDS.maxChars})`,
+    violations: inBounds ? [] : [`length ${length} chars outside ${LENGTH_BOUNDS.minChars}..${LENGTH_BOUNDS.maxChars}`],
   };
 
   const weighted =
@@ -128,4 +143,22 @@ export function combineScore(judgment: RubricJudgment, suite: CheckSuite): Score
   const rubric =
     judgment.criteria.length === 0 ? 0 : judgment.criteria.reduce((sum, c) => sum + c.score, 0) / (10 * judgment.criteria.length);
   return { rubric, checks: suite.score, total: RUBRIC_WEIGHT * rubric + (1 - RUBRIC_WEIGHT) * suite.score };
+}
+
+/** The checks of one kind, summed up as the cluster reports them (its PolicyResult / LintResult). */
+export interface CheckReport {
+  readonly passed: boolean;
+  readonly violations: readonly string[];
+  readonly message: string;
+}
+
+export function checkReport(suite: CheckSuite, kind: CheckKind): CheckReport {
+  const checks = suite.checks.filter((c) => c.kind === kind);
+  const violations = checks.flatMap((c) => c.violations);
+  const failed = checks.filter((c) => !c.passed).map((c) => c.name);
+  return {
+    passed: failed.length === 0,
+    violations,
+    message: failed.length === 0 ? `${checks.length} ${kind} checks passed` : `${kind} checks failed: ${failed.join(', ')}`,
+  };
 }

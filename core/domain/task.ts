@@ -16,6 +16,9 @@ export interface Task {
   readonly description: string;
   readonly role: Role;
   readonly constraints: TaskConstraints;
+  /** The planning story and plan the task came from, when it came from one (events name them back). */
+  readonly storyId?: string;
+  readonly planId?: string;
 }
 
 export const DEFAULT_RUBRIC = ['correctness', 'completeness', 'clarity', 'feasibility'] as const;

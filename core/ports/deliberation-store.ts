@@ -1,4 +1,5 @@
-import type { Deliberation, Phase } from '../domain/deliberation.js';
+import type { Deliberation, DeliberationStatus, Phase } from '../domain/deliberation.js';
+import type { Role } from '../domain/role.js';
 
 /** One model call made during a deliberation, kept verbatim for audit. */
 export interface TurnRecord {
@@ -14,6 +15,25 @@ export interface TurnRecord {
   readonly atMs: number;
 }
 
+/** How a finished deliberation ended, for metrics without reading whole records. */
+export interface DeliberationOutcome {
+  readonly taskId: string;
+  readonly councilId: string;
+  readonly role: Role;
+  readonly status: DeliberationStatus;
+  readonly orchestrated: boolean;
+  readonly durationMs: number;
+  readonly finishedAtMs: number;
+}
+
+export interface TurnTotals {
+  readonly turns: number;
+  readonly failed: number;
+  readonly completionTokens: number;
+  /** Mean duration of the turns that succeeded; 0 when none. */
+  readonly avgDurationMs: number;
+}
+
 /**
  * Durable record of deliberations. `save` is called after every step so a crash loses at most the
  * turn in flight.
@@ -26,4 +46,8 @@ export interface DeliberationStore {
   list(options?: { limit?: number }): Deliberation[];
   /** Deliberations left PENDING or IN_PROGRESS, e.g. by a crash. */
   unfinished(): Deliberation[];
+  /** Finished deliberations (finished at or after `sinceMs`), oldest first. */
+  outcomes(options?: { readonly sinceMs?: number }): DeliberationOutcome[];
+  /** Every recorded turn (at or after `sinceMs`), summed. */
+  turnTotals(options?: { readonly sinceMs?: number }): TurnTotals;
 }

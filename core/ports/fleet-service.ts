@@ -21,11 +21,18 @@ export interface DeliberateCommand {
   readonly rounds?: number;
   /** Default: all of the council's agents. */
   readonly numAgents?: number;
+  /** false: no critique/revise rounds whatever `rounds` says. Default: the council's setting. */
+  readonly peerReview?: boolean;
+  /** The planning story and plan the task belongs to, carried into events for the cluster's consumers. */
+  readonly storyId?: string;
+  readonly planId?: string;
 }
 
 export interface OrchestrateCommand extends DeliberateCommand {
   /** How many of the best ranked the ARCHITECT chooses among (default 3). */
   readonly topK?: number;
+  /** false: the best ranked stands, no ARCHITECT turn. Default true. */
+  readonly architectSelection?: boolean;
 }
 
 export interface RunOptions {
@@ -48,14 +55,46 @@ export interface ServiceStatus {
   readonly deliberations: { readonly active: number; readonly completed: number; readonly failed: number };
 }
 
+/** Figures over the deliberations stored (not only this process's), optionally within a recent window. */
 export interface ServiceMetrics {
-  readonly deliberationsTotal: number;
-  readonly deliberationsCompleted: number;
-  readonly deliberationsFailed: number;
-  readonly agentTurnsTotal: number;
-  readonly agentFailuresTotal: number;
-  readonly completionTokensTotal: number;
-  readonly averageDurationMs: number;
+  readonly deliberations: {
+    readonly total: number;
+    readonly orchestrations: number;
+    readonly completed: number;
+    readonly failed: number;
+    readonly running: number;
+    readonly byRole: Readonly<Partial<Record<Role, number>>>;
+  };
+  /** Over finished deliberations; 0 when there are none. */
+  readonly latencyMs: {
+    readonly avgDeliberation: number;
+    readonly avgOrchestration: number;
+    readonly p50: number;
+    readonly p95: number;
+    readonly p99: number;
+  };
+  readonly agents: {
+    readonly total: number;
+    /** Agents taking part in a deliberation running now. */
+    readonly active: number;
+    readonly byRole: Readonly<Partial<Record<Role, number>>>;
+    readonly turns: number;
+    readonly failedTurns: number;
+    readonly completionTokens: number;
+    readonly avgTurnMs: number;
+  };
+  readonly councils: readonly CouncilHealth[];
+}
+
+export interface CouncilHealth {
+  readonly councilId: string;
+  readonly role: Role;
+  /** busy while one of its deliberations runs, idle otherwise. */
+  readonly status: 'busy' | 'idle';
+  readonly availableAgents: number;
+  readonly busyAgents: number;
+  /** Completed over finished deliberations of this council, 0..1; 1 when none has finished. */
+  readonly successRate: number;
 }
 
 export interface FleetService {
@@ -78,5 +117,6 @@ export interface FleetService {
   unregisterAgent(councilId: string, agentId: string): void;
 
   status(): ServiceStatus;
-  metrics(): ServiceMetrics;
+  /** `sinceMs`: only deliberations and turns at or after this time. */
+  metrics(options?: { readonly sinceMs?: number }): ServiceMetrics;
 }

@@ -3,7 +3,7 @@ import type { Deliberation } from '../../core/domain/deliberation.js';
 import type { Role } from '../../core/domain/role.js';
 import type { Clock } from '../../core/ports/clock.js';
 import type { CouncilStore } from '../../core/ports/council-store.js';
-import type { DeliberationStore, TurnRecord } from '../../core/ports/deliberation-store.js';
+import type { DeliberationOutcome, DeliberationStore, TurnRecord, TurnTotals } from '../../core/ports/deliberation-store.js';
 
 /** In-memory stores for use-case unit tests; integration tests use the SQLite adapter. */
 export function memoryStores(): { councils: CouncilStore; deliberations: DeliberationStore & { saves: number } } {
@@ -21,6 +21,29 @@ export function memoryStores(): { councils: CouncilStore; deliberations: Deliber
     turns: (id: string) => turns.filter((t) => t.taskId === id),
     list: () => [...deliberations.values()],
     unfinished: () => [...deliberations.values()].filter((d) => d.status === 'PENDING' || d.status === 'IN_PROGRESS'),
+    outcomes: (options?: { sinceMs?: number }): DeliberationOutcome[] =>
+      [...deliberations.values()]
+        .filter((d) => d.finishedAtMs !== undefined && d.finishedAtMs >= (options?.sinceMs ?? 0))
+        .sort((a, b) => a.finishedAtMs! - b.finishedAtMs!)
+        .map((d) => ({
+          taskId: d.taskId,
+          councilId: d.councilId,
+          role: d.role,
+          status: d.status,
+          orchestrated: d.orchestrated === true,
+          durationMs: d.durationMs ?? 0,
+          finishedAtMs: d.finishedAtMs!,
+        })),
+    turnTotals: (options?: { sinceMs?: number }): TurnTotals => {
+      const recent = turns.filter((t) => t.atMs >= (options?.sinceMs ?? 0));
+      const ok = recent.filter((t) => t.ok);
+      return {
+        turns: recent.length,
+        failed: recent.length - ok.length,
+        completionTokens: recent.reduce((sum, t) => sum + t.completionTokens, 0),
+        avgDurationMs: ok.length === 0 ? 0 : ok.reduce((sum, t) => sum + t.durationMs, 0) / ok.length,
+      };
+    },
   };
   return {
     councils: {

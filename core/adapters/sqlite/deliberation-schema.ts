@@ -18,6 +18,8 @@ const task = z.object({
   id: z.string(),
   description: z.string(),
   role,
+  storyId: z.string().optional(),
+  planId: z.string().optional(),
   constraints: z.object({
     rubric: z.array(z.string()),
     requirements: z.array(z.string()),
@@ -55,8 +57,25 @@ const proposal = z.object({
   createdAtMs: num,
 });
 
+// Records written before checks had a kind and violations read back with them derived: only the
+// length check is about form, and a failed check's detail is its one violation.
+const check = z
+  .object({
+    name: z.string(),
+    kind: z.enum(['policy', 'lint']).optional(),
+    passed: z.boolean(),
+    score: z.number(),
+    detail: z.string(),
+    violations: z.array(z.string()).optional(),
+  })
+  .transform((c) => ({
+    ...c,
+    kind: c.kind ?? (c.name === 'length_bounds' ? ('lint' as const) : ('policy' as const)),
+    violations: c.violations ?? (c.passed ? [] : [c.detail]),
+  }));
+
 const checkSuite = z.object({
-  checks: z.array(z.object({ name: z.string(), passed: z.boolean(), score: z.number(), detail: z.string() })),
+  checks: z.array(check),
   passed: z.boolean(),
   score: z.number(),
   requirementCoverage: z.number(),
@@ -83,6 +102,7 @@ export const deliberationSchema: z.ZodType<Deliberation> = z.object({
   task,
   agents: z.array(agent),
   rounds: num,
+  orchestrated: z.boolean().optional(),
   model: z.string(),
   status: z.enum(DELIBERATION_STATUSES),
   results: z.array(result),

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Deliberation } from '../../domain/deliberation.js';
-import { PHASES } from '../../domain/deliberation.js';
+import { DELIBERATION_STATUSES, PHASES } from '../../domain/deliberation.js';
+import { ROLES } from '../../domain/role.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
-import type { DeliberationStore, TurnRecord } from '../../ports/deliberation-store.js';
+import type { DeliberationOutcome, DeliberationStore, TurnRecord } from '../../ports/deliberation-store.js';
 import { deliberationSchema, describeIssues } from './deliberation-schema.js';
 import type { SqliteDatabase } from './open-database.js';
 
@@ -33,6 +34,20 @@ const turnRows = z.array(
   }),
 );
 
+const outcomeRows = z.array(
+  z.object({
+    task_id: z.string(),
+    council_id: z.string(),
+    role: z.enum(ROLES),
+    status: z.enum(DELIBERATION_STATUSES),
+    orchestrated: z.number(),
+    duration_ms: z.number(),
+    finished_at_ms: z.number(),
+  }),
+);
+
+const turnTotalsRow = z.object({ turns: z.number(), failed: z.number(), completion_tokens: z.number(), avg_duration_ms: z.number() });
+
 export function createSqliteDeliberationStore(db: SqliteDatabase, options: SqliteDeliberationStoreOptions = {}): DeliberationStore {
   const now = options.now ?? Date.now;
   const upsert = db.prepare(
@@ -52,6 +67,22 @@ export function createSqliteDeliberationStore(db: SqliteDatabase, options: Sqlit
     `SELECT task_id, body FROM deliberations WHERE status IN ('PENDING', 'IN_PROGRESS') ORDER BY created_at_ms, task_id`,
   );
   const selectTurns = db.prepare('SELECT * FROM turns WHERE task_id = ? ORDER BY seq');
+  // Read from the body with json_extract: metrics need a handful of fields, not whole records.
+  const selectOutcomes = db.prepare(
+    `SELECT task_id, council_id, role, status,
+            coalesce(json_extract(body, '$.orchestrated'), 0) AS orchestrated,
+            coalesce(json_extract(body, '$.durationMs'), 0) AS duration_ms,
+            coalesce(json_extract(body, '$.finishedAtMs'), updated_at_ms) AS finished_at_ms
+       FROM deliberations
+      WHERE status NOT IN ('PENDING', 'IN_PROGRESS')
+        AND coalesce(json_extract(body, '$.finishedAtMs'), updated_at_ms) >= ?
+      ORDER BY finished_at_ms`,
+  );
+  const selectTurnTotals = db.prepare(
+    `SELECT count(*) AS turns, coalesce(sum(ok = 0), 0) AS failed, coalesce(sum(completion_tokens), 0) AS completion_tokens,
+            coalesce(avg(CASE WHEN ok = 1 THEN duration_ms END), 0) AS avg_duration_ms
+       FROM turns WHERE at_ms >= ?`,
+  );
   const { onUnreadable } = options;
   const readable = (rows: unknown[]): Deliberation[] =>
     onUnreadable === undefined
@@ -127,6 +158,27 @@ export function createSqliteDeliberationStore(db: SqliteDatabase, options: Sqlit
 
     unfinished() {
       return readable(selectUnfinished.all());
+    },
+
+    outcomes(outcomeOptions) {
+      const rows = outcomeRows.safeParse(selectOutcomes.all(outcomeOptions?.sinceMs ?? 0));
+      if (!rows.success) throw corrupt('(outcomes)', describeIssues(rows.error));
+      return rows.data.map(
+        (r): DeliberationOutcome => ({
+          taskId: r.task_id,
+          councilId: r.council_id,
+          role: r.role,
+          status: r.status,
+          orchestrated: r.orchestrated === 1,
+          durationMs: r.duration_ms,
+          finishedAtMs: r.finished_at_ms,
+        }),
+      );
+    },
+
+    turnTotals(totalOptions) {
+      const r = turnTotalsRow.parse(selectTurnTotals.get(totalOptions?.sinceMs ?? 0));
+      return { turns: r.turns, failed: r.failed, completionTokens: r.completion_tokens, avgDurationMs: r.avg_duration_ms };
     },
   };
 }

@@ -53,9 +53,16 @@ function result(p: Proposal, rank: number, total: number): DeliberationResult {
     proposal: p,
     checks: {
       checks: [
-        { name: 'requirements_addressed', passed: true, score: 1, detail: 'all 2 requirements addressed' },
-        { name: 'sections_present', passed: true, score: 1, detail: 'summary, approach and risks present' },
-        { name: 'length_bounds', passed: false, score: 0.8125, detail: '65 chars (expected 80..8000)' },
+        { name: 'requirements_addressed', kind: 'policy', passed: true, score: 1, detail: 'all 2 requirements addressed', violations: [] },
+        { name: 'sections_present', kind: 'policy', passed: true, score: 1, detail: 'summary, approach and risks present', violations: [] },
+        {
+          name: 'length_bounds',
+          kind: 'lint',
+          passed: false,
+          score: 0.8125,
+          detail: '65 chars (expected 80..8000)',
+          violations: ['length 65 chars outside 80..8000'],
+        },
       ],
       passed: false,
       score: 0.9625,

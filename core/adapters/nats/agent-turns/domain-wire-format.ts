@@ -120,14 +120,16 @@ const unit = z.number().nonnegative();
 
 const checksWire = z
   .object({
-    checks: z.array(z.object({ name: text, passed: z.boolean(), score: unit, detail: text })),
+    checks: z.array(
+      z.object({ name: text, kind: z.enum(['policy', 'lint']), passed: z.boolean(), score: unit, detail: text, violations: z.array(text) }),
+    ),
     passed: z.boolean(),
     score: unit,
     requirement_coverage: unit,
   })
   .transform((s): CheckSuite => ({ checks: s.checks, passed: s.passed, score: s.score, requirementCoverage: s.requirement_coverage }));
 const toChecksWire = (s: CheckSuite) => ({
-  checks: s.checks.map((c) => ({ name: c.name, passed: c.passed, score: c.score, detail: c.detail })),
+  checks: s.checks.map((c) => ({ name: c.name, kind: c.kind, passed: c.passed, score: c.score, detail: c.detail, violations: c.violations })),
   passed: s.passed,
   score: s.score,
   requirement_coverage: s.requirementCoverage,
