@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/integration/**/*.test.ts'],
     // Integration tests load llama.cpp and start servers; on 2 cores, parallel files only contend.
     fileParallelism: false,
     reporters: ['default', './test/support/summary-reporter.ts'],

@@ -26,13 +26,14 @@ export const protobufPackage = "fleet.orchestrator.v1";
 export const protobufFileName = "fleet/orchestrator/v1/orchestrator.proto";
 
 /**
- * The orchestrator API. It stays wire-compatible with the cluster's fleet.orchestrator.v1
- * OrchestratorService so the same clients can talk to either: field numbers and wire types the
- * cluster defines are kept; what this daemon adds takes new numbers; what the cluster has and this
- * daemon does not serve is left out (unknown fields are skipped on decode) rather than faked.
+ * The orchestrator API, wire-identical with the cluster's fleet.orchestrator.v1 OrchestratorService
+ * (proto/cluster-contract.json is the contract of record; a test in `npm test` holds this file to it).
+ * Every message and field the cluster defines keeps its number, name, type and cardinality, so a
+ * client built from the cluster's proto talks to this daemon unchanged. What this daemon adds takes
+ * numbers above the cluster's highest in that message; cluster clients skip those fields.
  */
 
-/** The cluster's value names are kept (prefixed, UNKNOWN for zero); see buf.yaml. */
+/** The cluster's values; CANCELLED is this daemon's (a Stop or a client that went away). */
 export enum DeliberationStatus {
   DELIBERATION_STATUS_UNKNOWN = 0,
   DELIBERATION_STATUS_PENDING = 1,
@@ -98,7 +99,7 @@ export function deliberationStatusToJSON(object: DeliberationStatus): string {
 
 export enum UpdateType {
   UPDATE_TYPE_UNKNOWN = 0,
-  /** UPDATE_TYPE_STATUS - The deliberation's status changed (`status`). */
+  /** UPDATE_TYPE_STATUS - The deliberation's status changed (`deliberation_status`). */
   UPDATE_TYPE_STATUS = 1,
   /** UPDATE_TYPE_PHASE - A phase began (`phase`, `round`). */
   UPDATE_TYPE_PHASE = 2,
@@ -106,8 +107,10 @@ export enum UpdateType {
   UPDATE_TYPE_AGENT = 3,
   /** UPDATE_TYPE_AGENT_FAILED - An agent's turn failed (`agent_id`, `phase`, `code`, `message`). */
   UPDATE_TYPE_AGENT_FAILED = 4,
+  /** UPDATE_TYPE_SCORED - One proposal judged and checked (`partial_result`, its rank 0 until all are scored). */
+  UPDATE_TYPE_SCORED = 5,
   /** UPDATE_TYPE_FINISHED - The last update of a stream; `result` holds the outcome. */
-  UPDATE_TYPE_FINISHED = 5,
+  UPDATE_TYPE_FINISHED = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -129,6 +132,9 @@ export function updateTypeFromJSON(object: any): UpdateType {
     case "UPDATE_TYPE_AGENT_FAILED":
       return UpdateType.UPDATE_TYPE_AGENT_FAILED;
     case 5:
+    case "UPDATE_TYPE_SCORED":
+      return UpdateType.UPDATE_TYPE_SCORED;
+    case 6:
     case "UPDATE_TYPE_FINISHED":
       return UpdateType.UPDATE_TYPE_FINISHED;
     case -1:
@@ -150,6 +156,8 @@ export function updateTypeToJSON(object: UpdateType): string {
       return "UPDATE_TYPE_AGENT";
     case UpdateType.UPDATE_TYPE_AGENT_FAILED:
       return "UPDATE_TYPE_AGENT_FAILED";
+    case UpdateType.UPDATE_TYPE_SCORED:
+      return "UPDATE_TYPE_SCORED";
     case UpdateType.UPDATE_TYPE_FINISHED:
       return "UPDATE_TYPE_FINISHED";
     case UpdateType.UNRECOGNIZED:
@@ -167,15 +175,12 @@ export interface DeliberateRequest {
   constraints:
     | TaskConstraints
     | undefined;
-  /**
-   * Peer-review rounds, 0..5. `optional` so an explicit 0 (no review) differs from "the council's
-   * default"; the wire format is the cluster's plain int32.
-   */
-  rounds?:
-    | number
-    | undefined;
+  /** Peer-review rounds, 0..5; 0 means the council's default (use enable_peer_review=false for none). */
+  rounds: number;
   /** Agents taking part, 1..8; 0 means all of the council's. */
   numAgents: number;
+  /** Unset: the council's setting. false: no critique/revise rounds. */
+  enablePeerReview?: boolean | undefined;
 }
 
 export interface TaskConstraints {
@@ -183,9 +188,9 @@ export interface TaskConstraints {
   rubric: string;
   /** Statements every proposal must address; checked deterministically and ranked on first. */
   requirements: string[];
-  /** Accepted for compatibility with cluster clients; not used by this daemon. */
+  /** Kept on the record as given; this daemon does not act on it. */
   metadata: { [key: string]: string };
-  /** Accepted for compatibility with cluster clients; peer-review depth is set by `rounds`. */
+  /** Accepted from cluster clients; peer-review depth is set by `rounds`. */
   maxIterations: number;
   /** Whole-deliberation deadline; 0 means the default (10 minutes). */
   timeoutSeconds: number;
@@ -204,19 +209,11 @@ export interface DeliberateResponse {
   results: DeliberationResult[];
   winnerId: string;
   durationMs: number;
-  /**
-   * Flat strings for clients that only display them: model, council_id, role, rounds, num_agents,
-   * status, failures (a count). The typed fields below carry the same facts for programs.
-   */
-  metadata: { [key: string]: string };
+  metadata: OrchestratorMetadata | undefined;
   status: DeliberationStatus;
-  failures: AgentFailure[];
+  /** Why it failed, timed out or was cancelled. */
   errorMessage: string;
-}
-
-export interface DeliberateResponse_MetadataEntry {
-  key: string;
-  value: string;
+  detail: DeliberationDetail | undefined;
 }
 
 export interface GetDeliberationResultRequest {
@@ -230,15 +227,27 @@ export interface GetDeliberationResultResponse {
   results: DeliberationResult[];
   winnerId: string;
   durationMs: number;
-  /** Why it FAILED, timed out or was cancelled. */
+  /** Why it failed, timed out or was cancelled. */
   errorMessage: string;
-  metadata: { [key: string]: string };
-  failures: AgentFailure[];
-  /** Where an unfinished (or interrupted) deliberation is: propose, critique, revise, score, rank, choose. */
-  currentPhase: string;
+  metadata: OrchestratorMetadata | undefined;
+  detail: DeliberationDetail | undefined;
 }
 
-export interface GetDeliberationResultResponse_MetadataEntry {
+export interface OrchestratorMetadata {
+  /** This daemon's version. */
+  orchestratorVersion: string;
+  /** When the answer was made (the deliberation's end when it has ended). */
+  timestampMs: number;
+  /** The deliberation's task id: GetDeliberationResult finds it by this. */
+  executionId: string;
+  /**
+   * Flat facts for clients that only display them: model, council_id, role, rounds, num_agents,
+   * status, failures (a count).
+   */
+  tags: { [key: string]: string };
+}
+
+export interface OrchestratorMetadata_TagsEntry {
   key: string;
   value: string;
 }
@@ -250,7 +259,7 @@ export interface DeliberationResult {
     | undefined;
   /** Combined score 0..1: the judge's rubric weighed with the deterministic checks. */
   score: number;
-  /** 1 is best. */
+  /** 1 is best; 0 in a partial result scored before the ranking. */
   rank: number;
   /** The two halves of `score`, each 0..1. */
   rubricScore: number;
@@ -273,10 +282,7 @@ export interface Proposal {
   /** Current content (the latest revision), rendered as text. */
   content: string;
   createdAtMs: number;
-  /**
-   * Each revision's content as text, oldest first. Plain strings because that is the cluster's type
-   * for this number; the structured history is `revision_history`.
-   */
+  /** Each revision's content as text, oldest first; the structured history is `revision_history`. */
   revisions: string[];
   revisionHistory: Revision[];
   structured: ProposalContent | undefined;
@@ -303,12 +309,21 @@ export interface Critique {
   issues: string[];
 }
 
-/**
- * Numbers 1..3 are the cluster's policy, lint and dry-run results, which this daemon does not run;
- * the generic checks sit at the cluster's number for them so cluster clients still read them.
- */
 export interface CheckSuite {
-  checks: CheckResult[];
+  /** Requirement coverage and required sections. */
+  policy:
+    | PolicyResult
+    | undefined;
+  /** Form: length bounds. */
+  lint:
+    | LintResult
+    | undefined;
+  /** Unset: no tool runs against proposals yet, so there is nothing honest to report. */
+  dryrun:
+    | DryRunResult
+    | undefined;
+  /** Every deterministic check one by one. */
+  additionalChecks: CheckResult[];
   allPassed: boolean;
   /** Weighted mean of the checks, 0..1. */
   score: number;
@@ -316,12 +331,80 @@ export interface CheckSuite {
   requirementCoverage: number;
 }
 
+export interface PolicyResult {
+  passed: boolean;
+  violations: string[];
+  message: string;
+}
+
+export interface LintResult {
+  passed: boolean;
+  errorCount: number;
+  warningCount: number;
+  errors: string[];
+}
+
+export interface DryRunResult {
+  passed: boolean;
+  output: string;
+  exitCode: number;
+  message: string;
+}
+
 export interface CheckResult {
-  name: string;
+  /** The check's name: requirements_addressed, sections_present, length_bounds. */
+  checkType: string;
   passed: boolean;
   /** 0..1 */
   score: number;
-  detail: string;
+  message: string;
+  /** kind (policy or lint) and violations (one per line). */
+  details: { [key: string]: string };
+}
+
+export interface CheckResult_DetailsEntry {
+  key: string;
+  value: string;
+}
+
+/** What this daemon adds to a deliberation's answer; cluster clients skip it. */
+export interface DeliberationDetail {
+  councilId: string;
+  role: string;
+  model: string;
+  rounds: number;
+  failures: AgentFailure[];
+  /** Where an unfinished (or interrupted) deliberation is: propose, critique, revise, score, rank, choose. */
+  currentPhase: string;
+  timings: PhaseTiming[];
+  /** The ARCHITECT's choice, when orchestrated. */
+  decision: ArchitectDecision | undefined;
+  task: TaskSpec | undefined;
+  createdAtMs: number;
+  orchestrated: boolean;
+}
+
+export interface TaskSpec {
+  description: string;
+  rubric: string[];
+  requirements: string[];
+  /** The planning story and plan the task came from, when it came from one. */
+  storyId: string;
+  planId: string;
+}
+
+export interface PhaseTiming {
+  phase: string;
+  round?: number | undefined;
+  startedAtMs: number;
+  durationMs: number;
+}
+
+export interface ArchitectDecision {
+  chosenId: string;
+  rationale: string;
+  /** The top k it chose among, best ranked first. */
+  candidates: string[];
 }
 
 /** An agent whose turn failed; the deliberation goes on without it where it can. */
@@ -340,60 +423,84 @@ export interface OrchestrateRequest {
   taskDescription: string;
   role: string;
   constraints: TaskConstraints | undefined;
-  rounds?: number | undefined;
+  options:
+    | OrchestratorOptions
+    | undefined;
+  /** Kept on the record as given (the cluster's case is this daemon's story). */
+  caseId: string;
+  /** The planning story and plan the task belongs to; carried into the events it publishes. */
+  storyId: string;
+  planId: string;
+  /** Accepted from cluster clients; answers carry no context yet. */
+  contextOptions:
+    | ContextOptions
+    | undefined;
+  /** Agents taking part, 1..8; 0 means all of the council's. */
   numAgents: number;
   /** How many of the best ranked the ARCHITECT chooses among; 0 means the default (3). */
   topK: number;
 }
 
-/** 1..5 follow the cluster's layout (winner, candidates, an id, duration, metadata). */
+export interface OrchestratorOptions {
+  /**
+   * false: no critique/revise rounds. The cluster's proto3 bool cannot say "unset", so this is
+   * honoured only when `options` is sent at all.
+   */
+  enablePeerReview: boolean;
+  /** 0..5; 0 means the council's default. */
+  deliberationRounds: number;
+  /** false: the best ranked stands and no ARCHITECT turn runs. */
+  enableArchitectSelection: boolean;
+  /** Kept on the record as given. */
+  customParams: { [key: string]: string };
+}
+
+export interface OrchestratorOptions_CustomParamsEntry {
+  key: string;
+  value: string;
+}
+
+export interface ContextOptions {
+  includeTimeline: boolean;
+  includeDecisions: boolean;
+  includeSummaries: boolean;
+  maxEvents: number;
+  scopes: string[];
+}
+
 export interface OrchestrateResponse {
-  /** The ARCHITECT's choice, or the best ranked when it could not choose. */
+  /** The ARCHITECT's choice, or the best ranked when it did not choose. */
   winner:
     | DeliberationResult
     | undefined;
   /** Every result, ranked best first. */
   candidates: DeliberationResult[];
-  taskId: string;
+  /** The deliberation's task id. */
+  executionId: string;
   durationMs: number;
-  metadata: { [key: string]: string };
-  /** The deliberation's winner as in DeliberateResponse; chosen_id is the ARCHITECT's pick (empty if none). */
-  winnerId: string;
-  chosenId: string;
-  rationale: string;
+  metadata: OrchestratorMetadata | undefined;
   status: DeliberationStatus;
-  failures: AgentFailure[];
   errorMessage: string;
+  detail: DeliberationDetail | undefined;
 }
 
-export interface OrchestrateResponse_MetadataEntry {
-  key: string;
-  value: string;
-}
-
-/**
- * Shaped like DeliberateRequest, number for number, so a cluster client that sends its
- * DeliberateRequest here is understood. A non-empty task_description starts that deliberation and
- * streams it; an empty one watches the existing task_id.
- */
-export interface StreamDeliberationRequest {
-  taskId: string;
-  taskDescription: string;
-  role: string;
-  constraints: TaskConstraints | undefined;
-  rounds?: number | undefined;
-  numAgents: number;
-}
-
-/**
- * Numbers 3 and 4 line up with the cluster's current_step and current_agent strings; 5 (the cluster's
- * partial result) is never a message here, so its clients skip it instead of misreading it.
- */
 export interface DeliberationUpdate {
+  /**
+   * The cluster's words: generating (propose), reviewing (critique, revise), scoring (score, rank),
+   * selecting (choose), complete; failed, timeout or cancelled when it ended otherwise.
+   */
+  status: string;
+  /** Share of the agent turns done, rising to 100 when it has ended. */
+  progressPercent: number;
+  /** The phase, with its round: propose, critique 1, revise 1, score, rank, choose. */
+  currentStep: string;
+  /** The agent this update is about, if any. */
+  currentAgent: string;
+  /** Each proposal as it is scored, then the winner on the last update. */
+  partialResult: DeliberationResult | undefined;
   taskId: string;
   type: UpdateType;
   phase: string;
-  agentId: string;
   round?:
     | number
     | undefined;
@@ -401,7 +508,7 @@ export interface DeliberationUpdate {
   state: string;
   tokens: number;
   tokensPerSecond: number;
-  status: DeliberationStatus;
+  deliberationStatus: DeliberationStatus;
   /** The failure's message, or the error of a finished deliberation that did not complete. */
   message: string;
   /** An error code name, on agent failures. */
@@ -410,20 +517,58 @@ export interface DeliberationUpdate {
   result: DeliberateResponse | undefined;
 }
 
+export interface RegisterAgentRequest {
+  /** Empty: a fresh id is generated. */
+  agentId: string;
+  role: string;
+  /** Accepted from cluster clients; every agent here runs on the daemon's model. */
+  capabilities: AgentCapabilities | undefined;
+  endpoint: string;
+  metadata: { [key: string]: string };
+  /** The council to join; empty: the role's council, when it has exactly one. */
+  councilId: string;
+}
+
+export interface RegisterAgentRequest_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface AgentCapabilities {
+  supportedTasks: string[];
+  modelProfile: string;
+  maxConcurrentTasks: number;
+  languages: string[];
+}
+
+export interface RegisterAgentResponse {
+  success: boolean;
+  message: string;
+  councilId: string;
+  agentId: string;
+}
+
 export interface CreateCouncilRequest {
   role: string;
   /** 1..8; 0 means the default (3). */
   numAgents: number;
+  /** Unset: the defaults (1 round, peer review on). */
   config: CouncilConfig | undefined;
 }
 
 export interface CouncilConfig {
-  /** 0..5; unset means the default (1). */
-  deliberationRounds?:
-    | number
-    | undefined;
-  /** Unset means on. */
-  enablePeerReview?: boolean | undefined;
+  /** 0..5; 0 means the default (1). */
+  deliberationRounds: number;
+  enablePeerReview: boolean;
+  /** Accepted from cluster clients; every council here runs on the daemon's model. */
+  modelProfile: string;
+  customParams: { [key: string]: string };
+  agentType: string;
+}
+
+export interface CouncilConfig_CustomParamsEntry {
+  key: string;
+  value: string;
 }
 
 export interface CreateCouncilResponse {
@@ -449,6 +594,7 @@ export interface CouncilInfo {
   numAgents: number;
   /** Only when include_agents was asked for. */
   agents: AgentInfo[];
+  /** busy while one of its deliberations runs, idle otherwise. */
   status: string;
   /** Name of the model the council's agents run on. */
   model: string;
@@ -457,11 +603,13 @@ export interface CouncilInfo {
   createdAtMs: number;
 }
 
-/** 4 is the cluster's capabilities message, which this daemon does not model. */
 export interface AgentInfo {
   agentId: string;
   role: string;
   status: string;
+  capabilities:
+    | AgentCapabilities
+    | undefined;
   /** The angle that keeps this agent's proposals apart from its peers'. */
   perspective: string;
 }
@@ -479,21 +627,6 @@ export interface DeleteCouncilResponse {
   councilId: string;
 }
 
-/** 3..5 are the cluster's capabilities, endpoint and metadata, which this daemon does not use. */
-export interface RegisterAgentRequest {
-  /** Empty: a fresh id is generated. */
-  agentId: string;
-  role: string;
-  councilId: string;
-}
-
-export interface RegisterAgentResponse {
-  success: boolean;
-  message: string;
-  councilId: string;
-  agentId: string;
-}
-
 export interface UnregisterAgentRequest {
   agentId: string;
   role: string;
@@ -505,69 +638,7 @@ export interface UnregisterAgentResponse {
   message: string;
 }
 
-export interface GetStatusRequest {
-  includeStats: boolean;
-}
-
-export interface GetStatusResponse {
-  /** SERVING or NOT_SERVING. */
-  status: string;
-  uptimeSeconds: number;
-  /** Only when include_stats was asked for. */
-  stats: ServiceStats | undefined;
-  model: string;
-}
-
-/** 1, 3 and 4 keep the cluster's numbers for the same facts. */
-export interface ServiceStats {
-  totalDeliberations: number;
-  avgDeliberationTimeMs: number;
-  activeCouncils: number;
-  activeDeliberations: number;
-  completedDeliberations: number;
-  failedDeliberations: number;
-}
-
-export interface GetMetricsRequest {
-}
-
-export interface GetMetricsResponse {
-  deliberationsTotal: number;
-  deliberationsCompleted: number;
-  deliberationsFailed: number;
-  agentTurnsTotal: number;
-  agentFailuresTotal: number;
-  completionTokensTotal: number;
-  averageDurationMs: number;
-}
-
-export interface DeriveSubtasksRequest {
-  caseId: string;
-  planId: string;
-  roles: string[];
-}
-
-export interface DeriveSubtasksResponse {
-  /** 1 is the cluster's list of derived tasks, to be modelled when this is served. */
-  derivationId: string;
-  totalTasks: number;
-}
-
-export interface GetTaskContextRequest {
-  taskId: string;
-  caseId: string;
-  storyId: string;
-  role: string;
-  phase: string;
-}
-
-export interface GetTaskContextResponse {
-  contextText: string;
-  /** 2 is the cluster's structured context blocks, to be modelled when this is served. */
-  tokenCount: number;
-}
-
-export interface ProcessPlanningEventRequest {
+export interface PlanningEventRequest {
   eventType: string;
   caseId: string;
   planId: string;
@@ -577,19 +648,179 @@ export interface ProcessPlanningEventRequest {
   metadata: { [key: string]: string };
 }
 
-export interface ProcessPlanningEventRequest_MetadataEntry {
+export interface PlanningEventRequest_MetadataEntry {
   key: string;
   value: string;
 }
 
-export interface ProcessPlanningEventResponse {
+export interface PlanningEventResponse {
   processed: boolean;
   message: string;
   derivedTaskIds: string[];
 }
 
+export interface DeriveSubtasksRequest {
+  caseId: string;
+  planId: string;
+  roles: string[];
+  strategy: DerivationStrategy | undefined;
+}
+
+export interface DerivationStrategy {
+  parallelExecution: boolean;
+  dependencyOrder: string[];
+  maxTasksPerRole: number;
+  autoPublishToNats: boolean;
+}
+
+export interface DeriveSubtasksResponse {
+  tasks: AtomicTask[];
+  derivationId: string;
+  totalTasks: number;
+}
+
+export interface AtomicTask {
+  taskId: string;
+  role: string;
+  description: string;
+  dependencies: string[];
+  constraints: TaskConstraints | undefined;
+  caseId: string;
+  planId: string;
+  priority: number;
+}
+
+export interface GetTaskContextRequest {
+  taskId: string;
+  caseId: string;
+  storyId: string;
+  role: string;
+  phase: string;
+  options: ContextOptions | undefined;
+}
+
+export interface GetTaskContextResponse {
+  contextText: string;
+  blocks: ContextBlocks | undefined;
+  tokenCount: number;
+  versionHash: string;
+}
+
+export interface ContextBlocks {
+  system: string;
+  context: string;
+  tools: string;
+  history: string;
+}
+
+export interface GetStatusRequest {
+  includeStats: boolean;
+}
+
+export interface GetStatusResponse {
+  /** SERVING or NOT_SERVING. */
+  status: string;
+  uptimeSeconds: number;
+  /** Only when include_stats was asked for. */
+  stats: OrchestratorStats | undefined;
+  model: string;
+}
+
+export interface OrchestratorStats {
+  /** Every stored deliberation that has finished, plus those running. */
+  totalDeliberations: number;
+  /** Of those, run by Orchestrate with the ARCHITECT's selection. */
+  totalOrchestrations: number;
+  avgDeliberationTimeMs: number;
+  activeCouncils: number;
+  /** Deliberations per role. */
+  roleCounts: { [key: string]: number };
+  runningDeliberations: number;
+  completedDeliberations: number;
+  /** Failed, timed out or cancelled. */
+  failedDeliberations: number;
+}
+
+export interface OrchestratorStats_RoleCountsEntry {
+  key: string;
+  value: number;
+}
+
+export interface GetMetricsRequest {
+  /** performance, agents or councils; empty: all three. */
+  metricType: string;
+  /** Only what finished in the last this many milliseconds; 0: everything stored. */
+  timeRangeMs: number;
+}
+
+export interface GetMetricsResponse {
+  performance: PerformanceMetrics | undefined;
+  agents: AgentMetrics | undefined;
+  councils: CouncilMetrics | undefined;
+}
+
+/** Latencies are deliberations' wall times, start to end, over those finished in the range. */
+export interface PerformanceMetrics {
+  avgDeliberationMs: number;
+  avgOrchestrationMs: number;
+  p50LatencyMs: number;
+  p95LatencyMs: number;
+  p99LatencyMs: number;
+  deliberationsTotal: number;
+  deliberationsCompleted: number;
+  deliberationsFailed: number;
+  deliberationsRunning: number;
+}
+
+export interface AgentMetrics {
+  totalAgents: number;
+  /** Agents taking part in a deliberation running now. */
+  activeAgents: number;
+  agentsPerRole: { [key: string]: number };
+  /** Mean wall time of a successful agent turn. */
+  avgAgentResponseTimeMs: number;
+  turnsTotal: number;
+  turnsFailed: number;
+  completionTokensTotal: number;
+}
+
+export interface AgentMetrics_AgentsPerRoleEntry {
+  key: string;
+  value: number;
+}
+
+export interface CouncilMetrics {
+  totalCouncils: number;
+  /** Councils with a deliberation running now. */
+  activeCouncils: number;
+  /** By council id. */
+  healthPerCouncil: { [key: string]: CouncilHealth };
+}
+
+export interface CouncilMetrics_HealthPerCouncilEntry {
+  key: string;
+  value: CouncilHealth | undefined;
+}
+
+export interface CouncilHealth {
+  /** busy or idle. */
+  status: string;
+  availableAgents: number;
+  busyAgents: number;
+  /** Completed over finished deliberations, 0..1; 1 when none has finished. */
+  successRate: number;
+}
+
 function createBaseDeliberateRequest(): DeliberateRequest {
-  return { taskId: "", taskDescription: "", role: "", constraints: undefined, rounds: undefined, numAgents: 0 };
+  return {
+    taskId: "",
+    taskDescription: "",
+    role: "",
+    constraints: undefined,
+    rounds: 0,
+    numAgents: 0,
+    enablePeerReview: undefined,
+  };
 }
 
 export const DeliberateRequest: MessageFns<DeliberateRequest> = {
@@ -606,11 +837,14 @@ export const DeliberateRequest: MessageFns<DeliberateRequest> = {
     if (message.constraints !== undefined) {
       TaskConstraints.encode(message.constraints, writer.uint32(34).fork()).join();
     }
-    if (message.rounds !== undefined) {
+    if (message.rounds !== 0) {
       writer.uint32(40).int32(message.rounds);
     }
     if (message.numAgents !== 0) {
       writer.uint32(48).int32(message.numAgents);
+    }
+    if (message.enablePeerReview !== undefined) {
+      writer.uint32(56).bool(message.enablePeerReview);
     }
     return writer;
   },
@@ -676,6 +910,14 @@ export const DeliberateRequest: MessageFns<DeliberateRequest> = {
             message.numAgents = reader.int32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.enablePeerReview = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -702,12 +944,17 @@ export const DeliberateRequest: MessageFns<DeliberateRequest> = {
         : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
       constraints: isSet(object.constraints) ? TaskConstraints.fromJSON(object.constraints) : undefined,
-      rounds: isSet(object.rounds) ? globalThis.Number(object.rounds) : undefined,
+      rounds: isSet(object.rounds) ? globalThis.Number(object.rounds) : 0,
       numAgents: isSet(object.numAgents)
         ? globalThis.Number(object.numAgents)
         : isSet(object.num_agents)
         ? globalThis.Number(object.num_agents)
         : 0,
+      enablePeerReview: isSet(object.enablePeerReview)
+        ? globalThis.Boolean(object.enablePeerReview)
+        : isSet(object.enable_peer_review)
+        ? globalThis.Boolean(object.enable_peer_review)
+        : undefined,
     };
   },
 
@@ -725,11 +972,14 @@ export const DeliberateRequest: MessageFns<DeliberateRequest> = {
     if (message.constraints !== undefined) {
       obj.constraints = TaskConstraints.toJSON(message.constraints);
     }
-    if (message.rounds !== undefined) {
+    if (message.rounds !== 0) {
       obj.rounds = Math.round(message.rounds);
     }
     if (message.numAgents !== 0) {
       obj.numAgents = Math.round(message.numAgents);
+    }
+    if (message.enablePeerReview !== undefined) {
+      obj.enablePeerReview = message.enablePeerReview;
     }
     return obj;
   },
@@ -745,8 +995,9 @@ export const DeliberateRequest: MessageFns<DeliberateRequest> = {
     message.constraints = (object.constraints !== undefined && object.constraints !== null)
       ? TaskConstraints.fromPartial(object.constraints)
       : undefined;
-    message.rounds = object.rounds ?? undefined;
+    message.rounds = object.rounds ?? 0;
     message.numAgents = object.numAgents ?? 0;
+    message.enablePeerReview = object.enablePeerReview ?? undefined;
     return message;
   },
 };
@@ -1035,10 +1286,10 @@ function createBaseDeliberateResponse(): DeliberateResponse {
     results: [],
     winnerId: "",
     durationMs: 0,
-    metadata: {},
+    metadata: undefined,
     status: 0,
-    failures: [],
     errorMessage: "",
+    detail: undefined,
   };
 }
 
@@ -1056,17 +1307,17 @@ export const DeliberateResponse: MessageFns<DeliberateResponse> = {
     if (message.durationMs !== 0) {
       writer.uint32(32).int64(message.durationMs);
     }
-    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
-      DeliberateResponse_MetadataEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
-    });
+    if (message.metadata !== undefined) {
+      OrchestratorMetadata.encode(message.metadata, writer.uint32(42).fork()).join();
+    }
     if (message.status !== 0) {
       writer.uint32(48).int32(message.status);
     }
-    for (const v of message.failures) {
-      AgentFailure.encode(v!, writer.uint32(58).fork()).join();
-    }
     if (message.errorMessage !== "") {
-      writer.uint32(66).string(message.errorMessage);
+      writer.uint32(58).string(message.errorMessage);
+    }
+    if (message.detail !== undefined) {
+      DeliberationDetail.encode(message.detail, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1121,10 +1372,7 @@ export const DeliberateResponse: MessageFns<DeliberateResponse> = {
               break;
             }
 
-            const entry5 = DeliberateResponse_MetadataEntry.decode(reader, reader.uint32());
-            if (entry5.value !== undefined) {
-              message.metadata[entry5.key] = entry5.value;
-            }
+            message.metadata = OrchestratorMetadata.decode(reader, reader.uint32());
             continue;
           }
           case 6: {
@@ -1140,7 +1388,7 @@ export const DeliberateResponse: MessageFns<DeliberateResponse> = {
               break;
             }
 
-            message.failures.push(AgentFailure.decode(reader, reader.uint32()));
+            message.errorMessage = reader.string();
             continue;
           }
           case 8: {
@@ -1148,7 +1396,7 @@ export const DeliberateResponse: MessageFns<DeliberateResponse> = {
               break;
             }
 
-            message.errorMessage = reader.string();
+            message.detail = DeliberationDetail.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -1183,29 +1431,14 @@ export const DeliberateResponse: MessageFns<DeliberateResponse> = {
         : isSet(object.duration_ms)
         ? globalThis.Number(object.duration_ms)
         : 0,
-      metadata: isObject(object.metadata)
-        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
+      metadata: isSet(object.metadata) ? OrchestratorMetadata.fromJSON(object.metadata) : undefined,
       status: isSet(object.status) ? deliberationStatusFromJSON(object.status) : 0,
-      failures: globalThis.Array.isArray(object?.failures)
-        ? object.failures.map((e: any) => AgentFailure.fromJSON(e))
-        : [],
       errorMessage: isSet(object.errorMessage)
         ? globalThis.String(object.errorMessage)
         : isSet(object.error_message)
         ? globalThis.String(object.error_message)
         : "",
+      detail: isSet(object.detail) ? DeliberationDetail.fromJSON(object.detail) : undefined,
     };
   },
 
@@ -1223,23 +1456,17 @@ export const DeliberateResponse: MessageFns<DeliberateResponse> = {
     if (message.durationMs !== 0) {
       obj.durationMs = Math.round(message.durationMs);
     }
-    if (message.metadata) {
-      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
-      if (entries.length > 0) {
-        obj.metadata = {};
-        entries.forEach(([k, v]) => {
-          obj.metadata[k] = v;
-        });
-      }
+    if (message.metadata !== undefined) {
+      obj.metadata = OrchestratorMetadata.toJSON(message.metadata);
     }
     if (message.status !== 0) {
       obj.status = deliberationStatusToJSON(message.status);
     }
-    if (message.failures?.length) {
-      obj.failures = message.failures.map((e) => AgentFailure.toJSON(e));
-    }
     if (message.errorMessage !== "") {
       obj.errorMessage = message.errorMessage;
+    }
+    if (message.detail !== undefined) {
+      obj.detail = DeliberationDetail.toJSON(message.detail);
     }
     return obj;
   },
@@ -1253,103 +1480,14 @@ export const DeliberateResponse: MessageFns<DeliberateResponse> = {
     message.results = object.results?.map((e) => DeliberationResult.fromPartial(e)) || [];
     message.winnerId = object.winnerId ?? "";
     message.durationMs = object.durationMs ?? 0;
-    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
-        if (value !== undefined) {
-          acc[key] = globalThis.String(value);
-        }
-        return acc;
-      },
-      {},
-    );
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? OrchestratorMetadata.fromPartial(object.metadata)
+      : undefined;
     message.status = object.status ?? 0;
-    message.failures = object.failures?.map((e) => AgentFailure.fromPartial(e)) || [];
     message.errorMessage = object.errorMessage ?? "";
-    return message;
-  },
-};
-
-function createBaseDeliberateResponse_MetadataEntry(): DeliberateResponse_MetadataEntry {
-  return { key: "", value: "" };
-}
-
-export const DeliberateResponse_MetadataEntry: MessageFns<DeliberateResponse_MetadataEntry> = {
-  encode(message: DeliberateResponse_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.key !== "") {
-      writer.uint32(10).string(message.key);
-    }
-    if (message.value !== "") {
-      writer.uint32(18).string(message.value);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): DeliberateResponse_MetadataEntry {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseDeliberateResponse_MetadataEntry();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.key = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.value = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): DeliberateResponse_MetadataEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: DeliberateResponse_MetadataEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<DeliberateResponse_MetadataEntry>): DeliberateResponse_MetadataEntry {
-    return DeliberateResponse_MetadataEntry.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<DeliberateResponse_MetadataEntry>): DeliberateResponse_MetadataEntry {
-    const message = createBaseDeliberateResponse_MetadataEntry();
-    message.key = object.key ?? "";
-    message.value = object.value ?? "";
+    message.detail = (object.detail !== undefined && object.detail !== null)
+      ? DeliberationDetail.fromPartial(object.detail)
+      : undefined;
     return message;
   },
 };
@@ -1435,9 +1573,8 @@ function createBaseGetDeliberationResultResponse(): GetDeliberationResultRespons
     winnerId: "",
     durationMs: 0,
     errorMessage: "",
-    metadata: {},
-    failures: [],
-    currentPhase: "",
+    metadata: undefined,
+    detail: undefined,
   };
 }
 
@@ -1461,14 +1598,11 @@ export const GetDeliberationResultResponse: MessageFns<GetDeliberationResultResp
     if (message.errorMessage !== "") {
       writer.uint32(50).string(message.errorMessage);
     }
-    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
-      GetDeliberationResultResponse_MetadataEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
-    });
-    for (const v of message.failures) {
-      AgentFailure.encode(v!, writer.uint32(66).fork()).join();
+    if (message.metadata !== undefined) {
+      OrchestratorMetadata.encode(message.metadata, writer.uint32(58).fork()).join();
     }
-    if (message.currentPhase !== "") {
-      writer.uint32(74).string(message.currentPhase);
+    if (message.detail !== undefined) {
+      DeliberationDetail.encode(message.detail, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1539,10 +1673,7 @@ export const GetDeliberationResultResponse: MessageFns<GetDeliberationResultResp
               break;
             }
 
-            const entry7 = GetDeliberationResultResponse_MetadataEntry.decode(reader, reader.uint32());
-            if (entry7.value !== undefined) {
-              message.metadata[entry7.key] = entry7.value;
-            }
+            message.metadata = OrchestratorMetadata.decode(reader, reader.uint32());
             continue;
           }
           case 8: {
@@ -1550,15 +1681,7 @@ export const GetDeliberationResultResponse: MessageFns<GetDeliberationResultResp
               break;
             }
 
-            message.failures.push(AgentFailure.decode(reader, reader.uint32()));
-            continue;
-          }
-          case 9: {
-            if (tag !== 74) {
-              break;
-            }
-
-            message.currentPhase = reader.string();
+            message.detail = DeliberationDetail.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -1599,28 +1722,8 @@ export const GetDeliberationResultResponse: MessageFns<GetDeliberationResultResp
         : isSet(object.error_message)
         ? globalThis.String(object.error_message)
         : "",
-      metadata: isObject(object.metadata)
-        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      failures: globalThis.Array.isArray(object?.failures)
-        ? object.failures.map((e: any) => AgentFailure.fromJSON(e))
-        : [],
-      currentPhase: isSet(object.currentPhase)
-        ? globalThis.String(object.currentPhase)
-        : isSet(object.current_phase)
-        ? globalThis.String(object.current_phase)
-        : "",
+      metadata: isSet(object.metadata) ? OrchestratorMetadata.fromJSON(object.metadata) : undefined,
+      detail: isSet(object.detail) ? DeliberationDetail.fromJSON(object.detail) : undefined,
     };
   },
 
@@ -1644,20 +1747,11 @@ export const GetDeliberationResultResponse: MessageFns<GetDeliberationResultResp
     if (message.errorMessage !== "") {
       obj.errorMessage = message.errorMessage;
     }
-    if (message.metadata) {
-      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
-      if (entries.length > 0) {
-        obj.metadata = {};
-        entries.forEach(([k, v]) => {
-          obj.metadata[k] = v;
-        });
-      }
+    if (message.metadata !== undefined) {
+      obj.metadata = OrchestratorMetadata.toJSON(message.metadata);
     }
-    if (message.failures?.length) {
-      obj.failures = message.failures.map((e) => AgentFailure.toJSON(e));
-    }
-    if (message.currentPhase !== "") {
-      obj.currentPhase = message.currentPhase;
+    if (message.detail !== undefined) {
+      obj.detail = DeliberationDetail.toJSON(message.detail);
     }
     return obj;
   },
@@ -1673,7 +1767,163 @@ export const GetDeliberationResultResponse: MessageFns<GetDeliberationResultResp
     message.winnerId = object.winnerId ?? "";
     message.durationMs = object.durationMs ?? 0;
     message.errorMessage = object.errorMessage ?? "";
-    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? OrchestratorMetadata.fromPartial(object.metadata)
+      : undefined;
+    message.detail = (object.detail !== undefined && object.detail !== null)
+      ? DeliberationDetail.fromPartial(object.detail)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseOrchestratorMetadata(): OrchestratorMetadata {
+  return { orchestratorVersion: "", timestampMs: 0, executionId: "", tags: {} };
+}
+
+export const OrchestratorMetadata: MessageFns<OrchestratorMetadata> = {
+  encode(message: OrchestratorMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.orchestratorVersion !== "") {
+      writer.uint32(10).string(message.orchestratorVersion);
+    }
+    if (message.timestampMs !== 0) {
+      writer.uint32(16).int64(message.timestampMs);
+    }
+    if (message.executionId !== "") {
+      writer.uint32(26).string(message.executionId);
+    }
+    globalThis.Object.entries(message.tags).forEach(([key, value]: [string, string]) => {
+      OrchestratorMetadata_TagsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrchestratorMetadata {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrchestratorMetadata();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.orchestratorVersion = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timestampMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.executionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = OrchestratorMetadata_TagsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.tags[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OrchestratorMetadata {
+    return {
+      orchestratorVersion: isSet(object.orchestratorVersion)
+        ? globalThis.String(object.orchestratorVersion)
+        : isSet(object.orchestrator_version)
+        ? globalThis.String(object.orchestrator_version)
+        : "",
+      timestampMs: isSet(object.timestampMs)
+        ? globalThis.Number(object.timestampMs)
+        : isSet(object.timestamp_ms)
+        ? globalThis.Number(object.timestamp_ms)
+        : 0,
+      executionId: isSet(object.executionId)
+        ? globalThis.String(object.executionId)
+        : isSet(object.execution_id)
+        ? globalThis.String(object.execution_id)
+        : "",
+      tags: isObject(object.tags)
+        ? (globalThis.Object.entries(object.tags) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: OrchestratorMetadata): unknown {
+    const obj: any = {};
+    if (message.orchestratorVersion !== "") {
+      obj.orchestratorVersion = message.orchestratorVersion;
+    }
+    if (message.timestampMs !== 0) {
+      obj.timestampMs = Math.round(message.timestampMs);
+    }
+    if (message.executionId !== "") {
+      obj.executionId = message.executionId;
+    }
+    if (message.tags) {
+      const entries = globalThis.Object.entries(message.tags) as [string, string][];
+      if (entries.length > 0) {
+        obj.tags = {};
+        entries.forEach(([k, v]) => {
+          obj.tags[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OrchestratorMetadata>): OrchestratorMetadata {
+    return OrchestratorMetadata.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OrchestratorMetadata>): OrchestratorMetadata {
+    const message = createBaseOrchestratorMetadata();
+    message.orchestratorVersion = object.orchestratorVersion ?? "";
+    message.timestampMs = object.timestampMs ?? 0;
+    message.executionId = object.executionId ?? "";
+    message.tags = (globalThis.Object.entries(object.tags ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
           acc[key] = globalThis.String(value);
@@ -1682,21 +1932,16 @@ export const GetDeliberationResultResponse: MessageFns<GetDeliberationResultResp
       },
       {},
     );
-    message.failures = object.failures?.map((e) => AgentFailure.fromPartial(e)) || [];
-    message.currentPhase = object.currentPhase ?? "";
     return message;
   },
 };
 
-function createBaseGetDeliberationResultResponse_MetadataEntry(): GetDeliberationResultResponse_MetadataEntry {
+function createBaseOrchestratorMetadata_TagsEntry(): OrchestratorMetadata_TagsEntry {
   return { key: "", value: "" };
 }
 
-export const GetDeliberationResultResponse_MetadataEntry: MessageFns<GetDeliberationResultResponse_MetadataEntry> = {
-  encode(
-    message: GetDeliberationResultResponse_MetadataEntry,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+export const OrchestratorMetadata_TagsEntry: MessageFns<OrchestratorMetadata_TagsEntry> = {
+  encode(message: OrchestratorMetadata_TagsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
@@ -1706,7 +1951,7 @@ export const GetDeliberationResultResponse_MetadataEntry: MessageFns<GetDelibera
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetDeliberationResultResponse_MetadataEntry {
+  decode(input: BinaryReader | Uint8Array, length?: number): OrchestratorMetadata_TagsEntry {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1715,7 +1960,7 @@ export const GetDeliberationResultResponse_MetadataEntry: MessageFns<GetDelibera
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetDeliberationResultResponse_MetadataEntry();
+      const message = createBaseOrchestratorMetadata_TagsEntry();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1747,14 +1992,14 @@ export const GetDeliberationResultResponse_MetadataEntry: MessageFns<GetDelibera
     }
   },
 
-  fromJSON(object: any): GetDeliberationResultResponse_MetadataEntry {
+  fromJSON(object: any): OrchestratorMetadata_TagsEntry {
     return {
       key: isSet(object.key) ? globalThis.String(object.key) : "",
       value: isSet(object.value) ? globalThis.String(object.value) : "",
     };
   },
 
-  toJSON(message: GetDeliberationResultResponse_MetadataEntry): unknown {
+  toJSON(message: OrchestratorMetadata_TagsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
       obj.key = message.key;
@@ -1765,13 +2010,11 @@ export const GetDeliberationResultResponse_MetadataEntry: MessageFns<GetDelibera
     return obj;
   },
 
-  create(base?: DeepPartial<GetDeliberationResultResponse_MetadataEntry>): GetDeliberationResultResponse_MetadataEntry {
-    return GetDeliberationResultResponse_MetadataEntry.fromPartial(base ?? {});
+  create(base?: DeepPartial<OrchestratorMetadata_TagsEntry>): OrchestratorMetadata_TagsEntry {
+    return OrchestratorMetadata_TagsEntry.fromPartial(base ?? {});
   },
-  fromPartial(
-    object: DeepPartial<GetDeliberationResultResponse_MetadataEntry>,
-  ): GetDeliberationResultResponse_MetadataEntry {
-    const message = createBaseGetDeliberationResultResponse_MetadataEntry();
+  fromPartial(object: DeepPartial<OrchestratorMetadata_TagsEntry>): OrchestratorMetadata_TagsEntry {
+    const message = createBaseOrchestratorMetadata_TagsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
@@ -2628,12 +2871,29 @@ export const Critique: MessageFns<Critique> = {
 };
 
 function createBaseCheckSuite(): CheckSuite {
-  return { checks: [], allPassed: false, score: 0, requirementCoverage: 0 };
+  return {
+    policy: undefined,
+    lint: undefined,
+    dryrun: undefined,
+    additionalChecks: [],
+    allPassed: false,
+    score: 0,
+    requirementCoverage: 0,
+  };
 }
 
 export const CheckSuite: MessageFns<CheckSuite> = {
   encode(message: CheckSuite, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.checks) {
+    if (message.policy !== undefined) {
+      PolicyResult.encode(message.policy, writer.uint32(10).fork()).join();
+    }
+    if (message.lint !== undefined) {
+      LintResult.encode(message.lint, writer.uint32(18).fork()).join();
+    }
+    if (message.dryrun !== undefined) {
+      DryRunResult.encode(message.dryrun, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.additionalChecks) {
       CheckResult.encode(v!, writer.uint32(34).fork()).join();
     }
     if (message.allPassed !== false) {
@@ -2661,12 +2921,36 @@ export const CheckSuite: MessageFns<CheckSuite> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.policy = PolicyResult.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.lint = LintResult.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dryrun = DryRunResult.decode(reader, reader.uint32());
+            continue;
+          }
           case 4: {
             if (tag !== 34) {
               break;
             }
 
-            message.checks.push(CheckResult.decode(reader, reader.uint32()));
+            message.additionalChecks.push(CheckResult.decode(reader, reader.uint32()));
             continue;
           }
           case 5: {
@@ -2707,7 +2991,14 @@ export const CheckSuite: MessageFns<CheckSuite> = {
 
   fromJSON(object: any): CheckSuite {
     return {
-      checks: globalThis.Array.isArray(object?.checks) ? object.checks.map((e: any) => CheckResult.fromJSON(e)) : [],
+      policy: isSet(object.policy) ? PolicyResult.fromJSON(object.policy) : undefined,
+      lint: isSet(object.lint) ? LintResult.fromJSON(object.lint) : undefined,
+      dryrun: isSet(object.dryrun) ? DryRunResult.fromJSON(object.dryrun) : undefined,
+      additionalChecks: globalThis.Array.isArray(object?.additionalChecks)
+        ? object.additionalChecks.map((e: any) => CheckResult.fromJSON(e))
+        : globalThis.Array.isArray(object?.additional_checks)
+        ? object.additional_checks.map((e: any) => CheckResult.fromJSON(e))
+        : [],
       allPassed: isSet(object.allPassed)
         ? globalThis.Boolean(object.allPassed)
         : isSet(object.all_passed)
@@ -2724,8 +3015,17 @@ export const CheckSuite: MessageFns<CheckSuite> = {
 
   toJSON(message: CheckSuite): unknown {
     const obj: any = {};
-    if (message.checks?.length) {
-      obj.checks = message.checks.map((e) => CheckResult.toJSON(e));
+    if (message.policy !== undefined) {
+      obj.policy = PolicyResult.toJSON(message.policy);
+    }
+    if (message.lint !== undefined) {
+      obj.lint = LintResult.toJSON(message.lint);
+    }
+    if (message.dryrun !== undefined) {
+      obj.dryrun = DryRunResult.toJSON(message.dryrun);
+    }
+    if (message.additionalChecks?.length) {
+      obj.additionalChecks = message.additionalChecks.map((e) => CheckResult.toJSON(e));
     }
     if (message.allPassed !== false) {
       obj.allPassed = message.allPassed;
@@ -2744,7 +3044,16 @@ export const CheckSuite: MessageFns<CheckSuite> = {
   },
   fromPartial(object: DeepPartial<CheckSuite>): CheckSuite {
     const message = createBaseCheckSuite();
-    message.checks = object.checks?.map((e) => CheckResult.fromPartial(e)) || [];
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? PolicyResult.fromPartial(object.policy)
+      : undefined;
+    message.lint = (object.lint !== undefined && object.lint !== null)
+      ? LintResult.fromPartial(object.lint)
+      : undefined;
+    message.dryrun = (object.dryrun !== undefined && object.dryrun !== null)
+      ? DryRunResult.fromPartial(object.dryrun)
+      : undefined;
+    message.additionalChecks = object.additionalChecks?.map((e) => CheckResult.fromPartial(e)) || [];
     message.allPassed = object.allPassed ?? false;
     message.score = object.score ?? 0;
     message.requirementCoverage = object.requirementCoverage ?? 0;
@@ -2752,14 +3061,363 @@ export const CheckSuite: MessageFns<CheckSuite> = {
   },
 };
 
+function createBasePolicyResult(): PolicyResult {
+  return { passed: false, violations: [], message: "" };
+}
+
+export const PolicyResult: MessageFns<PolicyResult> = {
+  encode(message: PolicyResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.passed !== false) {
+      writer.uint32(8).bool(message.passed);
+    }
+    for (const v of message.violations) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PolicyResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePolicyResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.passed = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.violations.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PolicyResult {
+    return {
+      passed: isSet(object.passed) ? globalThis.Boolean(object.passed) : false,
+      violations: globalThis.Array.isArray(object?.violations)
+        ? object.violations.map((e: any) => globalThis.String(e))
+        : [],
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: PolicyResult): unknown {
+    const obj: any = {};
+    if (message.passed !== false) {
+      obj.passed = message.passed;
+    }
+    if (message.violations?.length) {
+      obj.violations = message.violations;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PolicyResult>): PolicyResult {
+    return PolicyResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PolicyResult>): PolicyResult {
+    const message = createBasePolicyResult();
+    message.passed = object.passed ?? false;
+    message.violations = object.violations?.map((e) => e) || [];
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseLintResult(): LintResult {
+  return { passed: false, errorCount: 0, warningCount: 0, errors: [] };
+}
+
+export const LintResult: MessageFns<LintResult> = {
+  encode(message: LintResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.passed !== false) {
+      writer.uint32(8).bool(message.passed);
+    }
+    if (message.errorCount !== 0) {
+      writer.uint32(16).int32(message.errorCount);
+    }
+    if (message.warningCount !== 0) {
+      writer.uint32(24).int32(message.warningCount);
+    }
+    for (const v of message.errors) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LintResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLintResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.passed = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.errorCount = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.warningCount = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errors.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LintResult {
+    return {
+      passed: isSet(object.passed) ? globalThis.Boolean(object.passed) : false,
+      errorCount: isSet(object.errorCount)
+        ? globalThis.Number(object.errorCount)
+        : isSet(object.error_count)
+        ? globalThis.Number(object.error_count)
+        : 0,
+      warningCount: isSet(object.warningCount)
+        ? globalThis.Number(object.warningCount)
+        : isSet(object.warning_count)
+        ? globalThis.Number(object.warning_count)
+        : 0,
+      errors: globalThis.Array.isArray(object?.errors) ? object.errors.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: LintResult): unknown {
+    const obj: any = {};
+    if (message.passed !== false) {
+      obj.passed = message.passed;
+    }
+    if (message.errorCount !== 0) {
+      obj.errorCount = Math.round(message.errorCount);
+    }
+    if (message.warningCount !== 0) {
+      obj.warningCount = Math.round(message.warningCount);
+    }
+    if (message.errors?.length) {
+      obj.errors = message.errors;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LintResult>): LintResult {
+    return LintResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LintResult>): LintResult {
+    const message = createBaseLintResult();
+    message.passed = object.passed ?? false;
+    message.errorCount = object.errorCount ?? 0;
+    message.warningCount = object.warningCount ?? 0;
+    message.errors = object.errors?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDryRunResult(): DryRunResult {
+  return { passed: false, output: "", exitCode: 0, message: "" };
+}
+
+export const DryRunResult: MessageFns<DryRunResult> = {
+  encode(message: DryRunResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.passed !== false) {
+      writer.uint32(8).bool(message.passed);
+    }
+    if (message.output !== "") {
+      writer.uint32(18).string(message.output);
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(24).int32(message.exitCode);
+    }
+    if (message.message !== "") {
+      writer.uint32(34).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DryRunResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDryRunResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.passed = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.output = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DryRunResult {
+    return {
+      passed: isSet(object.passed) ? globalThis.Boolean(object.passed) : false,
+      output: isSet(object.output) ? globalThis.String(object.output) : "",
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: DryRunResult): unknown {
+    const obj: any = {};
+    if (message.passed !== false) {
+      obj.passed = message.passed;
+    }
+    if (message.output !== "") {
+      obj.output = message.output;
+    }
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DryRunResult>): DryRunResult {
+    return DryRunResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DryRunResult>): DryRunResult {
+    const message = createBaseDryRunResult();
+    message.passed = object.passed ?? false;
+    message.output = object.output ?? "";
+    message.exitCode = object.exitCode ?? 0;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
 function createBaseCheckResult(): CheckResult {
-  return { name: "", passed: false, score: 0, detail: "" };
+  return { checkType: "", passed: false, score: 0, message: "", details: {} };
 }
 
 export const CheckResult: MessageFns<CheckResult> = {
   encode(message: CheckResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.name !== "") {
-      writer.uint32(10).string(message.name);
+    if (message.checkType !== "") {
+      writer.uint32(10).string(message.checkType);
     }
     if (message.passed !== false) {
       writer.uint32(16).bool(message.passed);
@@ -2767,9 +3425,12 @@ export const CheckResult: MessageFns<CheckResult> = {
     if (message.score !== 0) {
       writer.uint32(25).double(message.score);
     }
-    if (message.detail !== "") {
-      writer.uint32(34).string(message.detail);
+    if (message.message !== "") {
+      writer.uint32(34).string(message.message);
     }
+    globalThis.Object.entries(message.details).forEach(([key, value]: [string, string]) => {
+      CheckResult_DetailsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
     return writer;
   },
 
@@ -2791,7 +3452,7 @@ export const CheckResult: MessageFns<CheckResult> = {
               break;
             }
 
-            message.name = reader.string();
+            message.checkType = reader.string();
             continue;
           }
           case 2: {
@@ -2815,7 +3476,18 @@ export const CheckResult: MessageFns<CheckResult> = {
               break;
             }
 
-            message.detail = reader.string();
+            message.message = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = CheckResult_DetailsEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.details[entry5.key] = entry5.value;
+            }
             continue;
           }
         }
@@ -2832,17 +3504,35 @@ export const CheckResult: MessageFns<CheckResult> = {
 
   fromJSON(object: any): CheckResult {
     return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      checkType: isSet(object.checkType)
+        ? globalThis.String(object.checkType)
+        : isSet(object.check_type)
+        ? globalThis.String(object.check_type)
+        : "",
       passed: isSet(object.passed) ? globalThis.Boolean(object.passed) : false,
       score: isSet(object.score) ? globalThis.Number(object.score) : 0,
-      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      details: isObject(object.details)
+        ? (globalThis.Object.entries(object.details) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
   toJSON(message: CheckResult): unknown {
     const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
+    if (message.checkType !== "") {
+      obj.checkType = message.checkType;
     }
     if (message.passed !== false) {
       obj.passed = message.passed;
@@ -2850,8 +3540,17 @@ export const CheckResult: MessageFns<CheckResult> = {
     if (message.score !== 0) {
       obj.score = floatToJson(message.score);
     }
-    if (message.detail !== "") {
-      obj.detail = message.detail;
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.details) {
+      const entries = globalThis.Object.entries(message.details) as [string, string][];
+      if (entries.length > 0) {
+        obj.details = {};
+        entries.forEach(([k, v]) => {
+          obj.details[k] = v;
+        });
+      }
     }
     return obj;
   },
@@ -2861,10 +3560,736 @@ export const CheckResult: MessageFns<CheckResult> = {
   },
   fromPartial(object: DeepPartial<CheckResult>): CheckResult {
     const message = createBaseCheckResult();
-    message.name = object.name ?? "";
+    message.checkType = object.checkType ?? "";
     message.passed = object.passed ?? false;
     message.score = object.score ?? 0;
-    message.detail = object.detail ?? "";
+    message.message = object.message ?? "";
+    message.details = (globalThis.Object.entries(object.details ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseCheckResult_DetailsEntry(): CheckResult_DetailsEntry {
+  return { key: "", value: "" };
+}
+
+export const CheckResult_DetailsEntry: MessageFns<CheckResult_DetailsEntry> = {
+  encode(message: CheckResult_DetailsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckResult_DetailsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckResult_DetailsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckResult_DetailsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CheckResult_DetailsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckResult_DetailsEntry>): CheckResult_DetailsEntry {
+    return CheckResult_DetailsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckResult_DetailsEntry>): CheckResult_DetailsEntry {
+    const message = createBaseCheckResult_DetailsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseDeliberationDetail(): DeliberationDetail {
+  return {
+    councilId: "",
+    role: "",
+    model: "",
+    rounds: 0,
+    failures: [],
+    currentPhase: "",
+    timings: [],
+    decision: undefined,
+    task: undefined,
+    createdAtMs: 0,
+    orchestrated: false,
+  };
+}
+
+export const DeliberationDetail: MessageFns<DeliberationDetail> = {
+  encode(message: DeliberationDetail, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.councilId !== "") {
+      writer.uint32(10).string(message.councilId);
+    }
+    if (message.role !== "") {
+      writer.uint32(18).string(message.role);
+    }
+    if (message.model !== "") {
+      writer.uint32(26).string(message.model);
+    }
+    if (message.rounds !== 0) {
+      writer.uint32(32).int32(message.rounds);
+    }
+    for (const v of message.failures) {
+      AgentFailure.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.currentPhase !== "") {
+      writer.uint32(50).string(message.currentPhase);
+    }
+    for (const v of message.timings) {
+      PhaseTiming.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.decision !== undefined) {
+      ArchitectDecision.encode(message.decision, writer.uint32(66).fork()).join();
+    }
+    if (message.task !== undefined) {
+      TaskSpec.encode(message.task, writer.uint32(74).fork()).join();
+    }
+    if (message.createdAtMs !== 0) {
+      writer.uint32(80).int64(message.createdAtMs);
+    }
+    if (message.orchestrated !== false) {
+      writer.uint32(88).bool(message.orchestrated);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeliberationDetail {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeliberationDetail();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.councilId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.rounds = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.failures.push(AgentFailure.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.currentPhase = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.timings.push(PhaseTiming.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.decision = ArchitectDecision.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.task = TaskSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.createdAtMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.orchestrated = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeliberationDetail {
+    return {
+      councilId: isSet(object.councilId)
+        ? globalThis.String(object.councilId)
+        : isSet(object.council_id)
+        ? globalThis.String(object.council_id)
+        : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      rounds: isSet(object.rounds) ? globalThis.Number(object.rounds) : 0,
+      failures: globalThis.Array.isArray(object?.failures)
+        ? object.failures.map((e: any) => AgentFailure.fromJSON(e))
+        : [],
+      currentPhase: isSet(object.currentPhase)
+        ? globalThis.String(object.currentPhase)
+        : isSet(object.current_phase)
+        ? globalThis.String(object.current_phase)
+        : "",
+      timings: globalThis.Array.isArray(object?.timings) ? object.timings.map((e: any) => PhaseTiming.fromJSON(e)) : [],
+      decision: isSet(object.decision) ? ArchitectDecision.fromJSON(object.decision) : undefined,
+      task: isSet(object.task) ? TaskSpec.fromJSON(object.task) : undefined,
+      createdAtMs: isSet(object.createdAtMs)
+        ? globalThis.Number(object.createdAtMs)
+        : isSet(object.created_at_ms)
+        ? globalThis.Number(object.created_at_ms)
+        : 0,
+      orchestrated: isSet(object.orchestrated) ? globalThis.Boolean(object.orchestrated) : false,
+    };
+  },
+
+  toJSON(message: DeliberationDetail): unknown {
+    const obj: any = {};
+    if (message.councilId !== "") {
+      obj.councilId = message.councilId;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.rounds !== 0) {
+      obj.rounds = Math.round(message.rounds);
+    }
+    if (message.failures?.length) {
+      obj.failures = message.failures.map((e) => AgentFailure.toJSON(e));
+    }
+    if (message.currentPhase !== "") {
+      obj.currentPhase = message.currentPhase;
+    }
+    if (message.timings?.length) {
+      obj.timings = message.timings.map((e) => PhaseTiming.toJSON(e));
+    }
+    if (message.decision !== undefined) {
+      obj.decision = ArchitectDecision.toJSON(message.decision);
+    }
+    if (message.task !== undefined) {
+      obj.task = TaskSpec.toJSON(message.task);
+    }
+    if (message.createdAtMs !== 0) {
+      obj.createdAtMs = Math.round(message.createdAtMs);
+    }
+    if (message.orchestrated !== false) {
+      obj.orchestrated = message.orchestrated;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeliberationDetail>): DeliberationDetail {
+    return DeliberationDetail.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeliberationDetail>): DeliberationDetail {
+    const message = createBaseDeliberationDetail();
+    message.councilId = object.councilId ?? "";
+    message.role = object.role ?? "";
+    message.model = object.model ?? "";
+    message.rounds = object.rounds ?? 0;
+    message.failures = object.failures?.map((e) => AgentFailure.fromPartial(e)) || [];
+    message.currentPhase = object.currentPhase ?? "";
+    message.timings = object.timings?.map((e) => PhaseTiming.fromPartial(e)) || [];
+    message.decision = (object.decision !== undefined && object.decision !== null)
+      ? ArchitectDecision.fromPartial(object.decision)
+      : undefined;
+    message.task = (object.task !== undefined && object.task !== null) ? TaskSpec.fromPartial(object.task) : undefined;
+    message.createdAtMs = object.createdAtMs ?? 0;
+    message.orchestrated = object.orchestrated ?? false;
+    return message;
+  },
+};
+
+function createBaseTaskSpec(): TaskSpec {
+  return { description: "", rubric: [], requirements: [], storyId: "", planId: "" };
+}
+
+export const TaskSpec: MessageFns<TaskSpec> = {
+  encode(message: TaskSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.description !== "") {
+      writer.uint32(10).string(message.description);
+    }
+    for (const v of message.rubric) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.requirements) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.storyId !== "") {
+      writer.uint32(34).string(message.storyId);
+    }
+    if (message.planId !== "") {
+      writer.uint32(42).string(message.planId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rubric.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requirements.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.storyId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.planId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TaskSpec {
+    return {
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      rubric: globalThis.Array.isArray(object?.rubric) ? object.rubric.map((e: any) => globalThis.String(e)) : [],
+      requirements: globalThis.Array.isArray(object?.requirements)
+        ? object.requirements.map((e: any) => globalThis.String(e))
+        : [],
+      storyId: isSet(object.storyId)
+        ? globalThis.String(object.storyId)
+        : isSet(object.story_id)
+        ? globalThis.String(object.story_id)
+        : "",
+      planId: isSet(object.planId)
+        ? globalThis.String(object.planId)
+        : isSet(object.plan_id)
+        ? globalThis.String(object.plan_id)
+        : "",
+    };
+  },
+
+  toJSON(message: TaskSpec): unknown {
+    const obj: any = {};
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.rubric?.length) {
+      obj.rubric = message.rubric;
+    }
+    if (message.requirements?.length) {
+      obj.requirements = message.requirements;
+    }
+    if (message.storyId !== "") {
+      obj.storyId = message.storyId;
+    }
+    if (message.planId !== "") {
+      obj.planId = message.planId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TaskSpec>): TaskSpec {
+    return TaskSpec.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TaskSpec>): TaskSpec {
+    const message = createBaseTaskSpec();
+    message.description = object.description ?? "";
+    message.rubric = object.rubric?.map((e) => e) || [];
+    message.requirements = object.requirements?.map((e) => e) || [];
+    message.storyId = object.storyId ?? "";
+    message.planId = object.planId ?? "";
+    return message;
+  },
+};
+
+function createBasePhaseTiming(): PhaseTiming {
+  return { phase: "", round: undefined, startedAtMs: 0, durationMs: 0 };
+}
+
+export const PhaseTiming: MessageFns<PhaseTiming> = {
+  encode(message: PhaseTiming, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== "") {
+      writer.uint32(10).string(message.phase);
+    }
+    if (message.round !== undefined) {
+      writer.uint32(16).int32(message.round);
+    }
+    if (message.startedAtMs !== 0) {
+      writer.uint32(24).int64(message.startedAtMs);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(32).int64(message.durationMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PhaseTiming {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePhaseTiming();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.round = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.startedAtMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.durationMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PhaseTiming {
+    return {
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      round: isSet(object.round) ? globalThis.Number(object.round) : undefined,
+      startedAtMs: isSet(object.startedAtMs)
+        ? globalThis.Number(object.startedAtMs)
+        : isSet(object.started_at_ms)
+        ? globalThis.Number(object.started_at_ms)
+        : 0,
+      durationMs: isSet(object.durationMs)
+        ? globalThis.Number(object.durationMs)
+        : isSet(object.duration_ms)
+        ? globalThis.Number(object.duration_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: PhaseTiming): unknown {
+    const obj: any = {};
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.round !== undefined) {
+      obj.round = Math.round(message.round);
+    }
+    if (message.startedAtMs !== 0) {
+      obj.startedAtMs = Math.round(message.startedAtMs);
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = Math.round(message.durationMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PhaseTiming>): PhaseTiming {
+    return PhaseTiming.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PhaseTiming>): PhaseTiming {
+    const message = createBasePhaseTiming();
+    message.phase = object.phase ?? "";
+    message.round = object.round ?? undefined;
+    message.startedAtMs = object.startedAtMs ?? 0;
+    message.durationMs = object.durationMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseArchitectDecision(): ArchitectDecision {
+  return { chosenId: "", rationale: "", candidates: [] };
+}
+
+export const ArchitectDecision: MessageFns<ArchitectDecision> = {
+  encode(message: ArchitectDecision, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.chosenId !== "") {
+      writer.uint32(10).string(message.chosenId);
+    }
+    if (message.rationale !== "") {
+      writer.uint32(18).string(message.rationale);
+    }
+    for (const v of message.candidates) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArchitectDecision {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArchitectDecision();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.chosenId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rationale = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.candidates.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ArchitectDecision {
+    return {
+      chosenId: isSet(object.chosenId)
+        ? globalThis.String(object.chosenId)
+        : isSet(object.chosen_id)
+        ? globalThis.String(object.chosen_id)
+        : "",
+      rationale: isSet(object.rationale) ? globalThis.String(object.rationale) : "",
+      candidates: globalThis.Array.isArray(object?.candidates)
+        ? object.candidates.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ArchitectDecision): unknown {
+    const obj: any = {};
+    if (message.chosenId !== "") {
+      obj.chosenId = message.chosenId;
+    }
+    if (message.rationale !== "") {
+      obj.rationale = message.rationale;
+    }
+    if (message.candidates?.length) {
+      obj.candidates = message.candidates;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ArchitectDecision>): ArchitectDecision {
+    return ArchitectDecision.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ArchitectDecision>): ArchitectDecision {
+    const message = createBaseArchitectDecision();
+    message.chosenId = object.chosenId ?? "";
+    message.rationale = object.rationale ?? "";
+    message.candidates = object.candidates?.map((e) => e) || [];
     return message;
   },
 };
@@ -3032,7 +4457,11 @@ function createBaseOrchestrateRequest(): OrchestrateRequest {
     taskDescription: "",
     role: "",
     constraints: undefined,
-    rounds: undefined,
+    options: undefined,
+    caseId: "",
+    storyId: "",
+    planId: "",
+    contextOptions: undefined,
     numAgents: 0,
     topK: 0,
   };
@@ -3052,14 +4481,26 @@ export const OrchestrateRequest: MessageFns<OrchestrateRequest> = {
     if (message.constraints !== undefined) {
       TaskConstraints.encode(message.constraints, writer.uint32(34).fork()).join();
     }
-    if (message.rounds !== undefined) {
-      writer.uint32(40).int32(message.rounds);
+    if (message.options !== undefined) {
+      OrchestratorOptions.encode(message.options, writer.uint32(42).fork()).join();
+    }
+    if (message.caseId !== "") {
+      writer.uint32(50).string(message.caseId);
+    }
+    if (message.storyId !== "") {
+      writer.uint32(58).string(message.storyId);
+    }
+    if (message.planId !== "") {
+      writer.uint32(66).string(message.planId);
+    }
+    if (message.contextOptions !== undefined) {
+      ContextOptions.encode(message.contextOptions, writer.uint32(74).fork()).join();
     }
     if (message.numAgents !== 0) {
-      writer.uint32(48).int32(message.numAgents);
+      writer.uint32(80).int32(message.numAgents);
     }
     if (message.topK !== 0) {
-      writer.uint32(56).int32(message.topK);
+      writer.uint32(88).int32(message.topK);
     }
     return writer;
   },
@@ -3110,23 +4551,55 @@ export const OrchestrateRequest: MessageFns<OrchestrateRequest> = {
             continue;
           }
           case 5: {
-            if (tag !== 40) {
+            if (tag !== 42) {
               break;
             }
 
-            message.rounds = reader.int32();
+            message.options = OrchestratorOptions.decode(reader, reader.uint32());
             continue;
           }
           case 6: {
-            if (tag !== 48) {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.storyId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.planId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.contextOptions = ContextOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
               break;
             }
 
             message.numAgents = reader.int32();
             continue;
           }
-          case 7: {
-            if (tag !== 56) {
+          case 11: {
+            if (tag !== 88) {
               break;
             }
 
@@ -3159,7 +4632,27 @@ export const OrchestrateRequest: MessageFns<OrchestrateRequest> = {
         : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
       constraints: isSet(object.constraints) ? TaskConstraints.fromJSON(object.constraints) : undefined,
-      rounds: isSet(object.rounds) ? globalThis.Number(object.rounds) : undefined,
+      options: isSet(object.options) ? OrchestratorOptions.fromJSON(object.options) : undefined,
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      storyId: isSet(object.storyId)
+        ? globalThis.String(object.storyId)
+        : isSet(object.story_id)
+        ? globalThis.String(object.story_id)
+        : "",
+      planId: isSet(object.planId)
+        ? globalThis.String(object.planId)
+        : isSet(object.plan_id)
+        ? globalThis.String(object.plan_id)
+        : "",
+      contextOptions: isSet(object.contextOptions)
+        ? ContextOptions.fromJSON(object.contextOptions)
+        : isSet(object.context_options)
+        ? ContextOptions.fromJSON(object.context_options)
+        : undefined,
       numAgents: isSet(object.numAgents)
         ? globalThis.Number(object.numAgents)
         : isSet(object.num_agents)
@@ -3187,8 +4680,20 @@ export const OrchestrateRequest: MessageFns<OrchestrateRequest> = {
     if (message.constraints !== undefined) {
       obj.constraints = TaskConstraints.toJSON(message.constraints);
     }
-    if (message.rounds !== undefined) {
-      obj.rounds = Math.round(message.rounds);
+    if (message.options !== undefined) {
+      obj.options = OrchestratorOptions.toJSON(message.options);
+    }
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.storyId !== "") {
+      obj.storyId = message.storyId;
+    }
+    if (message.planId !== "") {
+      obj.planId = message.planId;
+    }
+    if (message.contextOptions !== undefined) {
+      obj.contextOptions = ContextOptions.toJSON(message.contextOptions);
     }
     if (message.numAgents !== 0) {
       obj.numAgents = Math.round(message.numAgents);
@@ -3210,9 +4715,425 @@ export const OrchestrateRequest: MessageFns<OrchestrateRequest> = {
     message.constraints = (object.constraints !== undefined && object.constraints !== null)
       ? TaskConstraints.fromPartial(object.constraints)
       : undefined;
-    message.rounds = object.rounds ?? undefined;
+    message.options = (object.options !== undefined && object.options !== null)
+      ? OrchestratorOptions.fromPartial(object.options)
+      : undefined;
+    message.caseId = object.caseId ?? "";
+    message.storyId = object.storyId ?? "";
+    message.planId = object.planId ?? "";
+    message.contextOptions = (object.contextOptions !== undefined && object.contextOptions !== null)
+      ? ContextOptions.fromPartial(object.contextOptions)
+      : undefined;
     message.numAgents = object.numAgents ?? 0;
     message.topK = object.topK ?? 0;
+    return message;
+  },
+};
+
+function createBaseOrchestratorOptions(): OrchestratorOptions {
+  return { enablePeerReview: false, deliberationRounds: 0, enableArchitectSelection: false, customParams: {} };
+}
+
+export const OrchestratorOptions: MessageFns<OrchestratorOptions> = {
+  encode(message: OrchestratorOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.enablePeerReview !== false) {
+      writer.uint32(8).bool(message.enablePeerReview);
+    }
+    if (message.deliberationRounds !== 0) {
+      writer.uint32(16).int32(message.deliberationRounds);
+    }
+    if (message.enableArchitectSelection !== false) {
+      writer.uint32(24).bool(message.enableArchitectSelection);
+    }
+    globalThis.Object.entries(message.customParams).forEach(([key, value]: [string, string]) => {
+      OrchestratorOptions_CustomParamsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrchestratorOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrchestratorOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.enablePeerReview = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.deliberationRounds = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.enableArchitectSelection = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = OrchestratorOptions_CustomParamsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.customParams[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OrchestratorOptions {
+    return {
+      enablePeerReview: isSet(object.enablePeerReview)
+        ? globalThis.Boolean(object.enablePeerReview)
+        : isSet(object.enable_peer_review)
+        ? globalThis.Boolean(object.enable_peer_review)
+        : false,
+      deliberationRounds: isSet(object.deliberationRounds)
+        ? globalThis.Number(object.deliberationRounds)
+        : isSet(object.deliberation_rounds)
+        ? globalThis.Number(object.deliberation_rounds)
+        : 0,
+      enableArchitectSelection: isSet(object.enableArchitectSelection)
+        ? globalThis.Boolean(object.enableArchitectSelection)
+        : isSet(object.enable_architect_selection)
+        ? globalThis.Boolean(object.enable_architect_selection)
+        : false,
+      customParams: isObject(object.customParams)
+        ? (globalThis.Object.entries(object.customParams) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.custom_params)
+        ? (globalThis.Object.entries(object.custom_params) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: OrchestratorOptions): unknown {
+    const obj: any = {};
+    if (message.enablePeerReview !== false) {
+      obj.enablePeerReview = message.enablePeerReview;
+    }
+    if (message.deliberationRounds !== 0) {
+      obj.deliberationRounds = Math.round(message.deliberationRounds);
+    }
+    if (message.enableArchitectSelection !== false) {
+      obj.enableArchitectSelection = message.enableArchitectSelection;
+    }
+    if (message.customParams) {
+      const entries = globalThis.Object.entries(message.customParams) as [string, string][];
+      if (entries.length > 0) {
+        obj.customParams = {};
+        entries.forEach(([k, v]) => {
+          obj.customParams[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OrchestratorOptions>): OrchestratorOptions {
+    return OrchestratorOptions.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OrchestratorOptions>): OrchestratorOptions {
+    const message = createBaseOrchestratorOptions();
+    message.enablePeerReview = object.enablePeerReview ?? false;
+    message.deliberationRounds = object.deliberationRounds ?? 0;
+    message.enableArchitectSelection = object.enableArchitectSelection ?? false;
+    message.customParams = (globalThis.Object.entries(object.customParams ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseOrchestratorOptions_CustomParamsEntry(): OrchestratorOptions_CustomParamsEntry {
+  return { key: "", value: "" };
+}
+
+export const OrchestratorOptions_CustomParamsEntry: MessageFns<OrchestratorOptions_CustomParamsEntry> = {
+  encode(message: OrchestratorOptions_CustomParamsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrchestratorOptions_CustomParamsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrchestratorOptions_CustomParamsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OrchestratorOptions_CustomParamsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: OrchestratorOptions_CustomParamsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OrchestratorOptions_CustomParamsEntry>): OrchestratorOptions_CustomParamsEntry {
+    return OrchestratorOptions_CustomParamsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OrchestratorOptions_CustomParamsEntry>): OrchestratorOptions_CustomParamsEntry {
+    const message = createBaseOrchestratorOptions_CustomParamsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseContextOptions(): ContextOptions {
+  return { includeTimeline: false, includeDecisions: false, includeSummaries: false, maxEvents: 0, scopes: [] };
+}
+
+export const ContextOptions: MessageFns<ContextOptions> = {
+  encode(message: ContextOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.includeTimeline !== false) {
+      writer.uint32(8).bool(message.includeTimeline);
+    }
+    if (message.includeDecisions !== false) {
+      writer.uint32(16).bool(message.includeDecisions);
+    }
+    if (message.includeSummaries !== false) {
+      writer.uint32(24).bool(message.includeSummaries);
+    }
+    if (message.maxEvents !== 0) {
+      writer.uint32(32).int32(message.maxEvents);
+    }
+    for (const v of message.scopes) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContextOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContextOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.includeTimeline = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.includeDecisions = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.includeSummaries = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxEvents = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.scopes.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContextOptions {
+    return {
+      includeTimeline: isSet(object.includeTimeline)
+        ? globalThis.Boolean(object.includeTimeline)
+        : isSet(object.include_timeline)
+        ? globalThis.Boolean(object.include_timeline)
+        : false,
+      includeDecisions: isSet(object.includeDecisions)
+        ? globalThis.Boolean(object.includeDecisions)
+        : isSet(object.include_decisions)
+        ? globalThis.Boolean(object.include_decisions)
+        : false,
+      includeSummaries: isSet(object.includeSummaries)
+        ? globalThis.Boolean(object.includeSummaries)
+        : isSet(object.include_summaries)
+        ? globalThis.Boolean(object.include_summaries)
+        : false,
+      maxEvents: isSet(object.maxEvents)
+        ? globalThis.Number(object.maxEvents)
+        : isSet(object.max_events)
+        ? globalThis.Number(object.max_events)
+        : 0,
+      scopes: globalThis.Array.isArray(object?.scopes)
+        ? object.scopes.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ContextOptions): unknown {
+    const obj: any = {};
+    if (message.includeTimeline !== false) {
+      obj.includeTimeline = message.includeTimeline;
+    }
+    if (message.includeDecisions !== false) {
+      obj.includeDecisions = message.includeDecisions;
+    }
+    if (message.includeSummaries !== false) {
+      obj.includeSummaries = message.includeSummaries;
+    }
+    if (message.maxEvents !== 0) {
+      obj.maxEvents = Math.round(message.maxEvents);
+    }
+    if (message.scopes?.length) {
+      obj.scopes = message.scopes;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ContextOptions>): ContextOptions {
+    return ContextOptions.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ContextOptions>): ContextOptions {
+    const message = createBaseContextOptions();
+    message.includeTimeline = object.includeTimeline ?? false;
+    message.includeDecisions = object.includeDecisions ?? false;
+    message.includeSummaries = object.includeSummaries ?? false;
+    message.maxEvents = object.maxEvents ?? 0;
+    message.scopes = object.scopes?.map((e) => e) || [];
     return message;
   },
 };
@@ -3221,15 +5142,12 @@ function createBaseOrchestrateResponse(): OrchestrateResponse {
   return {
     winner: undefined,
     candidates: [],
-    taskId: "",
+    executionId: "",
     durationMs: 0,
-    metadata: {},
-    winnerId: "",
-    chosenId: "",
-    rationale: "",
+    metadata: undefined,
     status: 0,
-    failures: [],
     errorMessage: "",
+    detail: undefined,
   };
 }
 
@@ -3241,32 +5159,23 @@ export const OrchestrateResponse: MessageFns<OrchestrateResponse> = {
     for (const v of message.candidates) {
       DeliberationResult.encode(v!, writer.uint32(18).fork()).join();
     }
-    if (message.taskId !== "") {
-      writer.uint32(26).string(message.taskId);
+    if (message.executionId !== "") {
+      writer.uint32(26).string(message.executionId);
     }
     if (message.durationMs !== 0) {
       writer.uint32(32).int64(message.durationMs);
     }
-    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
-      OrchestrateResponse_MetadataEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
-    });
-    if (message.winnerId !== "") {
-      writer.uint32(50).string(message.winnerId);
-    }
-    if (message.chosenId !== "") {
-      writer.uint32(58).string(message.chosenId);
-    }
-    if (message.rationale !== "") {
-      writer.uint32(66).string(message.rationale);
+    if (message.metadata !== undefined) {
+      OrchestratorMetadata.encode(message.metadata, writer.uint32(42).fork()).join();
     }
     if (message.status !== 0) {
-      writer.uint32(72).int32(message.status);
-    }
-    for (const v of message.failures) {
-      AgentFailure.encode(v!, writer.uint32(82).fork()).join();
+      writer.uint32(48).int32(message.status);
     }
     if (message.errorMessage !== "") {
-      writer.uint32(90).string(message.errorMessage);
+      writer.uint32(58).string(message.errorMessage);
+    }
+    if (message.detail !== undefined) {
+      DeliberationDetail.encode(message.detail, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -3305,7 +5214,7 @@ export const OrchestrateResponse: MessageFns<OrchestrateResponse> = {
               break;
             }
 
-            message.taskId = reader.string();
+            message.executionId = reader.string();
             continue;
           }
           case 4: {
@@ -3321,18 +5230,15 @@ export const OrchestrateResponse: MessageFns<OrchestrateResponse> = {
               break;
             }
 
-            const entry5 = OrchestrateResponse_MetadataEntry.decode(reader, reader.uint32());
-            if (entry5.value !== undefined) {
-              message.metadata[entry5.key] = entry5.value;
-            }
+            message.metadata = OrchestratorMetadata.decode(reader, reader.uint32());
             continue;
           }
           case 6: {
-            if (tag !== 50) {
+            if (tag !== 48) {
               break;
             }
 
-            message.winnerId = reader.string();
+            message.status = reader.int32() as any;
             continue;
           }
           case 7: {
@@ -3340,7 +5246,7 @@ export const OrchestrateResponse: MessageFns<OrchestrateResponse> = {
               break;
             }
 
-            message.chosenId = reader.string();
+            message.errorMessage = reader.string();
             continue;
           }
           case 8: {
@@ -3348,31 +5254,7 @@ export const OrchestrateResponse: MessageFns<OrchestrateResponse> = {
               break;
             }
 
-            message.rationale = reader.string();
-            continue;
-          }
-          case 9: {
-            if (tag !== 72) {
-              break;
-            }
-
-            message.status = reader.int32() as any;
-            continue;
-          }
-          case 10: {
-            if (tag !== 82) {
-              break;
-            }
-
-            message.failures.push(AgentFailure.decode(reader, reader.uint32()));
-            continue;
-          }
-          case 11: {
-            if (tag !== 90) {
-              break;
-            }
-
-            message.errorMessage = reader.string();
+            message.detail = DeliberationDetail.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -3393,16 +5275,571 @@ export const OrchestrateResponse: MessageFns<OrchestrateResponse> = {
       candidates: globalThis.Array.isArray(object?.candidates)
         ? object.candidates.map((e: any) => DeliberationResult.fromJSON(e))
         : [],
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
+      executionId: isSet(object.executionId)
+        ? globalThis.String(object.executionId)
+        : isSet(object.execution_id)
+        ? globalThis.String(object.execution_id)
         : "",
       durationMs: isSet(object.durationMs)
         ? globalThis.Number(object.durationMs)
         : isSet(object.duration_ms)
         ? globalThis.Number(object.duration_ms)
         : 0,
+      metadata: isSet(object.metadata) ? OrchestratorMetadata.fromJSON(object.metadata) : undefined,
+      status: isSet(object.status) ? deliberationStatusFromJSON(object.status) : 0,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      detail: isSet(object.detail) ? DeliberationDetail.fromJSON(object.detail) : undefined,
+    };
+  },
+
+  toJSON(message: OrchestrateResponse): unknown {
+    const obj: any = {};
+    if (message.winner !== undefined) {
+      obj.winner = DeliberationResult.toJSON(message.winner);
+    }
+    if (message.candidates?.length) {
+      obj.candidates = message.candidates.map((e) => DeliberationResult.toJSON(e));
+    }
+    if (message.executionId !== "") {
+      obj.executionId = message.executionId;
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = Math.round(message.durationMs);
+    }
+    if (message.metadata !== undefined) {
+      obj.metadata = OrchestratorMetadata.toJSON(message.metadata);
+    }
+    if (message.status !== 0) {
+      obj.status = deliberationStatusToJSON(message.status);
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.detail !== undefined) {
+      obj.detail = DeliberationDetail.toJSON(message.detail);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OrchestrateResponse>): OrchestrateResponse {
+    return OrchestrateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OrchestrateResponse>): OrchestrateResponse {
+    const message = createBaseOrchestrateResponse();
+    message.winner = (object.winner !== undefined && object.winner !== null)
+      ? DeliberationResult.fromPartial(object.winner)
+      : undefined;
+    message.candidates = object.candidates?.map((e) => DeliberationResult.fromPartial(e)) || [];
+    message.executionId = object.executionId ?? "";
+    message.durationMs = object.durationMs ?? 0;
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? OrchestratorMetadata.fromPartial(object.metadata)
+      : undefined;
+    message.status = object.status ?? 0;
+    message.errorMessage = object.errorMessage ?? "";
+    message.detail = (object.detail !== undefined && object.detail !== null)
+      ? DeliberationDetail.fromPartial(object.detail)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeliberationUpdate(): DeliberationUpdate {
+  return {
+    status: "",
+    progressPercent: 0,
+    currentStep: "",
+    currentAgent: "",
+    partialResult: undefined,
+    taskId: "",
+    type: 0,
+    phase: "",
+    round: undefined,
+    state: "",
+    tokens: 0,
+    tokensPerSecond: 0,
+    deliberationStatus: 0,
+    message: "",
+    code: "",
+    atMs: 0,
+    result: undefined,
+  };
+}
+
+export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
+  encode(message: DeliberationUpdate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.progressPercent !== 0) {
+      writer.uint32(16).int32(message.progressPercent);
+    }
+    if (message.currentStep !== "") {
+      writer.uint32(26).string(message.currentStep);
+    }
+    if (message.currentAgent !== "") {
+      writer.uint32(34).string(message.currentAgent);
+    }
+    if (message.partialResult !== undefined) {
+      DeliberationResult.encode(message.partialResult, writer.uint32(42).fork()).join();
+    }
+    if (message.taskId !== "") {
+      writer.uint32(50).string(message.taskId);
+    }
+    if (message.type !== 0) {
+      writer.uint32(56).int32(message.type);
+    }
+    if (message.phase !== "") {
+      writer.uint32(66).string(message.phase);
+    }
+    if (message.round !== undefined) {
+      writer.uint32(72).int32(message.round);
+    }
+    if (message.state !== "") {
+      writer.uint32(82).string(message.state);
+    }
+    if (message.tokens !== 0) {
+      writer.uint32(88).int32(message.tokens);
+    }
+    if (message.tokensPerSecond !== 0) {
+      writer.uint32(97).double(message.tokensPerSecond);
+    }
+    if (message.deliberationStatus !== 0) {
+      writer.uint32(104).int32(message.deliberationStatus);
+    }
+    if (message.message !== "") {
+      writer.uint32(114).string(message.message);
+    }
+    if (message.code !== "") {
+      writer.uint32(122).string(message.code);
+    }
+    if (message.atMs !== 0) {
+      writer.uint32(128).int64(message.atMs);
+    }
+    if (message.result !== undefined) {
+      DeliberateResponse.encode(message.result, writer.uint32(138).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeliberationUpdate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeliberationUpdate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.progressPercent = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.currentStep = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.currentAgent = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.partialResult = DeliberationResult.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.round = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.tokens = reader.int32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.tokensPerSecond = reader.double();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.deliberationStatus = reader.int32() as any;
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.atMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.result = DeliberateResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeliberationUpdate {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      progressPercent: isSet(object.progressPercent)
+        ? globalThis.Number(object.progressPercent)
+        : isSet(object.progress_percent)
+        ? globalThis.Number(object.progress_percent)
+        : 0,
+      currentStep: isSet(object.currentStep)
+        ? globalThis.String(object.currentStep)
+        : isSet(object.current_step)
+        ? globalThis.String(object.current_step)
+        : "",
+      currentAgent: isSet(object.currentAgent)
+        ? globalThis.String(object.currentAgent)
+        : isSet(object.current_agent)
+        ? globalThis.String(object.current_agent)
+        : "",
+      partialResult: isSet(object.partialResult)
+        ? DeliberationResult.fromJSON(object.partialResult)
+        : isSet(object.partial_result)
+        ? DeliberationResult.fromJSON(object.partial_result)
+        : undefined,
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      type: isSet(object.type) ? updateTypeFromJSON(object.type) : 0,
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      round: isSet(object.round) ? globalThis.Number(object.round) : undefined,
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
+      tokensPerSecond: isSet(object.tokensPerSecond)
+        ? globalThis.Number(object.tokensPerSecond)
+        : isSet(object.tokens_per_second)
+        ? globalThis.Number(object.tokens_per_second)
+        : 0,
+      deliberationStatus: isSet(object.deliberationStatus)
+        ? deliberationStatusFromJSON(object.deliberationStatus)
+        : isSet(object.deliberation_status)
+        ? deliberationStatusFromJSON(object.deliberation_status)
+        : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      atMs: isSet(object.atMs)
+        ? globalThis.Number(object.atMs)
+        : isSet(object.at_ms)
+        ? globalThis.Number(object.at_ms)
+        : 0,
+      result: isSet(object.result) ? DeliberateResponse.fromJSON(object.result) : undefined,
+    };
+  },
+
+  toJSON(message: DeliberationUpdate): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.progressPercent !== 0) {
+      obj.progressPercent = Math.round(message.progressPercent);
+    }
+    if (message.currentStep !== "") {
+      obj.currentStep = message.currentStep;
+    }
+    if (message.currentAgent !== "") {
+      obj.currentAgent = message.currentAgent;
+    }
+    if (message.partialResult !== undefined) {
+      obj.partialResult = DeliberationResult.toJSON(message.partialResult);
+    }
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.type !== 0) {
+      obj.type = updateTypeToJSON(message.type);
+    }
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.round !== undefined) {
+      obj.round = Math.round(message.round);
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.tokens !== 0) {
+      obj.tokens = Math.round(message.tokens);
+    }
+    if (message.tokensPerSecond !== 0) {
+      obj.tokensPerSecond = floatToJson(message.tokensPerSecond);
+    }
+    if (message.deliberationStatus !== 0) {
+      obj.deliberationStatus = deliberationStatusToJSON(message.deliberationStatus);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.atMs !== 0) {
+      obj.atMs = Math.round(message.atMs);
+    }
+    if (message.result !== undefined) {
+      obj.result = DeliberateResponse.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeliberationUpdate>): DeliberationUpdate {
+    return DeliberationUpdate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeliberationUpdate>): DeliberationUpdate {
+    const message = createBaseDeliberationUpdate();
+    message.status = object.status ?? "";
+    message.progressPercent = object.progressPercent ?? 0;
+    message.currentStep = object.currentStep ?? "";
+    message.currentAgent = object.currentAgent ?? "";
+    message.partialResult = (object.partialResult !== undefined && object.partialResult !== null)
+      ? DeliberationResult.fromPartial(object.partialResult)
+      : undefined;
+    message.taskId = object.taskId ?? "";
+    message.type = object.type ?? 0;
+    message.phase = object.phase ?? "";
+    message.round = object.round ?? undefined;
+    message.state = object.state ?? "";
+    message.tokens = object.tokens ?? 0;
+    message.tokensPerSecond = object.tokensPerSecond ?? 0;
+    message.deliberationStatus = object.deliberationStatus ?? 0;
+    message.message = object.message ?? "";
+    message.code = object.code ?? "";
+    message.atMs = object.atMs ?? 0;
+    message.result = (object.result !== undefined && object.result !== null)
+      ? DeliberateResponse.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRegisterAgentRequest(): RegisterAgentRequest {
+  return { agentId: "", role: "", capabilities: undefined, endpoint: "", metadata: {}, councilId: "" };
+}
+
+export const RegisterAgentRequest: MessageFns<RegisterAgentRequest> = {
+  encode(message: RegisterAgentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agentId !== "") {
+      writer.uint32(10).string(message.agentId);
+    }
+    if (message.role !== "") {
+      writer.uint32(18).string(message.role);
+    }
+    if (message.capabilities !== undefined) {
+      AgentCapabilities.encode(message.capabilities, writer.uint32(26).fork()).join();
+    }
+    if (message.endpoint !== "") {
+      writer.uint32(34).string(message.endpoint);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      RegisterAgentRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    if (message.councilId !== "") {
+      writer.uint32(50).string(message.councilId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterAgentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterAgentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.capabilities = AgentCapabilities.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.endpoint = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = RegisterAgentRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.metadata[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.councilId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegisterAgentRequest {
+    return {
+      agentId: isSet(object.agentId)
+        ? globalThis.String(object.agentId)
+        : isSet(object.agent_id)
+        ? globalThis.String(object.agent_id)
+        : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      capabilities: isSet(object.capabilities) ? AgentCapabilities.fromJSON(object.capabilities) : undefined,
+      endpoint: isSet(object.endpoint) ? globalThis.String(object.endpoint) : "",
       metadata: isObject(object.metadata)
         ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
@@ -3417,42 +5854,27 @@ export const OrchestrateResponse: MessageFns<OrchestrateResponse> = {
           {},
         )
         : {},
-      winnerId: isSet(object.winnerId)
-        ? globalThis.String(object.winnerId)
-        : isSet(object.winner_id)
-        ? globalThis.String(object.winner_id)
-        : "",
-      chosenId: isSet(object.chosenId)
-        ? globalThis.String(object.chosenId)
-        : isSet(object.chosen_id)
-        ? globalThis.String(object.chosen_id)
-        : "",
-      rationale: isSet(object.rationale) ? globalThis.String(object.rationale) : "",
-      status: isSet(object.status) ? deliberationStatusFromJSON(object.status) : 0,
-      failures: globalThis.Array.isArray(object?.failures)
-        ? object.failures.map((e: any) => AgentFailure.fromJSON(e))
-        : [],
-      errorMessage: isSet(object.errorMessage)
-        ? globalThis.String(object.errorMessage)
-        : isSet(object.error_message)
-        ? globalThis.String(object.error_message)
+      councilId: isSet(object.councilId)
+        ? globalThis.String(object.councilId)
+        : isSet(object.council_id)
+        ? globalThis.String(object.council_id)
         : "",
     };
   },
 
-  toJSON(message: OrchestrateResponse): unknown {
+  toJSON(message: RegisterAgentRequest): unknown {
     const obj: any = {};
-    if (message.winner !== undefined) {
-      obj.winner = DeliberationResult.toJSON(message.winner);
+    if (message.agentId !== "") {
+      obj.agentId = message.agentId;
     }
-    if (message.candidates?.length) {
-      obj.candidates = message.candidates.map((e) => DeliberationResult.toJSON(e));
+    if (message.role !== "") {
+      obj.role = message.role;
     }
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
+    if (message.capabilities !== undefined) {
+      obj.capabilities = AgentCapabilities.toJSON(message.capabilities);
     }
-    if (message.durationMs !== 0) {
-      obj.durationMs = Math.round(message.durationMs);
+    if (message.endpoint !== "") {
+      obj.endpoint = message.endpoint;
     }
     if (message.metadata) {
       const entries = globalThis.Object.entries(message.metadata) as [string, string][];
@@ -3463,38 +5885,23 @@ export const OrchestrateResponse: MessageFns<OrchestrateResponse> = {
         });
       }
     }
-    if (message.winnerId !== "") {
-      obj.winnerId = message.winnerId;
-    }
-    if (message.chosenId !== "") {
-      obj.chosenId = message.chosenId;
-    }
-    if (message.rationale !== "") {
-      obj.rationale = message.rationale;
-    }
-    if (message.status !== 0) {
-      obj.status = deliberationStatusToJSON(message.status);
-    }
-    if (message.failures?.length) {
-      obj.failures = message.failures.map((e) => AgentFailure.toJSON(e));
-    }
-    if (message.errorMessage !== "") {
-      obj.errorMessage = message.errorMessage;
+    if (message.councilId !== "") {
+      obj.councilId = message.councilId;
     }
     return obj;
   },
 
-  create(base?: DeepPartial<OrchestrateResponse>): OrchestrateResponse {
-    return OrchestrateResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<RegisterAgentRequest>): RegisterAgentRequest {
+    return RegisterAgentRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<OrchestrateResponse>): OrchestrateResponse {
-    const message = createBaseOrchestrateResponse();
-    message.winner = (object.winner !== undefined && object.winner !== null)
-      ? DeliberationResult.fromPartial(object.winner)
+  fromPartial(object: DeepPartial<RegisterAgentRequest>): RegisterAgentRequest {
+    const message = createBaseRegisterAgentRequest();
+    message.agentId = object.agentId ?? "";
+    message.role = object.role ?? "";
+    message.capabilities = (object.capabilities !== undefined && object.capabilities !== null)
+      ? AgentCapabilities.fromPartial(object.capabilities)
       : undefined;
-    message.candidates = object.candidates?.map((e) => DeliberationResult.fromPartial(e)) || [];
-    message.taskId = object.taskId ?? "";
-    message.durationMs = object.durationMs ?? 0;
+    message.endpoint = object.endpoint ?? "";
     message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
@@ -3504,22 +5911,17 @@ export const OrchestrateResponse: MessageFns<OrchestrateResponse> = {
       },
       {},
     );
-    message.winnerId = object.winnerId ?? "";
-    message.chosenId = object.chosenId ?? "";
-    message.rationale = object.rationale ?? "";
-    message.status = object.status ?? 0;
-    message.failures = object.failures?.map((e) => AgentFailure.fromPartial(e)) || [];
-    message.errorMessage = object.errorMessage ?? "";
+    message.councilId = object.councilId ?? "";
     return message;
   },
 };
 
-function createBaseOrchestrateResponse_MetadataEntry(): OrchestrateResponse_MetadataEntry {
+function createBaseRegisterAgentRequest_MetadataEntry(): RegisterAgentRequest_MetadataEntry {
   return { key: "", value: "" };
 }
 
-export const OrchestrateResponse_MetadataEntry: MessageFns<OrchestrateResponse_MetadataEntry> = {
-  encode(message: OrchestrateResponse_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const RegisterAgentRequest_MetadataEntry: MessageFns<RegisterAgentRequest_MetadataEntry> = {
+  encode(message: RegisterAgentRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
@@ -3529,7 +5931,7 @@ export const OrchestrateResponse_MetadataEntry: MessageFns<OrchestrateResponse_M
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): OrchestrateResponse_MetadataEntry {
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterAgentRequest_MetadataEntry {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -3538,7 +5940,7 @@ export const OrchestrateResponse_MetadataEntry: MessageFns<OrchestrateResponse_M
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseOrchestrateResponse_MetadataEntry();
+      const message = createBaseRegisterAgentRequest_MetadataEntry();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -3570,14 +5972,14 @@ export const OrchestrateResponse_MetadataEntry: MessageFns<OrchestrateResponse_M
     }
   },
 
-  fromJSON(object: any): OrchestrateResponse_MetadataEntry {
+  fromJSON(object: any): RegisterAgentRequest_MetadataEntry {
     return {
       key: isSet(object.key) ? globalThis.String(object.key) : "",
       value: isSet(object.value) ? globalThis.String(object.value) : "",
     };
   },
 
-  toJSON(message: OrchestrateResponse_MetadataEntry): unknown {
+  toJSON(message: RegisterAgentRequest_MetadataEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
       obj.key = message.key;
@@ -3588,45 +5990,39 @@ export const OrchestrateResponse_MetadataEntry: MessageFns<OrchestrateResponse_M
     return obj;
   },
 
-  create(base?: DeepPartial<OrchestrateResponse_MetadataEntry>): OrchestrateResponse_MetadataEntry {
-    return OrchestrateResponse_MetadataEntry.fromPartial(base ?? {});
+  create(base?: DeepPartial<RegisterAgentRequest_MetadataEntry>): RegisterAgentRequest_MetadataEntry {
+    return RegisterAgentRequest_MetadataEntry.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<OrchestrateResponse_MetadataEntry>): OrchestrateResponse_MetadataEntry {
-    const message = createBaseOrchestrateResponse_MetadataEntry();
+  fromPartial(object: DeepPartial<RegisterAgentRequest_MetadataEntry>): RegisterAgentRequest_MetadataEntry {
+    const message = createBaseRegisterAgentRequest_MetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
   },
 };
 
-function createBaseStreamDeliberationRequest(): StreamDeliberationRequest {
-  return { taskId: "", taskDescription: "", role: "", constraints: undefined, rounds: undefined, numAgents: 0 };
+function createBaseAgentCapabilities(): AgentCapabilities {
+  return { supportedTasks: [], modelProfile: "", maxConcurrentTasks: 0, languages: [] };
 }
 
-export const StreamDeliberationRequest: MessageFns<StreamDeliberationRequest> = {
-  encode(message: StreamDeliberationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.taskId !== "") {
-      writer.uint32(10).string(message.taskId);
+export const AgentCapabilities: MessageFns<AgentCapabilities> = {
+  encode(message: AgentCapabilities, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.supportedTasks) {
+      writer.uint32(10).string(v!);
     }
-    if (message.taskDescription !== "") {
-      writer.uint32(18).string(message.taskDescription);
+    if (message.modelProfile !== "") {
+      writer.uint32(18).string(message.modelProfile);
     }
-    if (message.role !== "") {
-      writer.uint32(26).string(message.role);
+    if (message.maxConcurrentTasks !== 0) {
+      writer.uint32(24).int32(message.maxConcurrentTasks);
     }
-    if (message.constraints !== undefined) {
-      TaskConstraints.encode(message.constraints, writer.uint32(34).fork()).join();
-    }
-    if (message.rounds !== undefined) {
-      writer.uint32(40).int32(message.rounds);
-    }
-    if (message.numAgents !== 0) {
-      writer.uint32(48).int32(message.numAgents);
+    for (const v of message.languages) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): StreamDeliberationRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentCapabilities {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -3635,7 +6031,7 @@ export const StreamDeliberationRequest: MessageFns<StreamDeliberationRequest> = 
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseStreamDeliberationRequest();
+      const message = createBaseAgentCapabilities();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -3644,7 +6040,7 @@ export const StreamDeliberationRequest: MessageFns<StreamDeliberationRequest> = 
               break;
             }
 
-            message.taskId = reader.string();
+            message.supportedTasks.push(reader.string());
             continue;
           }
           case 2: {
@@ -3652,15 +6048,15 @@ export const StreamDeliberationRequest: MessageFns<StreamDeliberationRequest> = 
               break;
             }
 
-            message.taskDescription = reader.string();
+            message.modelProfile = reader.string();
             continue;
           }
           case 3: {
-            if (tag !== 26) {
+            if (tag !== 24) {
               break;
             }
 
-            message.role = reader.string();
+            message.maxConcurrentTasks = reader.int32();
             continue;
           }
           case 4: {
@@ -3668,23 +6064,7 @@ export const StreamDeliberationRequest: MessageFns<StreamDeliberationRequest> = 
               break;
             }
 
-            message.constraints = TaskConstraints.decode(reader, reader.uint32());
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.rounds = reader.int32();
-            continue;
-          }
-          case 6: {
-            if (tag !== 48) {
-              break;
-            }
-
-            message.numAgents = reader.int32();
+            message.languages.push(reader.string());
             continue;
           }
         }
@@ -3699,132 +6079,81 @@ export const StreamDeliberationRequest: MessageFns<StreamDeliberationRequest> = 
     }
   },
 
-  fromJSON(object: any): StreamDeliberationRequest {
+  fromJSON(object: any): AgentCapabilities {
     return {
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
+      supportedTasks: globalThis.Array.isArray(object?.supportedTasks)
+        ? object.supportedTasks.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.supported_tasks)
+        ? object.supported_tasks.map((e: any) => globalThis.String(e))
+        : [],
+      modelProfile: isSet(object.modelProfile)
+        ? globalThis.String(object.modelProfile)
+        : isSet(object.model_profile)
+        ? globalThis.String(object.model_profile)
         : "",
-      taskDescription: isSet(object.taskDescription)
-        ? globalThis.String(object.taskDescription)
-        : isSet(object.task_description)
-        ? globalThis.String(object.task_description)
-        : "",
-      role: isSet(object.role) ? globalThis.String(object.role) : "",
-      constraints: isSet(object.constraints) ? TaskConstraints.fromJSON(object.constraints) : undefined,
-      rounds: isSet(object.rounds) ? globalThis.Number(object.rounds) : undefined,
-      numAgents: isSet(object.numAgents)
-        ? globalThis.Number(object.numAgents)
-        : isSet(object.num_agents)
-        ? globalThis.Number(object.num_agents)
+      maxConcurrentTasks: isSet(object.maxConcurrentTasks)
+        ? globalThis.Number(object.maxConcurrentTasks)
+        : isSet(object.max_concurrent_tasks)
+        ? globalThis.Number(object.max_concurrent_tasks)
         : 0,
+      languages: globalThis.Array.isArray(object?.languages)
+        ? object.languages.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
-  toJSON(message: StreamDeliberationRequest): unknown {
+  toJSON(message: AgentCapabilities): unknown {
     const obj: any = {};
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
+    if (message.supportedTasks?.length) {
+      obj.supportedTasks = message.supportedTasks;
     }
-    if (message.taskDescription !== "") {
-      obj.taskDescription = message.taskDescription;
+    if (message.modelProfile !== "") {
+      obj.modelProfile = message.modelProfile;
     }
-    if (message.role !== "") {
-      obj.role = message.role;
+    if (message.maxConcurrentTasks !== 0) {
+      obj.maxConcurrentTasks = Math.round(message.maxConcurrentTasks);
     }
-    if (message.constraints !== undefined) {
-      obj.constraints = TaskConstraints.toJSON(message.constraints);
-    }
-    if (message.rounds !== undefined) {
-      obj.rounds = Math.round(message.rounds);
-    }
-    if (message.numAgents !== 0) {
-      obj.numAgents = Math.round(message.numAgents);
+    if (message.languages?.length) {
+      obj.languages = message.languages;
     }
     return obj;
   },
 
-  create(base?: DeepPartial<StreamDeliberationRequest>): StreamDeliberationRequest {
-    return StreamDeliberationRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<AgentCapabilities>): AgentCapabilities {
+    return AgentCapabilities.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<StreamDeliberationRequest>): StreamDeliberationRequest {
-    const message = createBaseStreamDeliberationRequest();
-    message.taskId = object.taskId ?? "";
-    message.taskDescription = object.taskDescription ?? "";
-    message.role = object.role ?? "";
-    message.constraints = (object.constraints !== undefined && object.constraints !== null)
-      ? TaskConstraints.fromPartial(object.constraints)
-      : undefined;
-    message.rounds = object.rounds ?? undefined;
-    message.numAgents = object.numAgents ?? 0;
+  fromPartial(object: DeepPartial<AgentCapabilities>): AgentCapabilities {
+    const message = createBaseAgentCapabilities();
+    message.supportedTasks = object.supportedTasks?.map((e) => e) || [];
+    message.modelProfile = object.modelProfile ?? "";
+    message.maxConcurrentTasks = object.maxConcurrentTasks ?? 0;
+    message.languages = object.languages?.map((e) => e) || [];
     return message;
   },
 };
 
-function createBaseDeliberationUpdate(): DeliberationUpdate {
-  return {
-    taskId: "",
-    type: 0,
-    phase: "",
-    agentId: "",
-    round: undefined,
-    state: "",
-    tokens: 0,
-    tokensPerSecond: 0,
-    status: 0,
-    message: "",
-    code: "",
-    atMs: 0,
-    result: undefined,
-  };
+function createBaseRegisterAgentResponse(): RegisterAgentResponse {
+  return { success: false, message: "", councilId: "", agentId: "" };
 }
 
-export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
-  encode(message: DeliberationUpdate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.taskId !== "") {
-      writer.uint32(10).string(message.taskId);
+export const RegisterAgentResponse: MessageFns<RegisterAgentResponse> = {
+  encode(message: RegisterAgentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
     }
-    if (message.type !== 0) {
-      writer.uint32(16).int32(message.type);
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
     }
-    if (message.phase !== "") {
-      writer.uint32(26).string(message.phase);
+    if (message.councilId !== "") {
+      writer.uint32(26).string(message.councilId);
     }
     if (message.agentId !== "") {
       writer.uint32(34).string(message.agentId);
     }
-    if (message.round !== undefined) {
-      writer.uint32(40).int32(message.round);
-    }
-    if (message.state !== "") {
-      writer.uint32(50).string(message.state);
-    }
-    if (message.tokens !== 0) {
-      writer.uint32(56).int32(message.tokens);
-    }
-    if (message.tokensPerSecond !== 0) {
-      writer.uint32(65).double(message.tokensPerSecond);
-    }
-    if (message.status !== 0) {
-      writer.uint32(72).int32(message.status);
-    }
-    if (message.message !== "") {
-      writer.uint32(82).string(message.message);
-    }
-    if (message.code !== "") {
-      writer.uint32(90).string(message.code);
-    }
-    if (message.atMs !== 0) {
-      writer.uint32(96).int64(message.atMs);
-    }
-    if (message.result !== undefined) {
-      DeliberateResponse.encode(message.result, writer.uint32(106).fork()).join();
-    }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): DeliberationUpdate {
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterAgentResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -3833,24 +6162,24 @@ export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseDeliberationUpdate();
+      const message = createBaseRegisterAgentResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 10) {
+            if (tag !== 8) {
               break;
             }
 
-            message.taskId = reader.string();
+            message.success = reader.bool();
             continue;
           }
           case 2: {
-            if (tag !== 16) {
+            if (tag !== 18) {
               break;
             }
 
-            message.type = reader.int32() as any;
+            message.message = reader.string();
             continue;
           }
           case 3: {
@@ -3858,7 +6187,7 @@ export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
               break;
             }
 
-            message.phase = reader.string();
+            message.councilId = reader.string();
             continue;
           }
           case 4: {
@@ -3869,78 +6198,6 @@ export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
             message.agentId = reader.string();
             continue;
           }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.round = reader.int32();
-            continue;
-          }
-          case 6: {
-            if (tag !== 50) {
-              break;
-            }
-
-            message.state = reader.string();
-            continue;
-          }
-          case 7: {
-            if (tag !== 56) {
-              break;
-            }
-
-            message.tokens = reader.int32();
-            continue;
-          }
-          case 8: {
-            if (tag !== 65) {
-              break;
-            }
-
-            message.tokensPerSecond = reader.double();
-            continue;
-          }
-          case 9: {
-            if (tag !== 72) {
-              break;
-            }
-
-            message.status = reader.int32() as any;
-            continue;
-          }
-          case 10: {
-            if (tag !== 82) {
-              break;
-            }
-
-            message.message = reader.string();
-            continue;
-          }
-          case 11: {
-            if (tag !== 90) {
-              break;
-            }
-
-            message.code = reader.string();
-            continue;
-          }
-          case 12: {
-            if (tag !== 96) {
-              break;
-            }
-
-            message.atMs = longToNumber(reader.int64());
-            continue;
-          }
-          case 13: {
-            if (tag !== 106) {
-              break;
-            }
-
-            message.result = DeliberateResponse.decode(reader, reader.uint32());
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3953,104 +6210,49 @@ export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
     }
   },
 
-  fromJSON(object: any): DeliberationUpdate {
+  fromJSON(object: any): RegisterAgentResponse {
     return {
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      councilId: isSet(object.councilId)
+        ? globalThis.String(object.councilId)
+        : isSet(object.council_id)
+        ? globalThis.String(object.council_id)
         : "",
-      type: isSet(object.type) ? updateTypeFromJSON(object.type) : 0,
-      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
       agentId: isSet(object.agentId)
         ? globalThis.String(object.agentId)
         : isSet(object.agent_id)
         ? globalThis.String(object.agent_id)
         : "",
-      round: isSet(object.round) ? globalThis.Number(object.round) : undefined,
-      state: isSet(object.state) ? globalThis.String(object.state) : "",
-      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
-      tokensPerSecond: isSet(object.tokensPerSecond)
-        ? globalThis.Number(object.tokensPerSecond)
-        : isSet(object.tokens_per_second)
-        ? globalThis.Number(object.tokens_per_second)
-        : 0,
-      status: isSet(object.status) ? deliberationStatusFromJSON(object.status) : 0,
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-      code: isSet(object.code) ? globalThis.String(object.code) : "",
-      atMs: isSet(object.atMs)
-        ? globalThis.Number(object.atMs)
-        : isSet(object.at_ms)
-        ? globalThis.Number(object.at_ms)
-        : 0,
-      result: isSet(object.result) ? DeliberateResponse.fromJSON(object.result) : undefined,
     };
   },
 
-  toJSON(message: DeliberationUpdate): unknown {
+  toJSON(message: RegisterAgentResponse): unknown {
     const obj: any = {};
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
-    }
-    if (message.type !== 0) {
-      obj.type = updateTypeToJSON(message.type);
-    }
-    if (message.phase !== "") {
-      obj.phase = message.phase;
-    }
-    if (message.agentId !== "") {
-      obj.agentId = message.agentId;
-    }
-    if (message.round !== undefined) {
-      obj.round = Math.round(message.round);
-    }
-    if (message.state !== "") {
-      obj.state = message.state;
-    }
-    if (message.tokens !== 0) {
-      obj.tokens = Math.round(message.tokens);
-    }
-    if (message.tokensPerSecond !== 0) {
-      obj.tokensPerSecond = floatToJson(message.tokensPerSecond);
-    }
-    if (message.status !== 0) {
-      obj.status = deliberationStatusToJSON(message.status);
+    if (message.success !== false) {
+      obj.success = message.success;
     }
     if (message.message !== "") {
       obj.message = message.message;
     }
-    if (message.code !== "") {
-      obj.code = message.code;
+    if (message.councilId !== "") {
+      obj.councilId = message.councilId;
     }
-    if (message.atMs !== 0) {
-      obj.atMs = Math.round(message.atMs);
-    }
-    if (message.result !== undefined) {
-      obj.result = DeliberateResponse.toJSON(message.result);
+    if (message.agentId !== "") {
+      obj.agentId = message.agentId;
     }
     return obj;
   },
 
-  create(base?: DeepPartial<DeliberationUpdate>): DeliberationUpdate {
-    return DeliberationUpdate.fromPartial(base ?? {});
+  create(base?: DeepPartial<RegisterAgentResponse>): RegisterAgentResponse {
+    return RegisterAgentResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<DeliberationUpdate>): DeliberationUpdate {
-    const message = createBaseDeliberationUpdate();
-    message.taskId = object.taskId ?? "";
-    message.type = object.type ?? 0;
-    message.phase = object.phase ?? "";
-    message.agentId = object.agentId ?? "";
-    message.round = object.round ?? undefined;
-    message.state = object.state ?? "";
-    message.tokens = object.tokens ?? 0;
-    message.tokensPerSecond = object.tokensPerSecond ?? 0;
-    message.status = object.status ?? 0;
+  fromPartial(object: DeepPartial<RegisterAgentResponse>): RegisterAgentResponse {
+    const message = createBaseRegisterAgentResponse();
+    message.success = object.success ?? false;
     message.message = object.message ?? "";
-    message.code = object.code ?? "";
-    message.atMs = object.atMs ?? 0;
-    message.result = (object.result !== undefined && object.result !== null)
-      ? DeliberateResponse.fromPartial(object.result)
-      : undefined;
+    message.councilId = object.councilId ?? "";
+    message.agentId = object.agentId ?? "";
     return message;
   },
 };
@@ -4163,16 +6365,25 @@ export const CreateCouncilRequest: MessageFns<CreateCouncilRequest> = {
 };
 
 function createBaseCouncilConfig(): CouncilConfig {
-  return { deliberationRounds: undefined, enablePeerReview: undefined };
+  return { deliberationRounds: 0, enablePeerReview: false, modelProfile: "", customParams: {}, agentType: "" };
 }
 
 export const CouncilConfig: MessageFns<CouncilConfig> = {
   encode(message: CouncilConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.deliberationRounds !== undefined) {
+    if (message.deliberationRounds !== 0) {
       writer.uint32(8).int32(message.deliberationRounds);
     }
-    if (message.enablePeerReview !== undefined) {
+    if (message.enablePeerReview !== false) {
       writer.uint32(16).bool(message.enablePeerReview);
+    }
+    if (message.modelProfile !== "") {
+      writer.uint32(26).string(message.modelProfile);
+    }
+    globalThis.Object.entries(message.customParams).forEach(([key, value]: [string, string]) => {
+      CouncilConfig_CustomParamsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    if (message.agentType !== "") {
+      writer.uint32(42).string(message.agentType);
     }
     return writer;
   },
@@ -4206,6 +6417,33 @@ export const CouncilConfig: MessageFns<CouncilConfig> = {
             message.enablePeerReview = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.modelProfile = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = CouncilConfig_CustomParamsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.customParams[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.agentType = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4224,22 +6462,74 @@ export const CouncilConfig: MessageFns<CouncilConfig> = {
         ? globalThis.Number(object.deliberationRounds)
         : isSet(object.deliberation_rounds)
         ? globalThis.Number(object.deliberation_rounds)
-        : undefined,
+        : 0,
       enablePeerReview: isSet(object.enablePeerReview)
         ? globalThis.Boolean(object.enablePeerReview)
         : isSet(object.enable_peer_review)
         ? globalThis.Boolean(object.enable_peer_review)
-        : undefined,
+        : false,
+      modelProfile: isSet(object.modelProfile)
+        ? globalThis.String(object.modelProfile)
+        : isSet(object.model_profile)
+        ? globalThis.String(object.model_profile)
+        : "",
+      customParams: isObject(object.customParams)
+        ? (globalThis.Object.entries(object.customParams) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.custom_params)
+        ? (globalThis.Object.entries(object.custom_params) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      agentType: isSet(object.agentType)
+        ? globalThis.String(object.agentType)
+        : isSet(object.agent_type)
+        ? globalThis.String(object.agent_type)
+        : "",
     };
   },
 
   toJSON(message: CouncilConfig): unknown {
     const obj: any = {};
-    if (message.deliberationRounds !== undefined) {
+    if (message.deliberationRounds !== 0) {
       obj.deliberationRounds = Math.round(message.deliberationRounds);
     }
-    if (message.enablePeerReview !== undefined) {
+    if (message.enablePeerReview !== false) {
       obj.enablePeerReview = message.enablePeerReview;
+    }
+    if (message.modelProfile !== "") {
+      obj.modelProfile = message.modelProfile;
+    }
+    if (message.customParams) {
+      const entries = globalThis.Object.entries(message.customParams) as [string, string][];
+      if (entries.length > 0) {
+        obj.customParams = {};
+        entries.forEach(([k, v]) => {
+          obj.customParams[k] = v;
+        });
+      }
+    }
+    if (message.agentType !== "") {
+      obj.agentType = message.agentType;
     }
     return obj;
   },
@@ -4249,8 +6539,104 @@ export const CouncilConfig: MessageFns<CouncilConfig> = {
   },
   fromPartial(object: DeepPartial<CouncilConfig>): CouncilConfig {
     const message = createBaseCouncilConfig();
-    message.deliberationRounds = object.deliberationRounds ?? undefined;
-    message.enablePeerReview = object.enablePeerReview ?? undefined;
+    message.deliberationRounds = object.deliberationRounds ?? 0;
+    message.enablePeerReview = object.enablePeerReview ?? false;
+    message.modelProfile = object.modelProfile ?? "";
+    message.customParams = (globalThis.Object.entries(object.customParams ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.agentType = object.agentType ?? "";
+    return message;
+  },
+};
+
+function createBaseCouncilConfig_CustomParamsEntry(): CouncilConfig_CustomParamsEntry {
+  return { key: "", value: "" };
+}
+
+export const CouncilConfig_CustomParamsEntry: MessageFns<CouncilConfig_CustomParamsEntry> = {
+  encode(message: CouncilConfig_CustomParamsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CouncilConfig_CustomParamsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCouncilConfig_CustomParamsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CouncilConfig_CustomParamsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CouncilConfig_CustomParamsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CouncilConfig_CustomParamsEntry>): CouncilConfig_CustomParamsEntry {
+    return CouncilConfig_CustomParamsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CouncilConfig_CustomParamsEntry>): CouncilConfig_CustomParamsEntry {
+    const message = createBaseCouncilConfig_CustomParamsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -4774,7 +7160,7 @@ export const CouncilInfo: MessageFns<CouncilInfo> = {
 };
 
 function createBaseAgentInfo(): AgentInfo {
-  return { agentId: "", role: "", status: "", perspective: "" };
+  return { agentId: "", role: "", status: "", capabilities: undefined, perspective: "" };
 }
 
 export const AgentInfo: MessageFns<AgentInfo> = {
@@ -4787,6 +7173,9 @@ export const AgentInfo: MessageFns<AgentInfo> = {
     }
     if (message.status !== "") {
       writer.uint32(26).string(message.status);
+    }
+    if (message.capabilities !== undefined) {
+      AgentCapabilities.encode(message.capabilities, writer.uint32(34).fork()).join();
     }
     if (message.perspective !== "") {
       writer.uint32(42).string(message.perspective);
@@ -4831,6 +7220,14 @@ export const AgentInfo: MessageFns<AgentInfo> = {
             message.status = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.capabilities = AgentCapabilities.decode(reader, reader.uint32());
+            continue;
+          }
           case 5: {
             if (tag !== 42) {
               break;
@@ -4860,6 +7257,7 @@ export const AgentInfo: MessageFns<AgentInfo> = {
         : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
       status: isSet(object.status) ? globalThis.String(object.status) : "",
+      capabilities: isSet(object.capabilities) ? AgentCapabilities.fromJSON(object.capabilities) : undefined,
       perspective: isSet(object.perspective) ? globalThis.String(object.perspective) : "",
     };
   },
@@ -4875,6 +7273,9 @@ export const AgentInfo: MessageFns<AgentInfo> = {
     if (message.status !== "") {
       obj.status = message.status;
     }
+    if (message.capabilities !== undefined) {
+      obj.capabilities = AgentCapabilities.toJSON(message.capabilities);
+    }
     if (message.perspective !== "") {
       obj.perspective = message.perspective;
     }
@@ -4889,6 +7290,9 @@ export const AgentInfo: MessageFns<AgentInfo> = {
     message.agentId = object.agentId ?? "";
     message.role = object.role ?? "";
     message.status = object.status ?? "";
+    message.capabilities = (object.capabilities !== undefined && object.capabilities !== null)
+      ? AgentCapabilities.fromPartial(object.capabilities)
+      : undefined;
     message.perspective = object.perspective ?? "";
     return message;
   },
@@ -5108,240 +7512,6 @@ export const DeleteCouncilResponse: MessageFns<DeleteCouncilResponse> = {
   },
 };
 
-function createBaseRegisterAgentRequest(): RegisterAgentRequest {
-  return { agentId: "", role: "", councilId: "" };
-}
-
-export const RegisterAgentRequest: MessageFns<RegisterAgentRequest> = {
-  encode(message: RegisterAgentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.agentId !== "") {
-      writer.uint32(10).string(message.agentId);
-    }
-    if (message.role !== "") {
-      writer.uint32(18).string(message.role);
-    }
-    if (message.councilId !== "") {
-      writer.uint32(50).string(message.councilId);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RegisterAgentRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRegisterAgentRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.agentId = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.role = reader.string();
-            continue;
-          }
-          case 6: {
-            if (tag !== 50) {
-              break;
-            }
-
-            message.councilId = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RegisterAgentRequest {
-    return {
-      agentId: isSet(object.agentId)
-        ? globalThis.String(object.agentId)
-        : isSet(object.agent_id)
-        ? globalThis.String(object.agent_id)
-        : "",
-      role: isSet(object.role) ? globalThis.String(object.role) : "",
-      councilId: isSet(object.councilId)
-        ? globalThis.String(object.councilId)
-        : isSet(object.council_id)
-        ? globalThis.String(object.council_id)
-        : "",
-    };
-  },
-
-  toJSON(message: RegisterAgentRequest): unknown {
-    const obj: any = {};
-    if (message.agentId !== "") {
-      obj.agentId = message.agentId;
-    }
-    if (message.role !== "") {
-      obj.role = message.role;
-    }
-    if (message.councilId !== "") {
-      obj.councilId = message.councilId;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RegisterAgentRequest>): RegisterAgentRequest {
-    return RegisterAgentRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RegisterAgentRequest>): RegisterAgentRequest {
-    const message = createBaseRegisterAgentRequest();
-    message.agentId = object.agentId ?? "";
-    message.role = object.role ?? "";
-    message.councilId = object.councilId ?? "";
-    return message;
-  },
-};
-
-function createBaseRegisterAgentResponse(): RegisterAgentResponse {
-  return { success: false, message: "", councilId: "", agentId: "" };
-}
-
-export const RegisterAgentResponse: MessageFns<RegisterAgentResponse> = {
-  encode(message: RegisterAgentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.success !== false) {
-      writer.uint32(8).bool(message.success);
-    }
-    if (message.message !== "") {
-      writer.uint32(18).string(message.message);
-    }
-    if (message.councilId !== "") {
-      writer.uint32(26).string(message.councilId);
-    }
-    if (message.agentId !== "") {
-      writer.uint32(34).string(message.agentId);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RegisterAgentResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRegisterAgentResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.success = reader.bool();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.message = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.councilId = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.agentId = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RegisterAgentResponse {
-    return {
-      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-      councilId: isSet(object.councilId)
-        ? globalThis.String(object.councilId)
-        : isSet(object.council_id)
-        ? globalThis.String(object.council_id)
-        : "",
-      agentId: isSet(object.agentId)
-        ? globalThis.String(object.agentId)
-        : isSet(object.agent_id)
-        ? globalThis.String(object.agent_id)
-        : "",
-    };
-  },
-
-  toJSON(message: RegisterAgentResponse): unknown {
-    const obj: any = {};
-    if (message.success !== false) {
-      obj.success = message.success;
-    }
-    if (message.message !== "") {
-      obj.message = message.message;
-    }
-    if (message.councilId !== "") {
-      obj.councilId = message.councilId;
-    }
-    if (message.agentId !== "") {
-      obj.agentId = message.agentId;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RegisterAgentResponse>): RegisterAgentResponse {
-    return RegisterAgentResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RegisterAgentResponse>): RegisterAgentResponse {
-    const message = createBaseRegisterAgentResponse();
-    message.success = object.success ?? false;
-    message.message = object.message ?? "";
-    message.councilId = object.councilId ?? "";
-    message.agentId = object.agentId ?? "";
-    return message;
-  },
-};
-
 function createBaseUnregisterAgentRequest(): UnregisterAgentRequest {
   return { agentId: "", role: "", councilId: "" };
 }
@@ -5536,6 +7706,1401 @@ export const UnregisterAgentResponse: MessageFns<UnregisterAgentResponse> = {
   },
 };
 
+function createBasePlanningEventRequest(): PlanningEventRequest {
+  return { eventType: "", caseId: "", planId: "", fromState: "", toState: "", timestampMs: 0, metadata: {} };
+}
+
+export const PlanningEventRequest: MessageFns<PlanningEventRequest> = {
+  encode(message: PlanningEventRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventType !== "") {
+      writer.uint32(10).string(message.eventType);
+    }
+    if (message.caseId !== "") {
+      writer.uint32(18).string(message.caseId);
+    }
+    if (message.planId !== "") {
+      writer.uint32(26).string(message.planId);
+    }
+    if (message.fromState !== "") {
+      writer.uint32(34).string(message.fromState);
+    }
+    if (message.toState !== "") {
+      writer.uint32(42).string(message.toState);
+    }
+    if (message.timestampMs !== 0) {
+      writer.uint32(48).int64(message.timestampMs);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      PlanningEventRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlanningEventRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlanningEventRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.planId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fromState = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.toState = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.timestampMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = PlanningEventRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.metadata[entry7.key] = entry7.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlanningEventRequest {
+    return {
+      eventType: isSet(object.eventType)
+        ? globalThis.String(object.eventType)
+        : isSet(object.event_type)
+        ? globalThis.String(object.event_type)
+        : "",
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      planId: isSet(object.planId)
+        ? globalThis.String(object.planId)
+        : isSet(object.plan_id)
+        ? globalThis.String(object.plan_id)
+        : "",
+      fromState: isSet(object.fromState)
+        ? globalThis.String(object.fromState)
+        : isSet(object.from_state)
+        ? globalThis.String(object.from_state)
+        : "",
+      toState: isSet(object.toState)
+        ? globalThis.String(object.toState)
+        : isSet(object.to_state)
+        ? globalThis.String(object.to_state)
+        : "",
+      timestampMs: isSet(object.timestampMs)
+        ? globalThis.Number(object.timestampMs)
+        : isSet(object.timestamp_ms)
+        ? globalThis.Number(object.timestamp_ms)
+        : 0,
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: PlanningEventRequest): unknown {
+    const obj: any = {};
+    if (message.eventType !== "") {
+      obj.eventType = message.eventType;
+    }
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.planId !== "") {
+      obj.planId = message.planId;
+    }
+    if (message.fromState !== "") {
+      obj.fromState = message.fromState;
+    }
+    if (message.toState !== "") {
+      obj.toState = message.toState;
+    }
+    if (message.timestampMs !== 0) {
+      obj.timestampMs = Math.round(message.timestampMs);
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlanningEventRequest>): PlanningEventRequest {
+    return PlanningEventRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlanningEventRequest>): PlanningEventRequest {
+    const message = createBasePlanningEventRequest();
+    message.eventType = object.eventType ?? "";
+    message.caseId = object.caseId ?? "";
+    message.planId = object.planId ?? "";
+    message.fromState = object.fromState ?? "";
+    message.toState = object.toState ?? "";
+    message.timestampMs = object.timestampMs ?? 0;
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBasePlanningEventRequest_MetadataEntry(): PlanningEventRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const PlanningEventRequest_MetadataEntry: MessageFns<PlanningEventRequest_MetadataEntry> = {
+  encode(message: PlanningEventRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlanningEventRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlanningEventRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlanningEventRequest_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PlanningEventRequest_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlanningEventRequest_MetadataEntry>): PlanningEventRequest_MetadataEntry {
+    return PlanningEventRequest_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlanningEventRequest_MetadataEntry>): PlanningEventRequest_MetadataEntry {
+    const message = createBasePlanningEventRequest_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePlanningEventResponse(): PlanningEventResponse {
+  return { processed: false, message: "", derivedTaskIds: [] };
+}
+
+export const PlanningEventResponse: MessageFns<PlanningEventResponse> = {
+  encode(message: PlanningEventResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.processed !== false) {
+      writer.uint32(8).bool(message.processed);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    for (const v of message.derivedTaskIds) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlanningEventResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlanningEventResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.processed = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.derivedTaskIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlanningEventResponse {
+    return {
+      processed: isSet(object.processed) ? globalThis.Boolean(object.processed) : false,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      derivedTaskIds: globalThis.Array.isArray(object?.derivedTaskIds)
+        ? object.derivedTaskIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.derived_task_ids)
+        ? object.derived_task_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PlanningEventResponse): unknown {
+    const obj: any = {};
+    if (message.processed !== false) {
+      obj.processed = message.processed;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.derivedTaskIds?.length) {
+      obj.derivedTaskIds = message.derivedTaskIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlanningEventResponse>): PlanningEventResponse {
+    return PlanningEventResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlanningEventResponse>): PlanningEventResponse {
+    const message = createBasePlanningEventResponse();
+    message.processed = object.processed ?? false;
+    message.message = object.message ?? "";
+    message.derivedTaskIds = object.derivedTaskIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeriveSubtasksRequest(): DeriveSubtasksRequest {
+  return { caseId: "", planId: "", roles: [], strategy: undefined };
+}
+
+export const DeriveSubtasksRequest: MessageFns<DeriveSubtasksRequest> = {
+  encode(message: DeriveSubtasksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caseId !== "") {
+      writer.uint32(10).string(message.caseId);
+    }
+    if (message.planId !== "") {
+      writer.uint32(18).string(message.planId);
+    }
+    for (const v of message.roles) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.strategy !== undefined) {
+      DerivationStrategy.encode(message.strategy, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeriveSubtasksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeriveSubtasksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.planId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.roles.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.strategy = DerivationStrategy.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeriveSubtasksRequest {
+    return {
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      planId: isSet(object.planId)
+        ? globalThis.String(object.planId)
+        : isSet(object.plan_id)
+        ? globalThis.String(object.plan_id)
+        : "",
+      roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => globalThis.String(e)) : [],
+      strategy: isSet(object.strategy) ? DerivationStrategy.fromJSON(object.strategy) : undefined,
+    };
+  },
+
+  toJSON(message: DeriveSubtasksRequest): unknown {
+    const obj: any = {};
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.planId !== "") {
+      obj.planId = message.planId;
+    }
+    if (message.roles?.length) {
+      obj.roles = message.roles;
+    }
+    if (message.strategy !== undefined) {
+      obj.strategy = DerivationStrategy.toJSON(message.strategy);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeriveSubtasksRequest>): DeriveSubtasksRequest {
+    return DeriveSubtasksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeriveSubtasksRequest>): DeriveSubtasksRequest {
+    const message = createBaseDeriveSubtasksRequest();
+    message.caseId = object.caseId ?? "";
+    message.planId = object.planId ?? "";
+    message.roles = object.roles?.map((e) => e) || [];
+    message.strategy = (object.strategy !== undefined && object.strategy !== null)
+      ? DerivationStrategy.fromPartial(object.strategy)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDerivationStrategy(): DerivationStrategy {
+  return { parallelExecution: false, dependencyOrder: [], maxTasksPerRole: 0, autoPublishToNats: false };
+}
+
+export const DerivationStrategy: MessageFns<DerivationStrategy> = {
+  encode(message: DerivationStrategy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.parallelExecution !== false) {
+      writer.uint32(8).bool(message.parallelExecution);
+    }
+    for (const v of message.dependencyOrder) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.maxTasksPerRole !== 0) {
+      writer.uint32(24).int32(message.maxTasksPerRole);
+    }
+    if (message.autoPublishToNats !== false) {
+      writer.uint32(32).bool(message.autoPublishToNats);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DerivationStrategy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDerivationStrategy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.parallelExecution = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dependencyOrder.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxTasksPerRole = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.autoPublishToNats = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DerivationStrategy {
+    return {
+      parallelExecution: isSet(object.parallelExecution)
+        ? globalThis.Boolean(object.parallelExecution)
+        : isSet(object.parallel_execution)
+        ? globalThis.Boolean(object.parallel_execution)
+        : false,
+      dependencyOrder: globalThis.Array.isArray(object?.dependencyOrder)
+        ? object.dependencyOrder.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dependency_order)
+        ? object.dependency_order.map((e: any) => globalThis.String(e))
+        : [],
+      maxTasksPerRole: isSet(object.maxTasksPerRole)
+        ? globalThis.Number(object.maxTasksPerRole)
+        : isSet(object.max_tasks_per_role)
+        ? globalThis.Number(object.max_tasks_per_role)
+        : 0,
+      autoPublishToNats: isSet(object.autoPublishToNats)
+        ? globalThis.Boolean(object.autoPublishToNats)
+        : isSet(object.auto_publish_to_nats)
+        ? globalThis.Boolean(object.auto_publish_to_nats)
+        : false,
+    };
+  },
+
+  toJSON(message: DerivationStrategy): unknown {
+    const obj: any = {};
+    if (message.parallelExecution !== false) {
+      obj.parallelExecution = message.parallelExecution;
+    }
+    if (message.dependencyOrder?.length) {
+      obj.dependencyOrder = message.dependencyOrder;
+    }
+    if (message.maxTasksPerRole !== 0) {
+      obj.maxTasksPerRole = Math.round(message.maxTasksPerRole);
+    }
+    if (message.autoPublishToNats !== false) {
+      obj.autoPublishToNats = message.autoPublishToNats;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DerivationStrategy>): DerivationStrategy {
+    return DerivationStrategy.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DerivationStrategy>): DerivationStrategy {
+    const message = createBaseDerivationStrategy();
+    message.parallelExecution = object.parallelExecution ?? false;
+    message.dependencyOrder = object.dependencyOrder?.map((e) => e) || [];
+    message.maxTasksPerRole = object.maxTasksPerRole ?? 0;
+    message.autoPublishToNats = object.autoPublishToNats ?? false;
+    return message;
+  },
+};
+
+function createBaseDeriveSubtasksResponse(): DeriveSubtasksResponse {
+  return { tasks: [], derivationId: "", totalTasks: 0 };
+}
+
+export const DeriveSubtasksResponse: MessageFns<DeriveSubtasksResponse> = {
+  encode(message: DeriveSubtasksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tasks) {
+      AtomicTask.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.derivationId !== "") {
+      writer.uint32(18).string(message.derivationId);
+    }
+    if (message.totalTasks !== 0) {
+      writer.uint32(24).int32(message.totalTasks);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeriveSubtasksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeriveSubtasksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tasks.push(AtomicTask.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.derivationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.totalTasks = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeriveSubtasksResponse {
+    return {
+      tasks: globalThis.Array.isArray(object?.tasks) ? object.tasks.map((e: any) => AtomicTask.fromJSON(e)) : [],
+      derivationId: isSet(object.derivationId)
+        ? globalThis.String(object.derivationId)
+        : isSet(object.derivation_id)
+        ? globalThis.String(object.derivation_id)
+        : "",
+      totalTasks: isSet(object.totalTasks)
+        ? globalThis.Number(object.totalTasks)
+        : isSet(object.total_tasks)
+        ? globalThis.Number(object.total_tasks)
+        : 0,
+    };
+  },
+
+  toJSON(message: DeriveSubtasksResponse): unknown {
+    const obj: any = {};
+    if (message.tasks?.length) {
+      obj.tasks = message.tasks.map((e) => AtomicTask.toJSON(e));
+    }
+    if (message.derivationId !== "") {
+      obj.derivationId = message.derivationId;
+    }
+    if (message.totalTasks !== 0) {
+      obj.totalTasks = Math.round(message.totalTasks);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeriveSubtasksResponse>): DeriveSubtasksResponse {
+    return DeriveSubtasksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeriveSubtasksResponse>): DeriveSubtasksResponse {
+    const message = createBaseDeriveSubtasksResponse();
+    message.tasks = object.tasks?.map((e) => AtomicTask.fromPartial(e)) || [];
+    message.derivationId = object.derivationId ?? "";
+    message.totalTasks = object.totalTasks ?? 0;
+    return message;
+  },
+};
+
+function createBaseAtomicTask(): AtomicTask {
+  return {
+    taskId: "",
+    role: "",
+    description: "",
+    dependencies: [],
+    constraints: undefined,
+    caseId: "",
+    planId: "",
+    priority: 0,
+  };
+}
+
+export const AtomicTask: MessageFns<AtomicTask> = {
+  encode(message: AtomicTask, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.role !== "") {
+      writer.uint32(18).string(message.role);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    for (const v of message.dependencies) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.constraints !== undefined) {
+      TaskConstraints.encode(message.constraints, writer.uint32(42).fork()).join();
+    }
+    if (message.caseId !== "") {
+      writer.uint32(50).string(message.caseId);
+    }
+    if (message.planId !== "") {
+      writer.uint32(58).string(message.planId);
+    }
+    if (message.priority !== 0) {
+      writer.uint32(64).int32(message.priority);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AtomicTask {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAtomicTask();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.dependencies.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.constraints = TaskConstraints.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.planId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.priority = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AtomicTask {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      dependencies: globalThis.Array.isArray(object?.dependencies)
+        ? object.dependencies.map((e: any) => globalThis.String(e))
+        : [],
+      constraints: isSet(object.constraints) ? TaskConstraints.fromJSON(object.constraints) : undefined,
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      planId: isSet(object.planId)
+        ? globalThis.String(object.planId)
+        : isSet(object.plan_id)
+        ? globalThis.String(object.plan_id)
+        : "",
+      priority: isSet(object.priority) ? globalThis.Number(object.priority) : 0,
+    };
+  },
+
+  toJSON(message: AtomicTask): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.dependencies?.length) {
+      obj.dependencies = message.dependencies;
+    }
+    if (message.constraints !== undefined) {
+      obj.constraints = TaskConstraints.toJSON(message.constraints);
+    }
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.planId !== "") {
+      obj.planId = message.planId;
+    }
+    if (message.priority !== 0) {
+      obj.priority = Math.round(message.priority);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AtomicTask>): AtomicTask {
+    return AtomicTask.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AtomicTask>): AtomicTask {
+    const message = createBaseAtomicTask();
+    message.taskId = object.taskId ?? "";
+    message.role = object.role ?? "";
+    message.description = object.description ?? "";
+    message.dependencies = object.dependencies?.map((e) => e) || [];
+    message.constraints = (object.constraints !== undefined && object.constraints !== null)
+      ? TaskConstraints.fromPartial(object.constraints)
+      : undefined;
+    message.caseId = object.caseId ?? "";
+    message.planId = object.planId ?? "";
+    message.priority = object.priority ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetTaskContextRequest(): GetTaskContextRequest {
+  return { taskId: "", caseId: "", storyId: "", role: "", phase: "", options: undefined };
+}
+
+export const GetTaskContextRequest: MessageFns<GetTaskContextRequest> = {
+  encode(message: GetTaskContextRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.caseId !== "") {
+      writer.uint32(18).string(message.caseId);
+    }
+    if (message.storyId !== "") {
+      writer.uint32(26).string(message.storyId);
+    }
+    if (message.role !== "") {
+      writer.uint32(34).string(message.role);
+    }
+    if (message.phase !== "") {
+      writer.uint32(42).string(message.phase);
+    }
+    if (message.options !== undefined) {
+      ContextOptions.encode(message.options, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTaskContextRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTaskContextRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.storyId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.options = ContextOptions.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTaskContextRequest {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      storyId: isSet(object.storyId)
+        ? globalThis.String(object.storyId)
+        : isSet(object.story_id)
+        ? globalThis.String(object.story_id)
+        : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      options: isSet(object.options) ? ContextOptions.fromJSON(object.options) : undefined,
+    };
+  },
+
+  toJSON(message: GetTaskContextRequest): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.storyId !== "") {
+      obj.storyId = message.storyId;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.options !== undefined) {
+      obj.options = ContextOptions.toJSON(message.options);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTaskContextRequest>): GetTaskContextRequest {
+    return GetTaskContextRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTaskContextRequest>): GetTaskContextRequest {
+    const message = createBaseGetTaskContextRequest();
+    message.taskId = object.taskId ?? "";
+    message.caseId = object.caseId ?? "";
+    message.storyId = object.storyId ?? "";
+    message.role = object.role ?? "";
+    message.phase = object.phase ?? "";
+    message.options = (object.options !== undefined && object.options !== null)
+      ? ContextOptions.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetTaskContextResponse(): GetTaskContextResponse {
+  return { contextText: "", blocks: undefined, tokenCount: 0, versionHash: "" };
+}
+
+export const GetTaskContextResponse: MessageFns<GetTaskContextResponse> = {
+  encode(message: GetTaskContextResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.contextText !== "") {
+      writer.uint32(10).string(message.contextText);
+    }
+    if (message.blocks !== undefined) {
+      ContextBlocks.encode(message.blocks, writer.uint32(18).fork()).join();
+    }
+    if (message.tokenCount !== 0) {
+      writer.uint32(24).int32(message.tokenCount);
+    }
+    if (message.versionHash !== "") {
+      writer.uint32(34).string(message.versionHash);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTaskContextResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTaskContextResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contextText = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.blocks = ContextBlocks.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tokenCount = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.versionHash = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTaskContextResponse {
+    return {
+      contextText: isSet(object.contextText)
+        ? globalThis.String(object.contextText)
+        : isSet(object.context_text)
+        ? globalThis.String(object.context_text)
+        : "",
+      blocks: isSet(object.blocks) ? ContextBlocks.fromJSON(object.blocks) : undefined,
+      tokenCount: isSet(object.tokenCount)
+        ? globalThis.Number(object.tokenCount)
+        : isSet(object.token_count)
+        ? globalThis.Number(object.token_count)
+        : 0,
+      versionHash: isSet(object.versionHash)
+        ? globalThis.String(object.versionHash)
+        : isSet(object.version_hash)
+        ? globalThis.String(object.version_hash)
+        : "",
+    };
+  },
+
+  toJSON(message: GetTaskContextResponse): unknown {
+    const obj: any = {};
+    if (message.contextText !== "") {
+      obj.contextText = message.contextText;
+    }
+    if (message.blocks !== undefined) {
+      obj.blocks = ContextBlocks.toJSON(message.blocks);
+    }
+    if (message.tokenCount !== 0) {
+      obj.tokenCount = Math.round(message.tokenCount);
+    }
+    if (message.versionHash !== "") {
+      obj.versionHash = message.versionHash;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTaskContextResponse>): GetTaskContextResponse {
+    return GetTaskContextResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTaskContextResponse>): GetTaskContextResponse {
+    const message = createBaseGetTaskContextResponse();
+    message.contextText = object.contextText ?? "";
+    message.blocks = (object.blocks !== undefined && object.blocks !== null)
+      ? ContextBlocks.fromPartial(object.blocks)
+      : undefined;
+    message.tokenCount = object.tokenCount ?? 0;
+    message.versionHash = object.versionHash ?? "";
+    return message;
+  },
+};
+
+function createBaseContextBlocks(): ContextBlocks {
+  return { system: "", context: "", tools: "", history: "" };
+}
+
+export const ContextBlocks: MessageFns<ContextBlocks> = {
+  encode(message: ContextBlocks, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.system !== "") {
+      writer.uint32(10).string(message.system);
+    }
+    if (message.context !== "") {
+      writer.uint32(18).string(message.context);
+    }
+    if (message.tools !== "") {
+      writer.uint32(26).string(message.tools);
+    }
+    if (message.history !== "") {
+      writer.uint32(34).string(message.history);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContextBlocks {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContextBlocks();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.system = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.context = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tools = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.history = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContextBlocks {
+    return {
+      system: isSet(object.system) ? globalThis.String(object.system) : "",
+      context: isSet(object.context) ? globalThis.String(object.context) : "",
+      tools: isSet(object.tools) ? globalThis.String(object.tools) : "",
+      history: isSet(object.history) ? globalThis.String(object.history) : "",
+    };
+  },
+
+  toJSON(message: ContextBlocks): unknown {
+    const obj: any = {};
+    if (message.system !== "") {
+      obj.system = message.system;
+    }
+    if (message.context !== "") {
+      obj.context = message.context;
+    }
+    if (message.tools !== "") {
+      obj.tools = message.tools;
+    }
+    if (message.history !== "") {
+      obj.history = message.history;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ContextBlocks>): ContextBlocks {
+    return ContextBlocks.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ContextBlocks>): ContextBlocks {
+    const message = createBaseContextBlocks();
+    message.system = object.system ?? "";
+    message.context = object.context ?? "";
+    message.tools = object.tools ?? "";
+    message.history = object.history ?? "";
+    return message;
+  },
+};
+
 function createBaseGetStatusRequest(): GetStatusRequest {
   return { includeStats: false };
 }
@@ -5622,7 +9187,7 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
       writer.uint32(16).int64(message.uptimeSeconds);
     }
     if (message.stats !== undefined) {
-      ServiceStats.encode(message.stats, writer.uint32(26).fork()).join();
+      OrchestratorStats.encode(message.stats, writer.uint32(26).fork()).join();
     }
     if (message.model !== "") {
       writer.uint32(34).string(message.model);
@@ -5664,7 +9229,7 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
               break;
             }
 
-            message.stats = ServiceStats.decode(reader, reader.uint32());
+            message.stats = OrchestratorStats.decode(reader, reader.uint32());
             continue;
           }
           case 4: {
@@ -5695,7 +9260,7 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
         : isSet(object.uptime_seconds)
         ? globalThis.Number(object.uptime_seconds)
         : 0,
-      stats: isSet(object.stats) ? ServiceStats.fromJSON(object.stats) : undefined,
+      stats: isSet(object.stats) ? OrchestratorStats.fromJSON(object.stats) : undefined,
       model: isSet(object.model) ? globalThis.String(object.model) : "",
     };
   },
@@ -5709,7 +9274,7 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
       obj.uptimeSeconds = Math.round(message.uptimeSeconds);
     }
     if (message.stats !== undefined) {
-      obj.stats = ServiceStats.toJSON(message.stats);
+      obj.stats = OrchestratorStats.toJSON(message.stats);
     }
     if (message.model !== "") {
       obj.model = message.model;
@@ -5725,28 +9290,33 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
     message.status = object.status ?? "";
     message.uptimeSeconds = object.uptimeSeconds ?? 0;
     message.stats = (object.stats !== undefined && object.stats !== null)
-      ? ServiceStats.fromPartial(object.stats)
+      ? OrchestratorStats.fromPartial(object.stats)
       : undefined;
     message.model = object.model ?? "";
     return message;
   },
 };
 
-function createBaseServiceStats(): ServiceStats {
+function createBaseOrchestratorStats(): OrchestratorStats {
   return {
     totalDeliberations: 0,
+    totalOrchestrations: 0,
     avgDeliberationTimeMs: 0,
     activeCouncils: 0,
-    activeDeliberations: 0,
+    roleCounts: {},
+    runningDeliberations: 0,
     completedDeliberations: 0,
     failedDeliberations: 0,
   };
 }
 
-export const ServiceStats: MessageFns<ServiceStats> = {
-  encode(message: ServiceStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const OrchestratorStats: MessageFns<OrchestratorStats> = {
+  encode(message: OrchestratorStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.totalDeliberations !== 0) {
       writer.uint32(8).int64(message.totalDeliberations);
+    }
+    if (message.totalOrchestrations !== 0) {
+      writer.uint32(16).int64(message.totalOrchestrations);
     }
     if (message.avgDeliberationTimeMs !== 0) {
       writer.uint32(25).double(message.avgDeliberationTimeMs);
@@ -5754,8 +9324,11 @@ export const ServiceStats: MessageFns<ServiceStats> = {
     if (message.activeCouncils !== 0) {
       writer.uint32(32).int64(message.activeCouncils);
     }
-    if (message.activeDeliberations !== 0) {
-      writer.uint32(48).int64(message.activeDeliberations);
+    globalThis.Object.entries(message.roleCounts).forEach(([key, value]: [string, number]) => {
+      OrchestratorStats_RoleCountsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    if (message.runningDeliberations !== 0) {
+      writer.uint32(48).int64(message.runningDeliberations);
     }
     if (message.completedDeliberations !== 0) {
       writer.uint32(56).int64(message.completedDeliberations);
@@ -5766,7 +9339,7 @@ export const ServiceStats: MessageFns<ServiceStats> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ServiceStats {
+  decode(input: BinaryReader | Uint8Array, length?: number): OrchestratorStats {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -5775,7 +9348,7 @@ export const ServiceStats: MessageFns<ServiceStats> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseServiceStats();
+      const message = createBaseOrchestratorStats();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -5785,6 +9358,14 @@ export const ServiceStats: MessageFns<ServiceStats> = {
             }
 
             message.totalDeliberations = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.totalOrchestrations = longToNumber(reader.int64());
             continue;
           }
           case 3: {
@@ -5803,12 +9384,23 @@ export const ServiceStats: MessageFns<ServiceStats> = {
             message.activeCouncils = longToNumber(reader.int64());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = OrchestratorStats_RoleCountsEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.roleCounts[entry5.key] = entry5.value;
+            }
+            continue;
+          }
           case 6: {
             if (tag !== 48) {
               break;
             }
 
-            message.activeDeliberations = longToNumber(reader.int64());
+            message.runningDeliberations = longToNumber(reader.int64());
             continue;
           }
           case 7: {
@@ -5839,12 +9431,17 @@ export const ServiceStats: MessageFns<ServiceStats> = {
     }
   },
 
-  fromJSON(object: any): ServiceStats {
+  fromJSON(object: any): OrchestratorStats {
     return {
       totalDeliberations: isSet(object.totalDeliberations)
         ? globalThis.Number(object.totalDeliberations)
         : isSet(object.total_deliberations)
         ? globalThis.Number(object.total_deliberations)
+        : 0,
+      totalOrchestrations: isSet(object.totalOrchestrations)
+        ? globalThis.Number(object.totalOrchestrations)
+        : isSet(object.total_orchestrations)
+        ? globalThis.Number(object.total_orchestrations)
         : 0,
       avgDeliberationTimeMs: isSet(object.avgDeliberationTimeMs)
         ? globalThis.Number(object.avgDeliberationTimeMs)
@@ -5856,10 +9453,37 @@ export const ServiceStats: MessageFns<ServiceStats> = {
         : isSet(object.active_councils)
         ? globalThis.Number(object.active_councils)
         : 0,
-      activeDeliberations: isSet(object.activeDeliberations)
-        ? globalThis.Number(object.activeDeliberations)
-        : isSet(object.active_deliberations)
-        ? globalThis.Number(object.active_deliberations)
+      roleCounts: isObject(object.roleCounts)
+        ? (globalThis.Object.entries(object.roleCounts) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.role_counts)
+        ? (globalThis.Object.entries(object.role_counts) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      runningDeliberations: isSet(object.runningDeliberations)
+        ? globalThis.Number(object.runningDeliberations)
+        : isSet(object.running_deliberations)
+        ? globalThis.Number(object.running_deliberations)
         : 0,
       completedDeliberations: isSet(object.completedDeliberations)
         ? globalThis.Number(object.completedDeliberations)
@@ -5874,10 +9498,13 @@ export const ServiceStats: MessageFns<ServiceStats> = {
     };
   },
 
-  toJSON(message: ServiceStats): unknown {
+  toJSON(message: OrchestratorStats): unknown {
     const obj: any = {};
     if (message.totalDeliberations !== 0) {
       obj.totalDeliberations = Math.round(message.totalDeliberations);
+    }
+    if (message.totalOrchestrations !== 0) {
+      obj.totalOrchestrations = Math.round(message.totalOrchestrations);
     }
     if (message.avgDeliberationTimeMs !== 0) {
       obj.avgDeliberationTimeMs = floatToJson(message.avgDeliberationTimeMs);
@@ -5885,8 +9512,17 @@ export const ServiceStats: MessageFns<ServiceStats> = {
     if (message.activeCouncils !== 0) {
       obj.activeCouncils = Math.round(message.activeCouncils);
     }
-    if (message.activeDeliberations !== 0) {
-      obj.activeDeliberations = Math.round(message.activeDeliberations);
+    if (message.roleCounts) {
+      const entries = globalThis.Object.entries(message.roleCounts) as [string, number][];
+      if (entries.length > 0) {
+        obj.roleCounts = {};
+        entries.forEach(([k, v]) => {
+          obj.roleCounts[k] = Math.round(v);
+        });
+      }
+    }
+    if (message.runningDeliberations !== 0) {
+      obj.runningDeliberations = Math.round(message.runningDeliberations);
     }
     if (message.completedDeliberations !== 0) {
       obj.completedDeliberations = Math.round(message.completedDeliberations);
@@ -5897,27 +9533,128 @@ export const ServiceStats: MessageFns<ServiceStats> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ServiceStats>): ServiceStats {
-    return ServiceStats.fromPartial(base ?? {});
+  create(base?: DeepPartial<OrchestratorStats>): OrchestratorStats {
+    return OrchestratorStats.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ServiceStats>): ServiceStats {
-    const message = createBaseServiceStats();
+  fromPartial(object: DeepPartial<OrchestratorStats>): OrchestratorStats {
+    const message = createBaseOrchestratorStats();
     message.totalDeliberations = object.totalDeliberations ?? 0;
+    message.totalOrchestrations = object.totalOrchestrations ?? 0;
     message.avgDeliberationTimeMs = object.avgDeliberationTimeMs ?? 0;
     message.activeCouncils = object.activeCouncils ?? 0;
-    message.activeDeliberations = object.activeDeliberations ?? 0;
+    message.roleCounts = (globalThis.Object.entries(object.roleCounts ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.runningDeliberations = object.runningDeliberations ?? 0;
     message.completedDeliberations = object.completedDeliberations ?? 0;
     message.failedDeliberations = object.failedDeliberations ?? 0;
     return message;
   },
 };
 
+function createBaseOrchestratorStats_RoleCountsEntry(): OrchestratorStats_RoleCountsEntry {
+  return { key: "", value: 0 };
+}
+
+export const OrchestratorStats_RoleCountsEntry: MessageFns<OrchestratorStats_RoleCountsEntry> = {
+  encode(message: OrchestratorStats_RoleCountsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).int64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrchestratorStats_RoleCountsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrchestratorStats_RoleCountsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OrchestratorStats_RoleCountsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: OrchestratorStats_RoleCountsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OrchestratorStats_RoleCountsEntry>): OrchestratorStats_RoleCountsEntry {
+    return OrchestratorStats_RoleCountsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OrchestratorStats_RoleCountsEntry>): OrchestratorStats_RoleCountsEntry {
+    const message = createBaseOrchestratorStats_RoleCountsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
 function createBaseGetMetricsRequest(): GetMetricsRequest {
-  return {};
+  return { metricType: "", timeRangeMs: 0 };
 }
 
 export const GetMetricsRequest: MessageFns<GetMetricsRequest> = {
-  encode(_: GetMetricsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: GetMetricsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metricType !== "") {
+      writer.uint32(10).string(message.metricType);
+    }
+    if (message.timeRangeMs !== 0) {
+      writer.uint32(16).int64(message.timeRangeMs);
+    }
     return writer;
   },
 
@@ -5934,6 +9671,22 @@ export const GetMetricsRequest: MessageFns<GetMetricsRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metricType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeRangeMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5946,58 +9699,57 @@ export const GetMetricsRequest: MessageFns<GetMetricsRequest> = {
     }
   },
 
-  fromJSON(_: any): GetMetricsRequest {
-    return {};
+  fromJSON(object: any): GetMetricsRequest {
+    return {
+      metricType: isSet(object.metricType)
+        ? globalThis.String(object.metricType)
+        : isSet(object.metric_type)
+        ? globalThis.String(object.metric_type)
+        : "",
+      timeRangeMs: isSet(object.timeRangeMs)
+        ? globalThis.Number(object.timeRangeMs)
+        : isSet(object.time_range_ms)
+        ? globalThis.Number(object.time_range_ms)
+        : 0,
+    };
   },
 
-  toJSON(_: GetMetricsRequest): unknown {
+  toJSON(message: GetMetricsRequest): unknown {
     const obj: any = {};
+    if (message.metricType !== "") {
+      obj.metricType = message.metricType;
+    }
+    if (message.timeRangeMs !== 0) {
+      obj.timeRangeMs = Math.round(message.timeRangeMs);
+    }
     return obj;
   },
 
   create(base?: DeepPartial<GetMetricsRequest>): GetMetricsRequest {
     return GetMetricsRequest.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<GetMetricsRequest>): GetMetricsRequest {
+  fromPartial(object: DeepPartial<GetMetricsRequest>): GetMetricsRequest {
     const message = createBaseGetMetricsRequest();
+    message.metricType = object.metricType ?? "";
+    message.timeRangeMs = object.timeRangeMs ?? 0;
     return message;
   },
 };
 
 function createBaseGetMetricsResponse(): GetMetricsResponse {
-  return {
-    deliberationsTotal: 0,
-    deliberationsCompleted: 0,
-    deliberationsFailed: 0,
-    agentTurnsTotal: 0,
-    agentFailuresTotal: 0,
-    completionTokensTotal: 0,
-    averageDurationMs: 0,
-  };
+  return { performance: undefined, agents: undefined, councils: undefined };
 }
 
 export const GetMetricsResponse: MessageFns<GetMetricsResponse> = {
   encode(message: GetMetricsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.deliberationsTotal !== 0) {
-      writer.uint32(8).int64(message.deliberationsTotal);
+    if (message.performance !== undefined) {
+      PerformanceMetrics.encode(message.performance, writer.uint32(10).fork()).join();
     }
-    if (message.deliberationsCompleted !== 0) {
-      writer.uint32(16).int64(message.deliberationsCompleted);
+    if (message.agents !== undefined) {
+      AgentMetrics.encode(message.agents, writer.uint32(18).fork()).join();
     }
-    if (message.deliberationsFailed !== 0) {
-      writer.uint32(24).int64(message.deliberationsFailed);
-    }
-    if (message.agentTurnsTotal !== 0) {
-      writer.uint32(32).int64(message.agentTurnsTotal);
-    }
-    if (message.agentFailuresTotal !== 0) {
-      writer.uint32(40).int64(message.agentFailuresTotal);
-    }
-    if (message.completionTokensTotal !== 0) {
-      writer.uint32(48).int64(message.completionTokensTotal);
-    }
-    if (message.averageDurationMs !== 0) {
-      writer.uint32(57).double(message.averageDurationMs);
+    if (message.councils !== undefined) {
+      CouncilMetrics.encode(message.councils, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -6016,59 +9768,27 @@ export const GetMetricsResponse: MessageFns<GetMetricsResponse> = {
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 8) {
+            if (tag !== 10) {
               break;
             }
 
-            message.deliberationsTotal = longToNumber(reader.int64());
+            message.performance = PerformanceMetrics.decode(reader, reader.uint32());
             continue;
           }
           case 2: {
-            if (tag !== 16) {
+            if (tag !== 18) {
               break;
             }
 
-            message.deliberationsCompleted = longToNumber(reader.int64());
+            message.agents = AgentMetrics.decode(reader, reader.uint32());
             continue;
           }
           case 3: {
-            if (tag !== 24) {
+            if (tag !== 26) {
               break;
             }
 
-            message.deliberationsFailed = longToNumber(reader.int64());
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.agentTurnsTotal = longToNumber(reader.int64());
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.agentFailuresTotal = longToNumber(reader.int64());
-            continue;
-          }
-          case 6: {
-            if (tag !== 48) {
-              break;
-            }
-
-            message.completionTokensTotal = longToNumber(reader.int64());
-            continue;
-          }
-          case 7: {
-            if (tag !== 57) {
-              break;
-            }
-
-            message.averageDurationMs = reader.double();
+            message.councils = CouncilMetrics.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -6085,6 +9805,214 @@ export const GetMetricsResponse: MessageFns<GetMetricsResponse> = {
 
   fromJSON(object: any): GetMetricsResponse {
     return {
+      performance: isSet(object.performance) ? PerformanceMetrics.fromJSON(object.performance) : undefined,
+      agents: isSet(object.agents) ? AgentMetrics.fromJSON(object.agents) : undefined,
+      councils: isSet(object.councils) ? CouncilMetrics.fromJSON(object.councils) : undefined,
+    };
+  },
+
+  toJSON(message: GetMetricsResponse): unknown {
+    const obj: any = {};
+    if (message.performance !== undefined) {
+      obj.performance = PerformanceMetrics.toJSON(message.performance);
+    }
+    if (message.agents !== undefined) {
+      obj.agents = AgentMetrics.toJSON(message.agents);
+    }
+    if (message.councils !== undefined) {
+      obj.councils = CouncilMetrics.toJSON(message.councils);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMetricsResponse>): GetMetricsResponse {
+    return GetMetricsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMetricsResponse>): GetMetricsResponse {
+    const message = createBaseGetMetricsResponse();
+    message.performance = (object.performance !== undefined && object.performance !== null)
+      ? PerformanceMetrics.fromPartial(object.performance)
+      : undefined;
+    message.agents = (object.agents !== undefined && object.agents !== null)
+      ? AgentMetrics.fromPartial(object.agents)
+      : undefined;
+    message.councils = (object.councils !== undefined && object.councils !== null)
+      ? CouncilMetrics.fromPartial(object.councils)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePerformanceMetrics(): PerformanceMetrics {
+  return {
+    avgDeliberationMs: 0,
+    avgOrchestrationMs: 0,
+    p50LatencyMs: 0,
+    p95LatencyMs: 0,
+    p99LatencyMs: 0,
+    deliberationsTotal: 0,
+    deliberationsCompleted: 0,
+    deliberationsFailed: 0,
+    deliberationsRunning: 0,
+  };
+}
+
+export const PerformanceMetrics: MessageFns<PerformanceMetrics> = {
+  encode(message: PerformanceMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.avgDeliberationMs !== 0) {
+      writer.uint32(9).double(message.avgDeliberationMs);
+    }
+    if (message.avgOrchestrationMs !== 0) {
+      writer.uint32(17).double(message.avgOrchestrationMs);
+    }
+    if (message.p50LatencyMs !== 0) {
+      writer.uint32(25).double(message.p50LatencyMs);
+    }
+    if (message.p95LatencyMs !== 0) {
+      writer.uint32(33).double(message.p95LatencyMs);
+    }
+    if (message.p99LatencyMs !== 0) {
+      writer.uint32(41).double(message.p99LatencyMs);
+    }
+    if (message.deliberationsTotal !== 0) {
+      writer.uint32(48).int64(message.deliberationsTotal);
+    }
+    if (message.deliberationsCompleted !== 0) {
+      writer.uint32(56).int64(message.deliberationsCompleted);
+    }
+    if (message.deliberationsFailed !== 0) {
+      writer.uint32(64).int64(message.deliberationsFailed);
+    }
+    if (message.deliberationsRunning !== 0) {
+      writer.uint32(72).int64(message.deliberationsRunning);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PerformanceMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePerformanceMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.avgDeliberationMs = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.avgOrchestrationMs = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.p50LatencyMs = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.p95LatencyMs = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.p99LatencyMs = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.deliberationsTotal = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.deliberationsCompleted = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.deliberationsFailed = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.deliberationsRunning = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PerformanceMetrics {
+    return {
+      avgDeliberationMs: isSet(object.avgDeliberationMs)
+        ? globalThis.Number(object.avgDeliberationMs)
+        : isSet(object.avg_deliberation_ms)
+        ? globalThis.Number(object.avg_deliberation_ms)
+        : 0,
+      avgOrchestrationMs: isSet(object.avgOrchestrationMs)
+        ? globalThis.Number(object.avgOrchestrationMs)
+        : isSet(object.avg_orchestration_ms)
+        ? globalThis.Number(object.avg_orchestration_ms)
+        : 0,
+      p50LatencyMs: isSet(object.p50LatencyMs)
+        ? globalThis.Number(object.p50LatencyMs)
+        : isSet(object.p50_latency_ms)
+        ? globalThis.Number(object.p50_latency_ms)
+        : 0,
+      p95LatencyMs: isSet(object.p95LatencyMs)
+        ? globalThis.Number(object.p95LatencyMs)
+        : isSet(object.p95_latency_ms)
+        ? globalThis.Number(object.p95_latency_ms)
+        : 0,
+      p99LatencyMs: isSet(object.p99LatencyMs)
+        ? globalThis.Number(object.p99LatencyMs)
+        : isSet(object.p99_latency_ms)
+        ? globalThis.Number(object.p99_latency_ms)
+        : 0,
       deliberationsTotal: isSet(object.deliberationsTotal)
         ? globalThis.Number(object.deliberationsTotal)
         : isSet(object.deliberations_total)
@@ -6100,31 +10028,31 @@ export const GetMetricsResponse: MessageFns<GetMetricsResponse> = {
         : isSet(object.deliberations_failed)
         ? globalThis.Number(object.deliberations_failed)
         : 0,
-      agentTurnsTotal: isSet(object.agentTurnsTotal)
-        ? globalThis.Number(object.agentTurnsTotal)
-        : isSet(object.agent_turns_total)
-        ? globalThis.Number(object.agent_turns_total)
-        : 0,
-      agentFailuresTotal: isSet(object.agentFailuresTotal)
-        ? globalThis.Number(object.agentFailuresTotal)
-        : isSet(object.agent_failures_total)
-        ? globalThis.Number(object.agent_failures_total)
-        : 0,
-      completionTokensTotal: isSet(object.completionTokensTotal)
-        ? globalThis.Number(object.completionTokensTotal)
-        : isSet(object.completion_tokens_total)
-        ? globalThis.Number(object.completion_tokens_total)
-        : 0,
-      averageDurationMs: isSet(object.averageDurationMs)
-        ? globalThis.Number(object.averageDurationMs)
-        : isSet(object.average_duration_ms)
-        ? globalThis.Number(object.average_duration_ms)
+      deliberationsRunning: isSet(object.deliberationsRunning)
+        ? globalThis.Number(object.deliberationsRunning)
+        : isSet(object.deliberations_running)
+        ? globalThis.Number(object.deliberations_running)
         : 0,
     };
   },
 
-  toJSON(message: GetMetricsResponse): unknown {
+  toJSON(message: PerformanceMetrics): unknown {
     const obj: any = {};
+    if (message.avgDeliberationMs !== 0) {
+      obj.avgDeliberationMs = floatToJson(message.avgDeliberationMs);
+    }
+    if (message.avgOrchestrationMs !== 0) {
+      obj.avgOrchestrationMs = floatToJson(message.avgOrchestrationMs);
+    }
+    if (message.p50LatencyMs !== 0) {
+      obj.p50LatencyMs = floatToJson(message.p50LatencyMs);
+    }
+    if (message.p95LatencyMs !== 0) {
+      obj.p95LatencyMs = floatToJson(message.p95LatencyMs);
+    }
+    if (message.p99LatencyMs !== 0) {
+      obj.p99LatencyMs = floatToJson(message.p99LatencyMs);
+    }
     if (message.deliberationsTotal !== 0) {
       obj.deliberationsTotal = Math.round(message.deliberationsTotal);
     }
@@ -6134,508 +10062,69 @@ export const GetMetricsResponse: MessageFns<GetMetricsResponse> = {
     if (message.deliberationsFailed !== 0) {
       obj.deliberationsFailed = Math.round(message.deliberationsFailed);
     }
-    if (message.agentTurnsTotal !== 0) {
-      obj.agentTurnsTotal = Math.round(message.agentTurnsTotal);
-    }
-    if (message.agentFailuresTotal !== 0) {
-      obj.agentFailuresTotal = Math.round(message.agentFailuresTotal);
-    }
-    if (message.completionTokensTotal !== 0) {
-      obj.completionTokensTotal = Math.round(message.completionTokensTotal);
-    }
-    if (message.averageDurationMs !== 0) {
-      obj.averageDurationMs = floatToJson(message.averageDurationMs);
+    if (message.deliberationsRunning !== 0) {
+      obj.deliberationsRunning = Math.round(message.deliberationsRunning);
     }
     return obj;
   },
 
-  create(base?: DeepPartial<GetMetricsResponse>): GetMetricsResponse {
-    return GetMetricsResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<PerformanceMetrics>): PerformanceMetrics {
+    return PerformanceMetrics.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<GetMetricsResponse>): GetMetricsResponse {
-    const message = createBaseGetMetricsResponse();
+  fromPartial(object: DeepPartial<PerformanceMetrics>): PerformanceMetrics {
+    const message = createBasePerformanceMetrics();
+    message.avgDeliberationMs = object.avgDeliberationMs ?? 0;
+    message.avgOrchestrationMs = object.avgOrchestrationMs ?? 0;
+    message.p50LatencyMs = object.p50LatencyMs ?? 0;
+    message.p95LatencyMs = object.p95LatencyMs ?? 0;
+    message.p99LatencyMs = object.p99LatencyMs ?? 0;
     message.deliberationsTotal = object.deliberationsTotal ?? 0;
     message.deliberationsCompleted = object.deliberationsCompleted ?? 0;
     message.deliberationsFailed = object.deliberationsFailed ?? 0;
-    message.agentTurnsTotal = object.agentTurnsTotal ?? 0;
-    message.agentFailuresTotal = object.agentFailuresTotal ?? 0;
-    message.completionTokensTotal = object.completionTokensTotal ?? 0;
-    message.averageDurationMs = object.averageDurationMs ?? 0;
+    message.deliberationsRunning = object.deliberationsRunning ?? 0;
     return message;
   },
 };
 
-function createBaseDeriveSubtasksRequest(): DeriveSubtasksRequest {
-  return { caseId: "", planId: "", roles: [] };
+function createBaseAgentMetrics(): AgentMetrics {
+  return {
+    totalAgents: 0,
+    activeAgents: 0,
+    agentsPerRole: {},
+    avgAgentResponseTimeMs: 0,
+    turnsTotal: 0,
+    turnsFailed: 0,
+    completionTokensTotal: 0,
+  };
 }
 
-export const DeriveSubtasksRequest: MessageFns<DeriveSubtasksRequest> = {
-  encode(message: DeriveSubtasksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.caseId !== "") {
-      writer.uint32(10).string(message.caseId);
+export const AgentMetrics: MessageFns<AgentMetrics> = {
+  encode(message: AgentMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.totalAgents !== 0) {
+      writer.uint32(8).int64(message.totalAgents);
     }
-    if (message.planId !== "") {
-      writer.uint32(18).string(message.planId);
+    if (message.activeAgents !== 0) {
+      writer.uint32(16).int64(message.activeAgents);
     }
-    for (const v of message.roles) {
-      writer.uint32(26).string(v!);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): DeriveSubtasksRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseDeriveSubtasksRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.caseId = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.planId = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.roles.push(reader.string());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): DeriveSubtasksRequest {
-    return {
-      caseId: isSet(object.caseId)
-        ? globalThis.String(object.caseId)
-        : isSet(object.case_id)
-        ? globalThis.String(object.case_id)
-        : "",
-      planId: isSet(object.planId)
-        ? globalThis.String(object.planId)
-        : isSet(object.plan_id)
-        ? globalThis.String(object.plan_id)
-        : "",
-      roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => globalThis.String(e)) : [],
-    };
-  },
-
-  toJSON(message: DeriveSubtasksRequest): unknown {
-    const obj: any = {};
-    if (message.caseId !== "") {
-      obj.caseId = message.caseId;
-    }
-    if (message.planId !== "") {
-      obj.planId = message.planId;
-    }
-    if (message.roles?.length) {
-      obj.roles = message.roles;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<DeriveSubtasksRequest>): DeriveSubtasksRequest {
-    return DeriveSubtasksRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<DeriveSubtasksRequest>): DeriveSubtasksRequest {
-    const message = createBaseDeriveSubtasksRequest();
-    message.caseId = object.caseId ?? "";
-    message.planId = object.planId ?? "";
-    message.roles = object.roles?.map((e) => e) || [];
-    return message;
-  },
-};
-
-function createBaseDeriveSubtasksResponse(): DeriveSubtasksResponse {
-  return { derivationId: "", totalTasks: 0 };
-}
-
-export const DeriveSubtasksResponse: MessageFns<DeriveSubtasksResponse> = {
-  encode(message: DeriveSubtasksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.derivationId !== "") {
-      writer.uint32(18).string(message.derivationId);
-    }
-    if (message.totalTasks !== 0) {
-      writer.uint32(24).int32(message.totalTasks);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): DeriveSubtasksResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseDeriveSubtasksResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.derivationId = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.totalTasks = reader.int32();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): DeriveSubtasksResponse {
-    return {
-      derivationId: isSet(object.derivationId)
-        ? globalThis.String(object.derivationId)
-        : isSet(object.derivation_id)
-        ? globalThis.String(object.derivation_id)
-        : "",
-      totalTasks: isSet(object.totalTasks)
-        ? globalThis.Number(object.totalTasks)
-        : isSet(object.total_tasks)
-        ? globalThis.Number(object.total_tasks)
-        : 0,
-    };
-  },
-
-  toJSON(message: DeriveSubtasksResponse): unknown {
-    const obj: any = {};
-    if (message.derivationId !== "") {
-      obj.derivationId = message.derivationId;
-    }
-    if (message.totalTasks !== 0) {
-      obj.totalTasks = Math.round(message.totalTasks);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<DeriveSubtasksResponse>): DeriveSubtasksResponse {
-    return DeriveSubtasksResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<DeriveSubtasksResponse>): DeriveSubtasksResponse {
-    const message = createBaseDeriveSubtasksResponse();
-    message.derivationId = object.derivationId ?? "";
-    message.totalTasks = object.totalTasks ?? 0;
-    return message;
-  },
-};
-
-function createBaseGetTaskContextRequest(): GetTaskContextRequest {
-  return { taskId: "", caseId: "", storyId: "", role: "", phase: "" };
-}
-
-export const GetTaskContextRequest: MessageFns<GetTaskContextRequest> = {
-  encode(message: GetTaskContextRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.taskId !== "") {
-      writer.uint32(10).string(message.taskId);
-    }
-    if (message.caseId !== "") {
-      writer.uint32(18).string(message.caseId);
-    }
-    if (message.storyId !== "") {
-      writer.uint32(26).string(message.storyId);
-    }
-    if (message.role !== "") {
-      writer.uint32(34).string(message.role);
-    }
-    if (message.phase !== "") {
-      writer.uint32(42).string(message.phase);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): GetTaskContextRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetTaskContextRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.taskId = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.caseId = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.storyId = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.role = reader.string();
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.phase = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): GetTaskContextRequest {
-    return {
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
-        : "",
-      caseId: isSet(object.caseId)
-        ? globalThis.String(object.caseId)
-        : isSet(object.case_id)
-        ? globalThis.String(object.case_id)
-        : "",
-      storyId: isSet(object.storyId)
-        ? globalThis.String(object.storyId)
-        : isSet(object.story_id)
-        ? globalThis.String(object.story_id)
-        : "",
-      role: isSet(object.role) ? globalThis.String(object.role) : "",
-      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
-    };
-  },
-
-  toJSON(message: GetTaskContextRequest): unknown {
-    const obj: any = {};
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
-    }
-    if (message.caseId !== "") {
-      obj.caseId = message.caseId;
-    }
-    if (message.storyId !== "") {
-      obj.storyId = message.storyId;
-    }
-    if (message.role !== "") {
-      obj.role = message.role;
-    }
-    if (message.phase !== "") {
-      obj.phase = message.phase;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<GetTaskContextRequest>): GetTaskContextRequest {
-    return GetTaskContextRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<GetTaskContextRequest>): GetTaskContextRequest {
-    const message = createBaseGetTaskContextRequest();
-    message.taskId = object.taskId ?? "";
-    message.caseId = object.caseId ?? "";
-    message.storyId = object.storyId ?? "";
-    message.role = object.role ?? "";
-    message.phase = object.phase ?? "";
-    return message;
-  },
-};
-
-function createBaseGetTaskContextResponse(): GetTaskContextResponse {
-  return { contextText: "", tokenCount: 0 };
-}
-
-export const GetTaskContextResponse: MessageFns<GetTaskContextResponse> = {
-  encode(message: GetTaskContextResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.contextText !== "") {
-      writer.uint32(10).string(message.contextText);
-    }
-    if (message.tokenCount !== 0) {
-      writer.uint32(24).int32(message.tokenCount);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): GetTaskContextResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetTaskContextResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.contextText = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.tokenCount = reader.int32();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): GetTaskContextResponse {
-    return {
-      contextText: isSet(object.contextText)
-        ? globalThis.String(object.contextText)
-        : isSet(object.context_text)
-        ? globalThis.String(object.context_text)
-        : "",
-      tokenCount: isSet(object.tokenCount)
-        ? globalThis.Number(object.tokenCount)
-        : isSet(object.token_count)
-        ? globalThis.Number(object.token_count)
-        : 0,
-    };
-  },
-
-  toJSON(message: GetTaskContextResponse): unknown {
-    const obj: any = {};
-    if (message.contextText !== "") {
-      obj.contextText = message.contextText;
-    }
-    if (message.tokenCount !== 0) {
-      obj.tokenCount = Math.round(message.tokenCount);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<GetTaskContextResponse>): GetTaskContextResponse {
-    return GetTaskContextResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<GetTaskContextResponse>): GetTaskContextResponse {
-    const message = createBaseGetTaskContextResponse();
-    message.contextText = object.contextText ?? "";
-    message.tokenCount = object.tokenCount ?? 0;
-    return message;
-  },
-};
-
-function createBaseProcessPlanningEventRequest(): ProcessPlanningEventRequest {
-  return { eventType: "", caseId: "", planId: "", fromState: "", toState: "", timestampMs: 0, metadata: {} };
-}
-
-export const ProcessPlanningEventRequest: MessageFns<ProcessPlanningEventRequest> = {
-  encode(message: ProcessPlanningEventRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.eventType !== "") {
-      writer.uint32(10).string(message.eventType);
-    }
-    if (message.caseId !== "") {
-      writer.uint32(18).string(message.caseId);
-    }
-    if (message.planId !== "") {
-      writer.uint32(26).string(message.planId);
-    }
-    if (message.fromState !== "") {
-      writer.uint32(34).string(message.fromState);
-    }
-    if (message.toState !== "") {
-      writer.uint32(42).string(message.toState);
-    }
-    if (message.timestampMs !== 0) {
-      writer.uint32(48).int64(message.timestampMs);
-    }
-    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
-      ProcessPlanningEventRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    globalThis.Object.entries(message.agentsPerRole).forEach(([key, value]: [string, number]) => {
+      AgentMetrics_AgentsPerRoleEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
     });
+    if (message.avgAgentResponseTimeMs !== 0) {
+      writer.uint32(33).double(message.avgAgentResponseTimeMs);
+    }
+    if (message.turnsTotal !== 0) {
+      writer.uint32(40).int64(message.turnsTotal);
+    }
+    if (message.turnsFailed !== 0) {
+      writer.uint32(48).int64(message.turnsFailed);
+    }
+    if (message.completionTokensTotal !== 0) {
+      writer.uint32(56).int64(message.completionTokensTotal);
+    }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ProcessPlanningEventRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentMetrics {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -6644,24 +10133,24 @@ export const ProcessPlanningEventRequest: MessageFns<ProcessPlanningEventRequest
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseProcessPlanningEventRequest();
+      const message = createBaseAgentMetrics();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 10) {
+            if (tag !== 8) {
               break;
             }
 
-            message.eventType = reader.string();
+            message.totalAgents = longToNumber(reader.int64());
             continue;
           }
           case 2: {
-            if (tag !== 18) {
+            if (tag !== 16) {
               break;
             }
 
-            message.caseId = reader.string();
+            message.activeAgents = longToNumber(reader.int64());
             continue;
           }
           case 3: {
@@ -6669,23 +10158,26 @@ export const ProcessPlanningEventRequest: MessageFns<ProcessPlanningEventRequest
               break;
             }
 
-            message.planId = reader.string();
+            const entry3 = AgentMetrics_AgentsPerRoleEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.agentsPerRole[entry3.key] = entry3.value;
+            }
             continue;
           }
           case 4: {
-            if (tag !== 34) {
+            if (tag !== 33) {
               break;
             }
 
-            message.fromState = reader.string();
+            message.avgAgentResponseTimeMs = reader.double();
             continue;
           }
           case 5: {
-            if (tag !== 42) {
+            if (tag !== 40) {
               break;
             }
 
-            message.toState = reader.string();
+            message.turnsTotal = longToNumber(reader.int64());
             continue;
           }
           case 6: {
@@ -6693,17 +10185,287 @@ export const ProcessPlanningEventRequest: MessageFns<ProcessPlanningEventRequest
               break;
             }
 
-            message.timestampMs = longToNumber(reader.int64());
+            message.turnsFailed = longToNumber(reader.int64());
             continue;
           }
           case 7: {
-            if (tag !== 58) {
+            if (tag !== 56) {
               break;
             }
 
-            const entry7 = ProcessPlanningEventRequest_MetadataEntry.decode(reader, reader.uint32());
-            if (entry7.value !== undefined) {
-              message.metadata[entry7.key] = entry7.value;
+            message.completionTokensTotal = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentMetrics {
+    return {
+      totalAgents: isSet(object.totalAgents)
+        ? globalThis.Number(object.totalAgents)
+        : isSet(object.total_agents)
+        ? globalThis.Number(object.total_agents)
+        : 0,
+      activeAgents: isSet(object.activeAgents)
+        ? globalThis.Number(object.activeAgents)
+        : isSet(object.active_agents)
+        ? globalThis.Number(object.active_agents)
+        : 0,
+      agentsPerRole: isObject(object.agentsPerRole)
+        ? (globalThis.Object.entries(object.agentsPerRole) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.agents_per_role)
+        ? (globalThis.Object.entries(object.agents_per_role) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      avgAgentResponseTimeMs: isSet(object.avgAgentResponseTimeMs)
+        ? globalThis.Number(object.avgAgentResponseTimeMs)
+        : isSet(object.avg_agent_response_time_ms)
+        ? globalThis.Number(object.avg_agent_response_time_ms)
+        : 0,
+      turnsTotal: isSet(object.turnsTotal)
+        ? globalThis.Number(object.turnsTotal)
+        : isSet(object.turns_total)
+        ? globalThis.Number(object.turns_total)
+        : 0,
+      turnsFailed: isSet(object.turnsFailed)
+        ? globalThis.Number(object.turnsFailed)
+        : isSet(object.turns_failed)
+        ? globalThis.Number(object.turns_failed)
+        : 0,
+      completionTokensTotal: isSet(object.completionTokensTotal)
+        ? globalThis.Number(object.completionTokensTotal)
+        : isSet(object.completion_tokens_total)
+        ? globalThis.Number(object.completion_tokens_total)
+        : 0,
+    };
+  },
+
+  toJSON(message: AgentMetrics): unknown {
+    const obj: any = {};
+    if (message.totalAgents !== 0) {
+      obj.totalAgents = Math.round(message.totalAgents);
+    }
+    if (message.activeAgents !== 0) {
+      obj.activeAgents = Math.round(message.activeAgents);
+    }
+    if (message.agentsPerRole) {
+      const entries = globalThis.Object.entries(message.agentsPerRole) as [string, number][];
+      if (entries.length > 0) {
+        obj.agentsPerRole = {};
+        entries.forEach(([k, v]) => {
+          obj.agentsPerRole[k] = Math.round(v);
+        });
+      }
+    }
+    if (message.avgAgentResponseTimeMs !== 0) {
+      obj.avgAgentResponseTimeMs = floatToJson(message.avgAgentResponseTimeMs);
+    }
+    if (message.turnsTotal !== 0) {
+      obj.turnsTotal = Math.round(message.turnsTotal);
+    }
+    if (message.turnsFailed !== 0) {
+      obj.turnsFailed = Math.round(message.turnsFailed);
+    }
+    if (message.completionTokensTotal !== 0) {
+      obj.completionTokensTotal = Math.round(message.completionTokensTotal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AgentMetrics>): AgentMetrics {
+    return AgentMetrics.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AgentMetrics>): AgentMetrics {
+    const message = createBaseAgentMetrics();
+    message.totalAgents = object.totalAgents ?? 0;
+    message.activeAgents = object.activeAgents ?? 0;
+    message.agentsPerRole = (globalThis.Object.entries(object.agentsPerRole ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.avgAgentResponseTimeMs = object.avgAgentResponseTimeMs ?? 0;
+    message.turnsTotal = object.turnsTotal ?? 0;
+    message.turnsFailed = object.turnsFailed ?? 0;
+    message.completionTokensTotal = object.completionTokensTotal ?? 0;
+    return message;
+  },
+};
+
+function createBaseAgentMetrics_AgentsPerRoleEntry(): AgentMetrics_AgentsPerRoleEntry {
+  return { key: "", value: 0 };
+}
+
+export const AgentMetrics_AgentsPerRoleEntry: MessageFns<AgentMetrics_AgentsPerRoleEntry> = {
+  encode(message: AgentMetrics_AgentsPerRoleEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).int64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentMetrics_AgentsPerRoleEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentMetrics_AgentsPerRoleEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentMetrics_AgentsPerRoleEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: AgentMetrics_AgentsPerRoleEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AgentMetrics_AgentsPerRoleEntry>): AgentMetrics_AgentsPerRoleEntry {
+    return AgentMetrics_AgentsPerRoleEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AgentMetrics_AgentsPerRoleEntry>): AgentMetrics_AgentsPerRoleEntry {
+    const message = createBaseAgentMetrics_AgentsPerRoleEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseCouncilMetrics(): CouncilMetrics {
+  return { totalCouncils: 0, activeCouncils: 0, healthPerCouncil: {} };
+}
+
+export const CouncilMetrics: MessageFns<CouncilMetrics> = {
+  encode(message: CouncilMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.totalCouncils !== 0) {
+      writer.uint32(8).int64(message.totalCouncils);
+    }
+    if (message.activeCouncils !== 0) {
+      writer.uint32(16).int64(message.activeCouncils);
+    }
+    globalThis.Object.entries(message.healthPerCouncil).forEach(([key, value]: [string, CouncilHealth]) => {
+      CouncilMetrics_HealthPerCouncilEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CouncilMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCouncilMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.totalCouncils = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.activeCouncils = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = CouncilMetrics_HealthPerCouncilEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.healthPerCouncil[entry3.key] = entry3.value;
             }
             continue;
           }
@@ -6719,43 +10481,36 @@ export const ProcessPlanningEventRequest: MessageFns<ProcessPlanningEventRequest
     }
   },
 
-  fromJSON(object: any): ProcessPlanningEventRequest {
+  fromJSON(object: any): CouncilMetrics {
     return {
-      eventType: isSet(object.eventType)
-        ? globalThis.String(object.eventType)
-        : isSet(object.event_type)
-        ? globalThis.String(object.event_type)
-        : "",
-      caseId: isSet(object.caseId)
-        ? globalThis.String(object.caseId)
-        : isSet(object.case_id)
-        ? globalThis.String(object.case_id)
-        : "",
-      planId: isSet(object.planId)
-        ? globalThis.String(object.planId)
-        : isSet(object.plan_id)
-        ? globalThis.String(object.plan_id)
-        : "",
-      fromState: isSet(object.fromState)
-        ? globalThis.String(object.fromState)
-        : isSet(object.from_state)
-        ? globalThis.String(object.from_state)
-        : "",
-      toState: isSet(object.toState)
-        ? globalThis.String(object.toState)
-        : isSet(object.to_state)
-        ? globalThis.String(object.to_state)
-        : "",
-      timestampMs: isSet(object.timestampMs)
-        ? globalThis.Number(object.timestampMs)
-        : isSet(object.timestamp_ms)
-        ? globalThis.Number(object.timestamp_ms)
+      totalCouncils: isSet(object.totalCouncils)
+        ? globalThis.Number(object.totalCouncils)
+        : isSet(object.total_councils)
+        ? globalThis.Number(object.total_councils)
         : 0,
-      metadata: isObject(object.metadata)
-        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+      activeCouncils: isSet(object.activeCouncils)
+        ? globalThis.Number(object.activeCouncils)
+        : isSet(object.active_councils)
+        ? globalThis.Number(object.active_councils)
+        : 0,
+      healthPerCouncil: isObject(object.healthPerCouncil)
+        ? (globalThis.Object.entries(object.healthPerCouncil) as [string, any][]).reduce(
+          (acc: { [key: string]: CouncilHealth }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
+              value: CouncilHealth.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.health_per_council)
+        ? (globalThis.Object.entries(object.health_per_council) as [string, any][]).reduce(
+          (acc: { [key: string]: CouncilHealth }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: CouncilHealth.fromJSON(value),
               enumerable: true,
               configurable: true,
               writable: true,
@@ -6768,78 +10523,60 @@ export const ProcessPlanningEventRequest: MessageFns<ProcessPlanningEventRequest
     };
   },
 
-  toJSON(message: ProcessPlanningEventRequest): unknown {
+  toJSON(message: CouncilMetrics): unknown {
     const obj: any = {};
-    if (message.eventType !== "") {
-      obj.eventType = message.eventType;
+    if (message.totalCouncils !== 0) {
+      obj.totalCouncils = Math.round(message.totalCouncils);
     }
-    if (message.caseId !== "") {
-      obj.caseId = message.caseId;
+    if (message.activeCouncils !== 0) {
+      obj.activeCouncils = Math.round(message.activeCouncils);
     }
-    if (message.planId !== "") {
-      obj.planId = message.planId;
-    }
-    if (message.fromState !== "") {
-      obj.fromState = message.fromState;
-    }
-    if (message.toState !== "") {
-      obj.toState = message.toState;
-    }
-    if (message.timestampMs !== 0) {
-      obj.timestampMs = Math.round(message.timestampMs);
-    }
-    if (message.metadata) {
-      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+    if (message.healthPerCouncil) {
+      const entries = globalThis.Object.entries(message.healthPerCouncil) as [string, CouncilHealth][];
       if (entries.length > 0) {
-        obj.metadata = {};
+        obj.healthPerCouncil = {};
         entries.forEach(([k, v]) => {
-          obj.metadata[k] = v;
+          obj.healthPerCouncil[k] = CouncilHealth.toJSON(v);
         });
       }
     }
     return obj;
   },
 
-  create(base?: DeepPartial<ProcessPlanningEventRequest>): ProcessPlanningEventRequest {
-    return ProcessPlanningEventRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<CouncilMetrics>): CouncilMetrics {
+    return CouncilMetrics.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ProcessPlanningEventRequest>): ProcessPlanningEventRequest {
-    const message = createBaseProcessPlanningEventRequest();
-    message.eventType = object.eventType ?? "";
-    message.caseId = object.caseId ?? "";
-    message.planId = object.planId ?? "";
-    message.fromState = object.fromState ?? "";
-    message.toState = object.toState ?? "";
-    message.timestampMs = object.timestampMs ?? 0;
-    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+  fromPartial(object: DeepPartial<CouncilMetrics>): CouncilMetrics {
+    const message = createBaseCouncilMetrics();
+    message.totalCouncils = object.totalCouncils ?? 0;
+    message.activeCouncils = object.activeCouncils ?? 0;
+    message.healthPerCouncil = (globalThis.Object.entries(object.healthPerCouncil ?? {}) as [string, CouncilHealth][])
+      .reduce((acc: { [key: string]: CouncilHealth }, [key, value]: [string, CouncilHealth]) => {
         if (value !== undefined) {
-          acc[key] = globalThis.String(value);
+          acc[key] = CouncilHealth.fromPartial(value);
         }
         return acc;
-      },
-      {},
-    );
+      }, {});
     return message;
   },
 };
 
-function createBaseProcessPlanningEventRequest_MetadataEntry(): ProcessPlanningEventRequest_MetadataEntry {
-  return { key: "", value: "" };
+function createBaseCouncilMetrics_HealthPerCouncilEntry(): CouncilMetrics_HealthPerCouncilEntry {
+  return { key: "", value: undefined };
 }
 
-export const ProcessPlanningEventRequest_MetadataEntry: MessageFns<ProcessPlanningEventRequest_MetadataEntry> = {
-  encode(message: ProcessPlanningEventRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const CouncilMetrics_HealthPerCouncilEntry: MessageFns<CouncilMetrics_HealthPerCouncilEntry> = {
+  encode(message: CouncilMetrics_HealthPerCouncilEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
-    if (message.value !== "") {
-      writer.uint32(18).string(message.value);
+    if (message.value !== undefined) {
+      CouncilHealth.encode(message.value, writer.uint32(18).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ProcessPlanningEventRequest_MetadataEntry {
+  decode(input: BinaryReader | Uint8Array, length?: number): CouncilMetrics_HealthPerCouncilEntry {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -6848,7 +10585,7 @@ export const ProcessPlanningEventRequest_MetadataEntry: MessageFns<ProcessPlanni
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseProcessPlanningEventRequest_MetadataEntry();
+      const message = createBaseCouncilMetrics_HealthPerCouncilEntry();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -6865,7 +10602,7 @@ export const ProcessPlanningEventRequest_MetadataEntry: MessageFns<ProcessPlanni
               break;
             }
 
-            message.value = reader.string();
+            message.value = CouncilHealth.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -6880,56 +10617,59 @@ export const ProcessPlanningEventRequest_MetadataEntry: MessageFns<ProcessPlanni
     }
   },
 
-  fromJSON(object: any): ProcessPlanningEventRequest_MetadataEntry {
+  fromJSON(object: any): CouncilMetrics_HealthPerCouncilEntry {
     return {
       key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
+      value: isSet(object.value) ? CouncilHealth.fromJSON(object.value) : undefined,
     };
   },
 
-  toJSON(message: ProcessPlanningEventRequest_MetadataEntry): unknown {
+  toJSON(message: CouncilMetrics_HealthPerCouncilEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
       obj.key = message.key;
     }
-    if (message.value !== "") {
-      obj.value = message.value;
+    if (message.value !== undefined) {
+      obj.value = CouncilHealth.toJSON(message.value);
     }
     return obj;
   },
 
-  create(base?: DeepPartial<ProcessPlanningEventRequest_MetadataEntry>): ProcessPlanningEventRequest_MetadataEntry {
-    return ProcessPlanningEventRequest_MetadataEntry.fromPartial(base ?? {});
+  create(base?: DeepPartial<CouncilMetrics_HealthPerCouncilEntry>): CouncilMetrics_HealthPerCouncilEntry {
+    return CouncilMetrics_HealthPerCouncilEntry.fromPartial(base ?? {});
   },
-  fromPartial(
-    object: DeepPartial<ProcessPlanningEventRequest_MetadataEntry>,
-  ): ProcessPlanningEventRequest_MetadataEntry {
-    const message = createBaseProcessPlanningEventRequest_MetadataEntry();
+  fromPartial(object: DeepPartial<CouncilMetrics_HealthPerCouncilEntry>): CouncilMetrics_HealthPerCouncilEntry {
+    const message = createBaseCouncilMetrics_HealthPerCouncilEntry();
     message.key = object.key ?? "";
-    message.value = object.value ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? CouncilHealth.fromPartial(object.value)
+      : undefined;
     return message;
   },
 };
 
-function createBaseProcessPlanningEventResponse(): ProcessPlanningEventResponse {
-  return { processed: false, message: "", derivedTaskIds: [] };
+function createBaseCouncilHealth(): CouncilHealth {
+  return { status: "", availableAgents: 0, busyAgents: 0, successRate: 0 };
 }
 
-export const ProcessPlanningEventResponse: MessageFns<ProcessPlanningEventResponse> = {
-  encode(message: ProcessPlanningEventResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.processed !== false) {
-      writer.uint32(8).bool(message.processed);
+export const CouncilHealth: MessageFns<CouncilHealth> = {
+  encode(message: CouncilHealth, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
     }
-    if (message.message !== "") {
-      writer.uint32(18).string(message.message);
+    if (message.availableAgents !== 0) {
+      writer.uint32(16).int32(message.availableAgents);
     }
-    for (const v of message.derivedTaskIds) {
-      writer.uint32(26).string(v!);
+    if (message.busyAgents !== 0) {
+      writer.uint32(24).int32(message.busyAgents);
+    }
+    if (message.successRate !== 0) {
+      writer.uint32(33).double(message.successRate);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ProcessPlanningEventResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): CouncilHealth {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -6938,32 +10678,40 @@ export const ProcessPlanningEventResponse: MessageFns<ProcessPlanningEventRespon
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseProcessPlanningEventResponse();
+      const message = createBaseCouncilHealth();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 8) {
+            if (tag !== 10) {
               break;
             }
 
-            message.processed = reader.bool();
+            message.status = reader.string();
             continue;
           }
           case 2: {
-            if (tag !== 18) {
+            if (tag !== 16) {
               break;
             }
 
-            message.message = reader.string();
+            message.availableAgents = reader.int32();
             continue;
           }
           case 3: {
-            if (tag !== 26) {
+            if (tag !== 24) {
               break;
             }
 
-            message.derivedTaskIds.push(reader.string());
+            message.busyAgents = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.successRate = reader.double();
             continue;
           }
         }
@@ -6978,44 +10726,61 @@ export const ProcessPlanningEventResponse: MessageFns<ProcessPlanningEventRespon
     }
   },
 
-  fromJSON(object: any): ProcessPlanningEventResponse {
+  fromJSON(object: any): CouncilHealth {
     return {
-      processed: isSet(object.processed) ? globalThis.Boolean(object.processed) : false,
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-      derivedTaskIds: globalThis.Array.isArray(object?.derivedTaskIds)
-        ? object.derivedTaskIds.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.derived_task_ids)
-        ? object.derived_task_ids.map((e: any) => globalThis.String(e))
-        : [],
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      availableAgents: isSet(object.availableAgents)
+        ? globalThis.Number(object.availableAgents)
+        : isSet(object.available_agents)
+        ? globalThis.Number(object.available_agents)
+        : 0,
+      busyAgents: isSet(object.busyAgents)
+        ? globalThis.Number(object.busyAgents)
+        : isSet(object.busy_agents)
+        ? globalThis.Number(object.busy_agents)
+        : 0,
+      successRate: isSet(object.successRate)
+        ? globalThis.Number(object.successRate)
+        : isSet(object.success_rate)
+        ? globalThis.Number(object.success_rate)
+        : 0,
     };
   },
 
-  toJSON(message: ProcessPlanningEventResponse): unknown {
+  toJSON(message: CouncilHealth): unknown {
     const obj: any = {};
-    if (message.processed !== false) {
-      obj.processed = message.processed;
+    if (message.status !== "") {
+      obj.status = message.status;
     }
-    if (message.message !== "") {
-      obj.message = message.message;
+    if (message.availableAgents !== 0) {
+      obj.availableAgents = Math.round(message.availableAgents);
     }
-    if (message.derivedTaskIds?.length) {
-      obj.derivedTaskIds = message.derivedTaskIds;
+    if (message.busyAgents !== 0) {
+      obj.busyAgents = Math.round(message.busyAgents);
+    }
+    if (message.successRate !== 0) {
+      obj.successRate = floatToJson(message.successRate);
     }
     return obj;
   },
 
-  create(base?: DeepPartial<ProcessPlanningEventResponse>): ProcessPlanningEventResponse {
-    return ProcessPlanningEventResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<CouncilHealth>): CouncilHealth {
+    return CouncilHealth.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ProcessPlanningEventResponse>): ProcessPlanningEventResponse {
-    const message = createBaseProcessPlanningEventResponse();
-    message.processed = object.processed ?? false;
-    message.message = object.message ?? "";
-    message.derivedTaskIds = object.derivedTaskIds?.map((e) => e) || [];
+  fromPartial(object: DeepPartial<CouncilHealth>): CouncilHealth {
+    const message = createBaseCouncilHealth();
+    message.status = object.status ?? "";
+    message.availableAgents = object.availableAgents ?? 0;
+    message.busyAgents = object.busyAgents ?? 0;
+    message.successRate = object.successRate ?? 0;
     return message;
   },
 };
 
+/**
+ * Request and response names are the cluster's (several rpcs share DeliberateRequest), which the
+ * standard lint naming rules would refuse; buf.yaml exempts this file from those three rules.
+ */
 export type OrchestratorServiceService = typeof OrchestratorServiceService;
 export const OrchestratorServiceService = {
   /** Runs a deliberation to the end and answers with the ranked results. */
@@ -7028,7 +10793,20 @@ export const OrchestratorServiceService = {
     responseSerialize: (value: DeliberateResponse): Buffer => Buffer.from(DeliberateResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeliberateResponse => DeliberateResponse.decode(value),
   },
-  /** A deliberation, then the ARCHITECT chooses among the best top_k with a written rationale. */
+  /** The cluster's backlog-review ceremony; answers UNIMPLEMENTED until planning is served here. */
+  deliberateForBacklogReview: {
+    path: "/fleet.orchestrator.v1.OrchestratorService/DeliberateForBacklogReview" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeliberateRequest): Buffer => Buffer.from(DeliberateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeliberateRequest => DeliberateRequest.decode(value),
+    responseSerialize: (value: DeliberateResponse): Buffer => Buffer.from(DeliberateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeliberateResponse => DeliberateResponse.decode(value),
+  },
+  /**
+   * A deliberation, then (unless options turn it off) the ARCHITECT chooses among the best top_k
+   * with a written rationale.
+   */
   orchestrate: {
     path: "/fleet.orchestrator.v1.OrchestratorService/Orchestrate" as const,
     requestStream: false as const,
@@ -7039,17 +10817,15 @@ export const OrchestratorServiceService = {
     responseDeserialize: (value: Buffer): OrchestrateResponse => OrchestrateResponse.decode(value),
   },
   /**
-   * Live progress: starts a deliberation and streams it, or watches one already known.
-   * The update keeps the cluster's message name.
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * Live progress: a request with a task_description starts that deliberation and streams it; one
+   * with only a task_id watches a deliberation already known.
    */
   streamDeliberation: {
     path: "/fleet.orchestrator.v1.OrchestratorService/StreamDeliberation" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: StreamDeliberationRequest): Buffer =>
-      Buffer.from(StreamDeliberationRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): StreamDeliberationRequest => StreamDeliberationRequest.decode(value),
+    requestSerialize: (value: DeliberateRequest): Buffer => Buffer.from(DeliberateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeliberateRequest => DeliberateRequest.decode(value),
     responseSerialize: (value: DeliberationUpdate): Buffer => Buffer.from(DeliberationUpdate.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeliberationUpdate => DeliberationUpdate.decode(value),
   },
@@ -7063,6 +10839,16 @@ export const OrchestratorServiceService = {
     responseSerialize: (value: GetDeliberationResultResponse): Buffer =>
       Buffer.from(GetDeliberationResultResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDeliberationResultResponse => GetDeliberationResultResponse.decode(value),
+  },
+  registerAgent: {
+    path: "/fleet.orchestrator.v1.OrchestratorService/RegisterAgent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RegisterAgentRequest): Buffer => Buffer.from(RegisterAgentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RegisterAgentRequest => RegisterAgentRequest.decode(value),
+    responseSerialize: (value: RegisterAgentResponse): Buffer =>
+      Buffer.from(RegisterAgentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RegisterAgentResponse => RegisterAgentResponse.decode(value),
   },
   createCouncil: {
     path: "/fleet.orchestrator.v1.OrchestratorService/CreateCouncil" as const,
@@ -7094,16 +10880,6 @@ export const OrchestratorServiceService = {
       Buffer.from(DeleteCouncilResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteCouncilResponse => DeleteCouncilResponse.decode(value),
   },
-  registerAgent: {
-    path: "/fleet.orchestrator.v1.OrchestratorService/RegisterAgent" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: RegisterAgentRequest): Buffer => Buffer.from(RegisterAgentRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): RegisterAgentRequest => RegisterAgentRequest.decode(value),
-    responseSerialize: (value: RegisterAgentResponse): Buffer =>
-      Buffer.from(RegisterAgentResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): RegisterAgentResponse => RegisterAgentResponse.decode(value),
-  },
   unregisterAgent: {
     path: "/fleet.orchestrator.v1.OrchestratorService/UnregisterAgent" as const,
     requestStream: false as const,
@@ -7115,28 +10891,20 @@ export const OrchestratorServiceService = {
       Buffer.from(UnregisterAgentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UnregisterAgentResponse => UnregisterAgentResponse.decode(value),
   },
-  getStatus: {
-    path: "/fleet.orchestrator.v1.OrchestratorService/GetStatus" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: GetStatusRequest): Buffer => Buffer.from(GetStatusRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetStatusRequest => GetStatusRequest.decode(value),
-    responseSerialize: (value: GetStatusResponse): Buffer => Buffer.from(GetStatusResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GetStatusResponse => GetStatusResponse.decode(value),
-  },
-  getMetrics: {
-    path: "/fleet.orchestrator.v1.OrchestratorService/GetMetrics" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: GetMetricsRequest): Buffer => Buffer.from(GetMetricsRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetMetricsRequest => GetMetricsRequest.decode(value),
-    responseSerialize: (value: GetMetricsResponse): Buffer => Buffer.from(GetMetricsResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GetMetricsResponse => GetMetricsResponse.decode(value),
-  },
   /**
-   * The cluster's planning integration. Declared so clients get UNIMPLEMENTED rather than an unknown
-   * method; this daemon does not serve them yet.
+   * The cluster's planning integration: UNIMPLEMENTED, naming what is missing, until planning,
+   * task derivation and the context graph are served by this daemon.
    */
+  processPlanningEvent: {
+    path: "/fleet.orchestrator.v1.OrchestratorService/ProcessPlanningEvent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PlanningEventRequest): Buffer => Buffer.from(PlanningEventRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PlanningEventRequest => PlanningEventRequest.decode(value),
+    responseSerialize: (value: PlanningEventResponse): Buffer =>
+      Buffer.from(PlanningEventResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PlanningEventResponse => PlanningEventResponse.decode(value),
+  },
   deriveSubtasks: {
     path: "/fleet.orchestrator.v1.OrchestratorService/DeriveSubtasks" as const,
     requestStream: false as const,
@@ -7159,45 +10927,56 @@ export const OrchestratorServiceService = {
       Buffer.from(GetTaskContextResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetTaskContextResponse => GetTaskContextResponse.decode(value),
   },
-  processPlanningEvent: {
-    path: "/fleet.orchestrator.v1.OrchestratorService/ProcessPlanningEvent" as const,
+  getStatus: {
+    path: "/fleet.orchestrator.v1.OrchestratorService/GetStatus" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ProcessPlanningEventRequest): Buffer =>
-      Buffer.from(ProcessPlanningEventRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ProcessPlanningEventRequest => ProcessPlanningEventRequest.decode(value),
-    responseSerialize: (value: ProcessPlanningEventResponse): Buffer =>
-      Buffer.from(ProcessPlanningEventResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ProcessPlanningEventResponse => ProcessPlanningEventResponse.decode(value),
+    requestSerialize: (value: GetStatusRequest): Buffer => Buffer.from(GetStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetStatusRequest => GetStatusRequest.decode(value),
+    responseSerialize: (value: GetStatusResponse): Buffer => Buffer.from(GetStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetStatusResponse => GetStatusResponse.decode(value),
+  },
+  getMetrics: {
+    path: "/fleet.orchestrator.v1.OrchestratorService/GetMetrics" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMetricsRequest): Buffer => Buffer.from(GetMetricsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMetricsRequest => GetMetricsRequest.decode(value),
+    responseSerialize: (value: GetMetricsResponse): Buffer => Buffer.from(GetMetricsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMetricsResponse => GetMetricsResponse.decode(value),
   },
 } as const;
 
 export interface OrchestratorServiceServer extends UntypedServiceImplementation {
   /** Runs a deliberation to the end and answers with the ranked results. */
   deliberate: handleUnaryCall<DeliberateRequest, DeliberateResponse>;
-  /** A deliberation, then the ARCHITECT chooses among the best top_k with a written rationale. */
+  /** The cluster's backlog-review ceremony; answers UNIMPLEMENTED until planning is served here. */
+  deliberateForBacklogReview: handleUnaryCall<DeliberateRequest, DeliberateResponse>;
+  /**
+   * A deliberation, then (unless options turn it off) the ARCHITECT chooses among the best top_k
+   * with a written rationale.
+   */
   orchestrate: handleUnaryCall<OrchestrateRequest, OrchestrateResponse>;
   /**
-   * Live progress: starts a deliberation and streams it, or watches one already known.
-   * The update keeps the cluster's message name.
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * Live progress: a request with a task_description starts that deliberation and streams it; one
+   * with only a task_id watches a deliberation already known.
    */
-  streamDeliberation: handleServerStreamingCall<StreamDeliberationRequest, DeliberationUpdate>;
+  streamDeliberation: handleServerStreamingCall<DeliberateRequest, DeliberationUpdate>;
   getDeliberationResult: handleUnaryCall<GetDeliberationResultRequest, GetDeliberationResultResponse>;
+  registerAgent: handleUnaryCall<RegisterAgentRequest, RegisterAgentResponse>;
   createCouncil: handleUnaryCall<CreateCouncilRequest, CreateCouncilResponse>;
   listCouncils: handleUnaryCall<ListCouncilsRequest, ListCouncilsResponse>;
   deleteCouncil: handleUnaryCall<DeleteCouncilRequest, DeleteCouncilResponse>;
-  registerAgent: handleUnaryCall<RegisterAgentRequest, RegisterAgentResponse>;
   unregisterAgent: handleUnaryCall<UnregisterAgentRequest, UnregisterAgentResponse>;
-  getStatus: handleUnaryCall<GetStatusRequest, GetStatusResponse>;
-  getMetrics: handleUnaryCall<GetMetricsRequest, GetMetricsResponse>;
   /**
-   * The cluster's planning integration. Declared so clients get UNIMPLEMENTED rather than an unknown
-   * method; this daemon does not serve them yet.
+   * The cluster's planning integration: UNIMPLEMENTED, naming what is missing, until planning,
+   * task derivation and the context graph are served by this daemon.
    */
+  processPlanningEvent: handleUnaryCall<PlanningEventRequest, PlanningEventResponse>;
   deriveSubtasks: handleUnaryCall<DeriveSubtasksRequest, DeriveSubtasksResponse>;
   getTaskContext: handleUnaryCall<GetTaskContextRequest, GetTaskContextResponse>;
-  processPlanningEvent: handleUnaryCall<ProcessPlanningEventRequest, ProcessPlanningEventResponse>;
+  getStatus: handleUnaryCall<GetStatusRequest, GetStatusResponse>;
+  getMetrics: handleUnaryCall<GetMetricsRequest, GetMetricsResponse>;
 }
 
 export interface OrchestratorServiceClient extends Client {
@@ -7217,7 +10996,26 @@ export interface OrchestratorServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeliberateResponse) => void,
   ): ClientUnaryCall;
-  /** A deliberation, then the ARCHITECT chooses among the best top_k with a written rationale. */
+  /** The cluster's backlog-review ceremony; answers UNIMPLEMENTED until planning is served here. */
+  deliberateForBacklogReview(
+    request: DeliberateRequest,
+    callback: (error: ServiceError | null, response: DeliberateResponse) => void,
+  ): ClientUnaryCall;
+  deliberateForBacklogReview(
+    request: DeliberateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeliberateResponse) => void,
+  ): ClientUnaryCall;
+  deliberateForBacklogReview(
+    request: DeliberateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeliberateResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A deliberation, then (unless options turn it off) the ARCHITECT chooses among the best top_k
+   * with a written rationale.
+   */
   orchestrate(
     request: OrchestrateRequest,
     callback: (error: ServiceError | null, response: OrchestrateResponse) => void,
@@ -7234,16 +11032,15 @@ export interface OrchestratorServiceClient extends Client {
     callback: (error: ServiceError | null, response: OrchestrateResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Live progress: starts a deliberation and streams it, or watches one already known.
-   * The update keeps the cluster's message name.
-   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * Live progress: a request with a task_description starts that deliberation and streams it; one
+   * with only a task_id watches a deliberation already known.
    */
   streamDeliberation(
-    request: StreamDeliberationRequest,
+    request: DeliberateRequest,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<DeliberationUpdate>;
   streamDeliberation(
-    request: StreamDeliberationRequest,
+    request: DeliberateRequest,
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<DeliberationUpdate>;
@@ -7262,6 +11059,21 @@ export interface OrchestratorServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDeliberationResultResponse) => void,
   ): ClientUnaryCall;
+  registerAgent(
+    request: RegisterAgentRequest,
+    callback: (error: ServiceError | null, response: RegisterAgentResponse) => void,
+  ): ClientUnaryCall;
+  registerAgent(
+    request: RegisterAgentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegisterAgentResponse) => void,
+  ): ClientUnaryCall;
+  registerAgent(
+    request: RegisterAgentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegisterAgentResponse) => void,
+  ): ClientUnaryCall;
   createCouncil(
     request: CreateCouncilRequest,
     callback: (error: ServiceError | null, response: CreateCouncilResponse) => void,
@@ -7307,21 +11119,6 @@ export interface OrchestratorServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteCouncilResponse) => void,
   ): ClientUnaryCall;
-  registerAgent(
-    request: RegisterAgentRequest,
-    callback: (error: ServiceError | null, response: RegisterAgentResponse) => void,
-  ): ClientUnaryCall;
-  registerAgent(
-    request: RegisterAgentRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: RegisterAgentResponse) => void,
-  ): ClientUnaryCall;
-  registerAgent(
-    request: RegisterAgentRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: RegisterAgentResponse) => void,
-  ): ClientUnaryCall;
   unregisterAgent(
     request: UnregisterAgentRequest,
     callback: (error: ServiceError | null, response: UnregisterAgentResponse) => void,
@@ -7336,41 +11133,26 @@ export interface OrchestratorServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UnregisterAgentResponse) => void,
-  ): ClientUnaryCall;
-  getStatus(
-    request: GetStatusRequest,
-    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
-  ): ClientUnaryCall;
-  getStatus(
-    request: GetStatusRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
-  ): ClientUnaryCall;
-  getStatus(
-    request: GetStatusRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
-  ): ClientUnaryCall;
-  getMetrics(
-    request: GetMetricsRequest,
-    callback: (error: ServiceError | null, response: GetMetricsResponse) => void,
-  ): ClientUnaryCall;
-  getMetrics(
-    request: GetMetricsRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: GetMetricsResponse) => void,
-  ): ClientUnaryCall;
-  getMetrics(
-    request: GetMetricsRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: GetMetricsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * The cluster's planning integration. Declared so clients get UNIMPLEMENTED rather than an unknown
-   * method; this daemon does not serve them yet.
+   * The cluster's planning integration: UNIMPLEMENTED, naming what is missing, until planning,
+   * task derivation and the context graph are served by this daemon.
    */
+  processPlanningEvent(
+    request: PlanningEventRequest,
+    callback: (error: ServiceError | null, response: PlanningEventResponse) => void,
+  ): ClientUnaryCall;
+  processPlanningEvent(
+    request: PlanningEventRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PlanningEventResponse) => void,
+  ): ClientUnaryCall;
+  processPlanningEvent(
+    request: PlanningEventRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PlanningEventResponse) => void,
+  ): ClientUnaryCall;
   deriveSubtasks(
     request: DeriveSubtasksRequest,
     callback: (error: ServiceError | null, response: DeriveSubtasksResponse) => void,
@@ -7401,20 +11183,35 @@ export interface OrchestratorServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetTaskContextResponse) => void,
   ): ClientUnaryCall;
-  processPlanningEvent(
-    request: ProcessPlanningEventRequest,
-    callback: (error: ServiceError | null, response: ProcessPlanningEventResponse) => void,
+  getStatus(
+    request: GetStatusRequest,
+    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
   ): ClientUnaryCall;
-  processPlanningEvent(
-    request: ProcessPlanningEventRequest,
+  getStatus(
+    request: GetStatusRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: ProcessPlanningEventResponse) => void,
+    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
   ): ClientUnaryCall;
-  processPlanningEvent(
-    request: ProcessPlanningEventRequest,
+  getStatus(
+    request: GetStatusRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ProcessPlanningEventResponse) => void,
+    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
+  ): ClientUnaryCall;
+  getMetrics(
+    request: GetMetricsRequest,
+    callback: (error: ServiceError | null, response: GetMetricsResponse) => void,
+  ): ClientUnaryCall;
+  getMetrics(
+    request: GetMetricsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMetricsResponse) => void,
+  ): ClientUnaryCall;
+  getMetrics(
+    request: GetMetricsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMetricsResponse) => void,
   ): ClientUnaryCall;
 }
 
