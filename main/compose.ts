@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import { startGrpcServer } from '../core/adapters/grpc/grpc-server.js';
+import { toDeliberationJson } from '../core/adapters/grpc/response-mapping.js';
 import { createLlamaLanguageModel } from '../core/adapters/llama/llama-language-model.js';
 import { DEFAULT_MODEL_URI, resolveModel, type DownloadProgress } from '../core/adapters/llama/model-resolution.js';
 import { TINY_MODEL_NAME } from '../core/adapters/llama/tiny-model.js';
@@ -11,6 +12,7 @@ import { createOpenAiHttpLanguageModel } from '../core/adapters/openai-http/open
 import { createSqliteStores, type SqliteStores } from '../core/adapters/sqlite/sqlite-stores.js';
 import { createFleetService, type FleetCore } from '../core/app/fleet-service.js';
 import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
+import type { Deliberation } from '../core/domain/deliberation.js';
 import { FleetError } from '../core/domain/errors.js';
 import type { Clock } from '../core/ports/clock.js';
 import type { RunOwners } from '../core/ports/run-owners.js';
@@ -19,6 +21,7 @@ import type { LanguageModel } from '../core/ports/language-model.js';
 import type { Backbone, Worker } from './compose-nats.js';
 import { DEFAULT_MODEL_SPEC, type FleetConfig } from './config.js';
 import type { Logger } from './log.js';
+import { FLEET_VERSION } from './version.js';
 
 /**
  * The one composition root: configuration in, adapters built and wired to the use cases out.
@@ -170,6 +173,9 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
   };
 }
 
+/** A deliberation as the CLI's --json prints it: GetDeliberationResult's answer, in JSON. */
+export const deliberationJson = (d: Deliberation): unknown => toDeliberationJson(d, { version: FLEET_VERSION, now: Date.now });
+
 export interface GrpcEndpoint {
   readonly port: number;
   setServing(serving: boolean): void;
@@ -179,6 +185,7 @@ export interface GrpcEndpoint {
 export function startGrpc(service: FleetService, config: FleetConfig, log: Logger): Promise<GrpcEndpoint> {
   return startGrpcServer({
     service,
+    version: FLEET_VERSION,
     host: config.grpcHost,
     port: config.grpcPort,
     onLog: log.log,

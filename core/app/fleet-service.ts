@@ -138,17 +138,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
     unregisterAgent: (councilId, agentId) => councils.unregisterAgent(councilId, agentId),
 
     status(): ServiceStatus {
-      const finished = deps.deliberations.outcomes();
       return {
         status: serving ? 'SERVING' : 'NOT_SERVING',
         uptimeSeconds: Math.floor((deps.clock.now() - startedAtMs) / 1000),
         model: deps.modelName,
         councils: deps.councils.list().length,
-        deliberations: {
-          active: running.size,
-          completed: finished.filter((d) => d.status === 'COMPLETED').length,
-          failed: finished.filter((d) => d.status !== 'COMPLETED').length,
-        },
+        running: running.size,
+        busyCouncils: new Set([...running.values()].map((r) => r.info.councilId)),
       };
     },
 

@@ -52,7 +52,10 @@ export interface ServiceStatus {
   readonly uptimeSeconds: number;
   readonly model: string;
   readonly councils: number;
-  readonly deliberations: { readonly active: number; readonly completed: number; readonly failed: number };
+  /** Deliberations running in this process. */
+  readonly running: number;
+  /** Councils with a deliberation running in this process. */
+  readonly busyCouncils: ReadonlySet<string>;
 }
 
 /** Figures over the deliberations stored (not only this process's), optionally within a recent window. */

@@ -3,11 +3,10 @@ import { Command } from 'commander';
 import type { Deliberation } from '../../core/domain/deliberation.js';
 import { DEFAULT_AGENTS, DEFAULT_ROUNDS, LIMITS } from '../../core/domain/council.js';
 import { checkDescription, checkTaskId, parseRole } from '../../core/domain/validation.js';
-import { composeCore, paths } from '../compose.js';
+import { composeCore, deliberationJson, paths } from '../compose.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { type CommonFlags, intOption, overridesOf, withCommonOptions } from './common-options.js';
-import { deliberationJson } from './deliberation-json.js';
 import { downloadPrinter, progressPrinter } from './progress.js';
 import { resultTable } from './result-table.js';
 

@@ -8,9 +8,11 @@ import { EXIT, exitCodeOf, messageOf } from './exit-codes.js';
 import { resultCommand } from './result-command.js';
 import { serveCommand } from './serve-command.js';
 import { workerCommand } from './worker-command.js';
+import { FLEET_VERSION } from '../version.js';
 
 const program = new Command('fleet')
   .description('SWE Fleet: councils of LLM agents deliberating on your workstation')
+  .version(FLEET_VERSION)
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(deliberateCommand())

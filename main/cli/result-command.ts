@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 
 import { notFound } from '../../core/domain/errors.js';
-import { openStores } from '../compose.js';
+import { deliberationJson, openStores } from '../compose.js';
 import { loadConfig } from '../config.js';
-import { deliberationJson } from './deliberation-json.js';
 import { resultTable } from './result-table.js';
 
 export function resultCommand(): Command {

@@ -18,9 +18,8 @@ import {
   OrchestrateRequest,
   OrchestratorServiceClient,
   OrchestratorServiceService,
-  ProcessPlanningEventRequest,
+  PlanningEventRequest,
   RegisterAgentRequest,
-  StreamDeliberationRequest,
   UnregisterAgentRequest,
   type DeepPartial,
   type DeliberationUpdate,
@@ -40,6 +39,7 @@ export type UnaryCalls = {
 
 const REQUESTS: { readonly [K in UnaryName]: MessageFns<RequestOf<K>> } = {
   deliberate: DeliberateRequest,
+  deliberateForBacklogReview: DeliberateRequest,
   orchestrate: OrchestrateRequest,
   getDeliberationResult: GetDeliberationResultRequest,
   createCouncil: CreateCouncilRequest,
@@ -51,14 +51,14 @@ const REQUESTS: { readonly [K in UnaryName]: MessageFns<RequestOf<K>> } = {
   getMetrics: GetMetricsRequest,
   deriveSubtasks: DeriveSubtasksRequest,
   getTaskContext: GetTaskContextRequest,
-  processPlanningEvent: ProcessPlanningEventRequest,
+  processPlanningEvent: PlanningEventRequest,
 };
 
 export interface FleetGrpcClient extends UnaryCalls {
   /** The generated client, for anything the wrappers do not cover. */
   readonly raw: OrchestratorServiceClient;
   readonly healthClient: HealthClient;
-  streamDeliberation(request: DeepPartial<StreamDeliberationRequest>, options?: CallOptions): ClientReadableStream<DeliberationUpdate>;
+  streamDeliberation(request: DeepPartial<DeliberateRequest>, options?: CallOptions): ClientReadableStream<DeliberationUpdate>;
   /** The health status of `service` ("" = the whole server) as its enum name: SERVING, NOT_SERVING, ... */
   health(service?: string): Promise<string>;
   close(): void;
@@ -94,7 +94,7 @@ export function connectFleetClient(address: string): FleetGrpcClient {
     raw,
     healthClient,
     streamDeliberation: (request, options = {}) =>
-      raw.streamDeliberation(StreamDeliberationRequest.fromPartial(request), new Metadata(), options),
+      raw.streamDeliberation(DeliberateRequest.fromPartial(request), new Metadata(), options),
     health: (service = '') =>
       new Promise((resolve, reject) => {
         healthClient.check({ service }, (error, response) =>

@@ -1,12 +1,13 @@
 import type { handleServerStreamingCall } from '@grpc/grpc-js';
-import type { DeliberationUpdate, StreamDeliberationRequest } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import type { DeliberateRequest, DeliberationUpdate } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import { isTerminal } from '../../domain/deliberation.js';
 import type { DeliberationEvent } from '../../domain/events.js';
 import type { FleetService } from '../../ports/fleet-service.js';
 import { callSignal } from './call-signal.js';
 import type { Log } from '../../ports/log.js';
 import { toStreamStart } from './request-mapping.js';
-import { toFinishedUpdate, toUpdate } from './response-mapping.js';
+import { deliberationUpdates } from './deliberation-updates.js';
+import type { ServerFacts } from './response-mapping.js';
 import { toGrpcError } from './status-codes.js';
 
 const METHOD = 'StreamDeliberation';
@@ -18,10 +19,12 @@ const METHOD = 'StreamDeliberation';
  */
 export function streamDeliberation(
   service: FleetService,
+  facts: ServerFacts,
   log: Log,
-): handleServerStreamingCall<StreamDeliberationRequest, DeliberationUpdate> {
+): handleServerStreamingCall<DeliberateRequest, DeliberationUpdate> {
   return (call) => {
     const { signal, dispose } = callSignal(call);
+    const updates = deliberationUpdates(facts);
     let ended = false;
     let unsubscribe = (): void => {};
 
@@ -35,7 +38,7 @@ export function streamDeliberation(
     };
     const onEvent = (event: DeliberationEvent): void => {
       if (ended) return;
-      call.write(toUpdate(event));
+      call.write(updates.update(event));
       if (event.type === 'finished') end();
     };
     signal.addEventListener('abort', () => end(signal.reason), { once: true });
@@ -44,7 +47,7 @@ export function streamDeliberation(
       const start = toStreamStart(call.request);
       if (start.kind === 'start') {
         service.deliberate(start.command, { signal, onEvent }).then(
-          (d) => onEvent({ type: 'finished', taskId: d.taskId, atMs: d.finishedAtMs ?? Date.now(), deliberation: d }),
+          (d) => onEvent({ type: 'finished', taskId: d.taskId, atMs: d.finishedAtMs ?? facts.now(), deliberation: d }),
           end,
         );
         return;
@@ -54,7 +57,7 @@ export function streamDeliberation(
       if (ended) unsubscribe();
       const d = service.getDeliberation(start.taskId);
       if (isTerminal(d.status) && !ended) {
-        call.write(toFinishedUpdate(d, d.finishedAtMs ?? Date.now()));
+        call.write(updates.finished(d, d.finishedAtMs ?? facts.now()));
         end();
       }
     } catch (error) {

@@ -13,6 +13,8 @@ const ORCHESTRATOR_SERVICE_NAME = 'fleet.orchestrator.v1.OrchestratorService';
 
 export interface GrpcServerOptions {
   readonly service: FleetService;
+  /** Reported to clients as the orchestrator's version. */
+  readonly version: string;
   /** Loopback by default: the daemon serves its own workstation unless told otherwise. */
   readonly host?: string;
   /** 0 picks any free port; the bound one is in the result. */
@@ -39,7 +41,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const health = createHealth([ORCHESTRATOR_SERVICE_NAME]);
   const server = new Server();
   server.addService(HealthService, health.handlers);
-  server.addService(OrchestratorServiceService, orchestratorHandlers(service, log));
+  server.addService(OrchestratorServiceService, orchestratorHandlers(service, { version: options.version, now: Date.now }, log));
 
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const boundPort = await new Promise<number>((resolve, reject) => {

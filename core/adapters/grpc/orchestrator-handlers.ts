@@ -10,12 +10,14 @@ import {
   toCouncilTarget,
   toCreateCouncilCommand,
   toDeliberateCommand,
+  toMetricsQuery,
   toNewAgentId,
   toOrchestrateCommand,
   toRoleFilter,
   toTaskId,
 } from './request-mapping.js';
 import {
+  type ServerFacts,
   toCouncilInfo,
   toDeliberateResponse,
   toGetDeliberationResultResponse,
@@ -26,7 +28,7 @@ import {
 import { toGrpcError } from './status-codes.js';
 
 /** OrchestratorService over the driving port: each handler maps the request, calls the core once, maps back. */
-export function orchestratorHandlers(service: FleetService, log: Log): OrchestratorServiceServer {
+export function orchestratorHandlers(service: FleetService, facts: ServerFacts, log: Log): OrchestratorServiceServer {
   const unary =
     <Req, Res>(method: string, run: (request: Req, signal: AbortSignal) => Res | Promise<Res>): handleUnaryCall<Req, Res> =>
     (call, callback) => {
@@ -37,14 +39,18 @@ export function orchestratorHandlers(service: FleetService, log: Log): Orchestra
 
   return {
     deliberate: unary('Deliberate', async (request, signal) =>
-      toDeliberateResponse(await service.deliberate(toDeliberateCommand(request), { signal })),
+      toDeliberateResponse(await service.deliberate(toDeliberateCommand(request), { signal }), facts),
+    ),
+    deliberateForBacklogReview: unimplemented(
+      'DeliberateForBacklogReview',
+      'the backlog-review ceremony needs the planning service (stories, review ceremonies), which this daemon does not serve yet',
     ),
     orchestrate: unary('Orchestrate', async (request, signal) =>
-      toOrchestrateResponse(await service.orchestrate(toOrchestrateCommand(request), { signal })),
+      toOrchestrateResponse(await service.orchestrate(toOrchestrateCommand(request), { signal }), facts),
     ),
-    streamDeliberation: streamDeliberation(service, log),
+    streamDeliberation: streamDeliberation(service, facts, log),
     getDeliberationResult: unary('GetDeliberationResult', (request) =>
-      toGetDeliberationResultResponse(service.getDeliberation(toTaskId(request))),
+      toGetDeliberationResultResponse(service.getDeliberation(toTaskId(request)), facts),
     ),
 
     createCouncil: unary('CreateCouncil', (request) => {
@@ -53,12 +59,14 @@ export function orchestratorHandlers(service: FleetService, log: Log): Orchestra
         councilId: council.id,
         agentsCreated: council.agents.length,
         agentIds: council.agents.map((a) => a.id),
-        council: toCouncilInfo(council, true),
+        council: toCouncilInfo(council, true, false),
       };
     }),
-    listCouncils: unary('ListCouncils', (request) => ({
-      councils: service.listCouncils(toRoleFilter(request)).map((c) => toCouncilInfo(c, request.includeAgents)),
-    })),
+    listCouncils: unary('ListCouncils', (request) => {
+      const role = toRoleFilter(request);
+      const { busyCouncils } = service.status();
+      return { councils: service.listCouncils(role).map((c) => toCouncilInfo(c, request.includeAgents, busyCouncils.has(c.id))) };
+    }),
     deleteCouncil: unary('DeleteCouncil', (request) => {
       const council = resolveCouncil(service, toCouncilTarget(request));
       service.deleteCouncil(council.id);
@@ -85,11 +93,17 @@ export function orchestratorHandlers(service: FleetService, log: Log): Orchestra
     getStatus: unary('GetStatus', (request) =>
       toStatusResponse(service.status(), request.includeStats ? service.metrics() : undefined),
     ),
-    getMetrics: unary('GetMetrics', () => toMetricsResponse(service.metrics())),
+    getMetrics: unary('GetMetrics', (request) => {
+      const query = toMetricsQuery(request, facts.now());
+      return toMetricsResponse(service.metrics(query.sinceMs === undefined ? {} : { sinceMs: query.sinceMs }), query.only);
+    }),
 
-    deriveSubtasks: unimplemented('DeriveSubtasks'),
-    getTaskContext: unimplemented('GetTaskContext'),
-    processPlanningEvent: unimplemented('ProcessPlanningEvent'),
+    processPlanningEvent: unimplemented(
+      'ProcessPlanningEvent',
+      'planning events are taken from NATS (planning.plan.approved); the gRPC entry needs the planning service, not served yet',
+    ),
+    deriveSubtasks: unimplemented('DeriveSubtasks', 'task derivation needs the planning service and its task-derivation planner, not served yet'),
+    getTaskContext: unimplemented('GetTaskContext', 'task context needs the context graph service, not served yet'),
   };
 }
 
@@ -114,6 +128,6 @@ async function answer<Req, Res>(
 }
 
 const unimplemented =
-  (method: string): handleUnaryCall<unknown, never> =>
+  (method: string, missing: string): handleUnaryCall<unknown, never> =>
   (_call, callback) =>
-    callback({ code: status.UNIMPLEMENTED, details: `${method} is not implemented by this daemon (cluster planning integration)` });
+    callback({ code: status.UNIMPLEMENTED, details: `${method} is not implemented by this daemon: ${missing}` });

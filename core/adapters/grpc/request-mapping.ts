@@ -2,10 +2,10 @@ import type {
   CreateCouncilRequest,
   DeleteCouncilRequest,
   DeliberateRequest,
+  GetMetricsRequest,
   ListCouncilsRequest,
   OrchestrateRequest,
   RegisterAgentRequest,
-  StreamDeliberationRequest,
   TaskConstraints,
   UnregisterAgentRequest,
 } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
@@ -28,22 +28,40 @@ import type { CreateCouncilCommand, DeliberateCommand, OrchestrateCommand } from
 const MAX_TIMEOUT_SECONDS = 24 * 3600;
 const MAX_TOKENS_PER_TURN = 32_768;
 
-type DeliberationFields = Pick<DeliberateRequest, 'taskId' | 'taskDescription' | 'role' | 'constraints' | 'rounds' | 'numAgents'>;
+type TaskFields = Pick<DeliberateRequest, 'taskId' | 'taskDescription' | 'role' | 'constraints' | 'numAgents'>;
 
-export function toDeliberateCommand(request: DeliberationFields): DeliberateCommand {
+function toTaskCommand(request: TaskFields): DeliberateCommand {
   return {
     ...(request.taskId === '' ? {} : { taskId: checkTaskId(request.taskId, 'task_id') }),
     description: checkDescription(request.taskDescription, 'task_description'),
     role: parseRole(request.role, 'role'),
-    ...(request.rounds === undefined ? {} : { rounds: checkRounds(request.rounds, 'rounds') }),
     ...(request.numAgents === 0 ? {} : { numAgents: checkAgentCount(request.numAgents, 'num_agents') }),
     ...toConstraints(request.constraints),
   };
 }
 
-export function toOrchestrateCommand(request: OrchestrateRequest): OrchestrateCommand {
+export function toDeliberateCommand(request: DeliberateRequest): DeliberateCommand {
   return {
-    ...toDeliberateCommand(request),
+    ...toTaskCommand(request),
+    ...(request.rounds === 0 ? {} : { rounds: checkRounds(request.rounds, 'rounds') }),
+    ...(request.enablePeerReview === undefined ? {} : { peerReview: request.enablePeerReview }),
+  };
+}
+
+/** Options, when sent, are read as the cluster reads them: a false bool turns its feature off. */
+export function toOrchestrateCommand(request: OrchestrateRequest): OrchestrateCommand {
+  const { options } = request;
+  return {
+    ...toTaskCommand(request),
+    ...(options === undefined
+      ? {}
+      : {
+          peerReview: options.enablePeerReview,
+          architectSelection: options.enableArchitectSelection,
+          ...(options.deliberationRounds === 0 ? {} : { rounds: checkRounds(options.deliberationRounds, 'options.deliberation_rounds') }),
+        }),
+    ...(request.storyId === '' ? {} : { storyId: checkTaskId(request.storyId, 'story_id') }),
+    ...(request.planId === '' ? {} : { planId: checkTaskId(request.planId, 'plan_id') }),
     ...(request.topK === 0 ? {} : { topK: checkPositive(request.topK, 'top_k', LIMITS.agents.max) }),
   };
 }
@@ -74,7 +92,7 @@ export type StreamStart =
   | { readonly kind: 'start'; readonly command: DeliberateCommand }
   | { readonly kind: 'watch'; readonly taskId: string };
 
-export function toStreamStart(request: StreamDeliberationRequest): StreamStart {
+export function toStreamStart(request: DeliberateRequest): StreamStart {
   if (request.taskDescription !== '') return { kind: 'start', command: toDeliberateCommand(request) };
   if (request.taskId === '') throw invalidArgument('task_id', 'a task id to watch, or a task_description to start a deliberation');
   return { kind: 'watch', taskId: checkTaskId(request.taskId, 'task_id') };
@@ -82,14 +100,18 @@ export function toStreamStart(request: StreamDeliberationRequest): StreamStart {
 
 export const toTaskId = (request: { taskId: string }): string => checkTaskId(request.taskId, 'task_id');
 
+/** Without a config the defaults hold; with one, its peer-review bool is taken as sent (the cluster's reading). */
 export function toCreateCouncilCommand(request: CreateCouncilRequest): CreateCouncilCommand {
-  const rounds = request.config?.deliberationRounds;
-  const peerReview = request.config?.enablePeerReview;
+  const { config } = request;
   return {
     role: parseRole(request.role, 'role'),
     numAgents: request.numAgents === 0 ? DEFAULT_AGENTS : checkAgentCount(request.numAgents, 'num_agents'),
-    ...(rounds === undefined ? {} : { rounds: checkRounds(rounds, 'config.deliberation_rounds') }),
-    ...(peerReview === undefined ? {} : { peerReview }),
+    ...(config === undefined
+      ? {}
+      : {
+          peerReview: config.enablePeerReview,
+          ...(config.deliberationRounds === 0 ? {} : { rounds: checkRounds(config.deliberationRounds, 'config.deliberation_rounds') }),
+        }),
   };
 }
 
@@ -112,3 +134,22 @@ export const toNewAgentId = (request: RegisterAgentRequest): string | undefined 
   request.agentId === '' ? undefined : checkTaskId(request.agentId, 'agent_id');
 
 export const toAgentId = (request: UnregisterAgentRequest): string => checkTaskId(request.agentId, 'agent_id');
+
+const METRIC_KINDS = ['performance', 'agents', 'councils'] as const;
+
+export interface MetricsQuery {
+  readonly only?: (typeof METRIC_KINDS)[number];
+  readonly sinceMs?: number;
+}
+
+export function toMetricsQuery(request: GetMetricsRequest, nowMs: number): MetricsQuery {
+  const kind = request.metricType.trim().toLowerCase();
+  if (kind !== '' && !(METRIC_KINDS as readonly string[]).includes(kind)) {
+    throw invalidArgument('metric_type', `one of ${METRIC_KINDS.join(', ')}, or empty for all`, request.metricType);
+  }
+  if (request.timeRangeMs < 0) throw invalidArgument('time_range_ms', 'a non-negative number of milliseconds (0: everything stored)', request.timeRangeMs);
+  return {
+    ...(kind === '' ? {} : { only: kind as MetricsQuery['only'] }),
+    ...(request.timeRangeMs === 0 ? {} : { sinceMs: nowMs - request.timeRangeMs }),
+  };
+}

@@ -1,23 +1,34 @@
 import {
   DeliberationStatus as ProtoStatus,
-  DeliberationUpdate,
-  UpdateType,
+  GetDeliberationResultResponse as GetResultMessage,
   type AgentFailure as ProtoAgentFailure,
+  type CheckSuite as ProtoCheckSuite,
   type CouncilInfo,
   type DeliberateResponse,
+  type DeliberationDetail,
   type DeliberationResult as ProtoResult,
   type GetDeliberationResultResponse,
   type GetMetricsResponse,
   type GetStatusResponse,
   type OrchestrateResponse,
+  type OrchestratorMetadata,
   type Proposal as ProtoProposal,
-  type ProposalContent as ProtoContent,
 } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import type { Council } from '../../domain/council.js';
 import type { AgentFailure, Deliberation, DeliberationResult, DeliberationStatus } from '../../domain/deliberation.js';
-import type { DeliberationEvent } from '../../domain/events.js';
-import { renderContent, type Proposal, type ProposalContent } from '../../domain/proposal.js';
+import { renderContent, type Proposal } from '../../domain/proposal.js';
+import { checkReport, type CheckSuite } from '../../domain/scoring.js';
 import type { ServiceMetrics, ServiceStatus } from '../../ports/fleet-service.js';
+
+// Domain → wire, once: every answer that carries a deliberation is built from these pieces, and the
+// CLI's --json is the same message in JSON.
+
+/** What every answer says about the daemon that made it. */
+export interface ServerFacts {
+  /** The daemon's version, reported as the cluster's orchestrator_version. */
+  readonly version: string;
+  readonly now: () => number;
+}
 
 const PROTO_STATUS: Readonly<Record<DeliberationStatus, ProtoStatus>> = {
   PENDING: ProtoStatus.DELIBERATION_STATUS_PENDING,
@@ -28,109 +39,54 @@ const PROTO_STATUS: Readonly<Record<DeliberationStatus, ProtoStatus>> = {
   CANCELLED: ProtoStatus.DELIBERATION_STATUS_CANCELLED,
 };
 
-const toProtoStatus = (status: DeliberationStatus): ProtoStatus => PROTO_STATUS[status];
+export const toProtoStatus = (status: DeliberationStatus): ProtoStatus => PROTO_STATUS[status];
 
-export function toDeliberateResponse(d: Deliberation): DeliberateResponse {
+export function toDeliberateResponse(d: Deliberation, facts: ServerFacts): DeliberateResponse {
   return {
     taskId: d.taskId,
     results: ranked(d).map(toResult),
     winnerId: d.winnerId ?? '',
     durationMs: d.durationMs ?? 0,
-    metadata: metadataOf(d),
+    metadata: metadataOf(d, facts),
     status: toProtoStatus(d.status),
-    failures: d.failures.map(toFailure),
     errorMessage: d.error ?? '',
+    detail: detailOf(d),
   };
 }
 
-export function toGetDeliberationResultResponse(d: Deliberation): GetDeliberationResultResponse {
+export function toGetDeliberationResultResponse(d: Deliberation, facts: ServerFacts): GetDeliberationResultResponse {
+  const { taskId, status, results, winnerId, durationMs, errorMessage, metadata, detail } = toDeliberateResponse(d, facts);
+  return { taskId, status, results, winnerId, durationMs, errorMessage, metadata, detail };
+}
+
+/** The same answer in JSON, every field present and named as the .proto names it (snake_case). */
+export const toDeliberationJson = (d: Deliberation, facts: ServerFacts): unknown => GetResultMessage.toJSON(toGetDeliberationResultResponse(d, facts));
+
+export function toOrchestrateResponse(d: Deliberation, facts: ServerFacts): OrchestrateResponse {
+  const results = ranked(d).map(toResult);
+  const winnerId = d.decision?.chosenId ?? d.winnerId;
   return {
-    taskId: d.taskId,
-    status: toProtoStatus(d.status),
-    results: ranked(d).map(toResult),
-    winnerId: d.winnerId ?? '',
+    // The ARCHITECT's choice; without one (not orchestrated, or it did not choose), the best ranked.
+    winner: results.find((r) => r.proposal?.authorId === winnerId),
+    candidates: results,
+    executionId: d.taskId,
     durationMs: d.durationMs ?? 0,
+    metadata: metadataOf(d, facts),
+    status: toProtoStatus(d.status),
     errorMessage: d.error ?? '',
-    metadata: metadataOf(d),
-    failures: d.failures.map(toFailure),
-    currentPhase: d.currentPhase ?? '',
+    detail: detailOf(d),
   };
 }
 
-export function toOrchestrateResponse(d: Deliberation): OrchestrateResponse {
-  const results = ranked(d);
-  const chosenId = d.decision?.chosenId ?? '';
-  // Without a decision (the ARCHITECT's turn failed) the best ranked stands in as the winner.
-  const winnerId = chosenId === '' ? d.winnerId : chosenId;
-  const chosen = results.find((r) => r.proposal.authorId === winnerId);
-  return {
-    winner: chosen === undefined ? undefined : toResult(chosen),
-    candidates: results.map(toResult),
-    taskId: d.taskId,
-    durationMs: d.durationMs ?? 0,
-    metadata: metadataOf(d),
-    winnerId: d.winnerId ?? '',
-    chosenId,
-    rationale: d.decision?.rationale ?? '',
-    status: toProtoStatus(d.status),
-    failures: d.failures.map(toFailure),
-    errorMessage: d.error ?? '',
-  };
-}
-
-/** The last update of a stream, from the deliberation as it ended. */
-export function toFinishedUpdate(d: Deliberation, atMs: number): DeliberationUpdate {
-  return DeliberationUpdate.fromPartial({
-    taskId: d.taskId,
-    type: UpdateType.UPDATE_TYPE_FINISHED,
-    status: toProtoStatus(d.status),
-    message: d.error ?? '',
-    atMs,
-    result: toDeliberateResponse(d),
-  });
-}
-
-export function toUpdate(event: DeliberationEvent): DeliberationUpdate {
-  const base = { taskId: event.taskId, atMs: event.atMs };
-  switch (event.type) {
-    case 'status':
-      return DeliberationUpdate.fromPartial({ ...base, type: UpdateType.UPDATE_TYPE_STATUS, status: toProtoStatus(event.status) });
-    case 'phase':
-      return DeliberationUpdate.fromPartial({ ...base, type: UpdateType.UPDATE_TYPE_PHASE, phase: event.phase, round: event.round });
-    case 'agent':
-      return DeliberationUpdate.fromPartial({
-        ...base,
-        type: UpdateType.UPDATE_TYPE_AGENT,
-        agentId: event.agentId,
-        phase: event.phase,
-        state: event.state,
-        tokens: event.tokens ?? 0,
-        tokensPerSecond: event.tokensPerSecond ?? 0,
-      });
-    case 'agent-failed':
-      return DeliberationUpdate.fromPartial({
-        ...base,
-        type: UpdateType.UPDATE_TYPE_AGENT_FAILED,
-        agentId: event.agentId,
-        phase: event.phase,
-        code: event.code,
-        message: event.message,
-      });
-    case 'finished':
-      return toFinishedUpdate(event.deliberation, event.atMs);
-  }
-}
-
-export function toCouncilInfo(council: Council, includeAgents: boolean): CouncilInfo {
+export function toCouncilInfo(council: Council, includeAgents: boolean, busy: boolean): CouncilInfo {
   return {
     councilId: council.id,
     role: council.role,
     numAgents: council.agents.length,
-    // No per-agent load is tracked here: every stored council and agent can take work.
     agents: includeAgents
-      ? council.agents.map((a) => ({ agentId: a.id, role: a.role, status: 'ready', perspective: a.perspective }))
+      ? council.agents.map((a) => ({ agentId: a.id, role: a.role, status: busy ? 'busy' : 'ready', capabilities: undefined, perspective: a.perspective }))
       : [],
-    status: 'active',
+    status: busy ? 'busy' : 'idle',
     model: council.model,
     rounds: council.rounds,
     peerReview: council.peerReview,
@@ -147,55 +103,134 @@ export function toStatusResponse(status: ServiceStatus, metrics: ServiceMetrics 
       metrics === undefined
         ? undefined
         : {
-            totalDeliberations: metrics.deliberationsTotal,
-            avgDeliberationTimeMs: metrics.averageDurationMs,
+            totalDeliberations: metrics.deliberations.total,
+            totalOrchestrations: metrics.deliberations.orchestrations,
+            avgDeliberationTimeMs: metrics.latencyMs.avgDeliberation,
             activeCouncils: status.councils,
-            activeDeliberations: status.deliberations.active,
-            completedDeliberations: status.deliberations.completed,
-            failedDeliberations: status.deliberations.failed,
+            roleCounts: { ...metrics.deliberations.byRole },
+            runningDeliberations: metrics.deliberations.running,
+            completedDeliberations: metrics.deliberations.completed,
+            failedDeliberations: metrics.deliberations.failed,
           },
   };
 }
 
-export const toMetricsResponse = (m: ServiceMetrics): GetMetricsResponse => ({
-  deliberationsTotal: m.deliberationsTotal,
-  deliberationsCompleted: m.deliberationsCompleted,
-  deliberationsFailed: m.deliberationsFailed,
-  agentTurnsTotal: m.agentTurnsTotal,
-  agentFailuresTotal: m.agentFailuresTotal,
-  completionTokensTotal: m.completionTokensTotal,
-  averageDurationMs: m.averageDurationMs,
-});
+export type MetricKind = 'performance' | 'agents' | 'councils';
 
-const ranked = (d: Deliberation): DeliberationResult[] => [...d.results].sort((a, b) => a.rank - b.rank);
-
-function metadataOf(d: Deliberation): Record<string, string> {
+export function toMetricsResponse(m: ServiceMetrics, only?: MetricKind): GetMetricsResponse {
+  const wanted = (kind: MetricKind): boolean => only === undefined || only === kind;
   return {
-    model: d.model,
-    council_id: d.councilId,
-    role: d.role,
-    rounds: String(d.rounds),
-    num_agents: String(d.agents.length),
-    status: d.status,
-    failures: String(d.failures.length),
+    performance: wanted('performance')
+      ? {
+          avgDeliberationMs: m.latencyMs.avgDeliberation,
+          avgOrchestrationMs: m.latencyMs.avgOrchestration,
+          p50LatencyMs: m.latencyMs.p50,
+          p95LatencyMs: m.latencyMs.p95,
+          p99LatencyMs: m.latencyMs.p99,
+          deliberationsTotal: m.deliberations.total,
+          deliberationsCompleted: m.deliberations.completed,
+          deliberationsFailed: m.deliberations.failed,
+          deliberationsRunning: m.deliberations.running,
+        }
+      : undefined,
+    agents: wanted('agents')
+      ? {
+          totalAgents: m.agents.total,
+          activeAgents: m.agents.active,
+          agentsPerRole: { ...m.agents.byRole },
+          avgAgentResponseTimeMs: m.agents.avgTurnMs,
+          turnsTotal: m.agents.turns,
+          turnsFailed: m.agents.failedTurns,
+          completionTokensTotal: m.agents.completionTokens,
+        }
+      : undefined,
+    councils: wanted('councils')
+      ? {
+          totalCouncils: m.councils.length,
+          activeCouncils: m.councils.filter((c) => c.status === 'busy').length,
+          healthPerCouncil: Object.fromEntries(
+            m.councils.map((c) => [
+              c.councilId,
+              { status: c.status, availableAgents: c.availableAgents, busyAgents: c.busyAgents, successRate: c.successRate },
+            ]),
+          ),
+        }
+      : undefined,
   };
 }
 
-function toResult(r: DeliberationResult): ProtoResult {
+const ranked = (d: Deliberation): DeliberationResult[] => [...d.results].sort((a, b) => a.rank - b.rank);
+
+function metadataOf(d: Deliberation, facts: ServerFacts): OrchestratorMetadata {
+  return {
+    orchestratorVersion: facts.version,
+    timestampMs: d.finishedAtMs ?? facts.now(),
+    executionId: d.taskId,
+    tags: {
+      model: d.model,
+      council_id: d.councilId,
+      role: d.role,
+      rounds: String(d.rounds),
+      num_agents: String(d.agents.length),
+      status: d.status,
+      failures: String(d.failures.length),
+    },
+  };
+}
+
+function detailOf(d: Deliberation): DeliberationDetail {
+  return {
+    councilId: d.councilId,
+    role: d.role,
+    model: d.model,
+    rounds: d.rounds,
+    failures: d.failures.map(toFailure),
+    currentPhase: d.currentPhase ?? '',
+    timings: d.timings.map((t) => ({ phase: t.phase, round: t.round, startedAtMs: t.startedAtMs, durationMs: t.finishedAtMs - t.startedAtMs })),
+    decision:
+      d.decision === undefined ? undefined : { chosenId: d.decision.chosenId, rationale: d.decision.rationale, candidates: [...d.decision.candidates] },
+    task: {
+      description: d.task.description,
+      rubric: [...d.task.constraints.rubric],
+      requirements: [...d.task.constraints.requirements],
+      storyId: d.task.storyId ?? '',
+      planId: d.task.planId ?? '',
+    },
+    createdAtMs: d.createdAtMs,
+    orchestrated: d.orchestrated === true,
+  };
+}
+
+export function toResult(r: DeliberationResult): ProtoResult {
   return {
     proposal: toProposal(r.proposal),
-    checks: {
-      checks: r.checks.checks.map((c) => ({ name: c.name, passed: c.passed, score: c.score, detail: c.detail })),
-      allPassed: r.checks.passed,
-      score: r.checks.score,
-      requirementCoverage: r.checks.requirementCoverage,
-    },
+    checks: toCheckSuite(r.checks),
     score: r.score.total,
     rank: r.rank,
     rubricScore: r.score.rubric,
     checksScore: r.score.checks,
     criteria: r.judgment.criteria.map((c) => ({ name: c.name, score: c.score, repaired: c.repaired ?? '' })),
     judgeComment: r.judgment.comment,
+  };
+}
+
+function toCheckSuite(suite: CheckSuite): ProtoCheckSuite {
+  const policy = checkReport(suite, 'policy');
+  const lint = checkReport(suite, 'lint');
+  return {
+    policy: { passed: policy.passed, violations: [...policy.violations], message: policy.message },
+    lint: { passed: lint.passed, errorCount: lint.violations.length, warningCount: 0, errors: [...lint.violations] },
+    dryrun: undefined,
+    additionalChecks: suite.checks.map((c) => ({
+      checkType: c.name,
+      passed: c.passed,
+      score: c.score,
+      message: c.detail,
+      details: { kind: c.kind, ...(c.violations.length === 0 ? {} : { violations: c.violations.join('\n') }) },
+    })),
+    allPassed: suite.passed,
+    score: suite.score,
+    requirementCoverage: suite.requirementCoverage,
   };
 }
 
@@ -212,16 +247,9 @@ function toProposal(p: Proposal): ProtoProposal {
       critique: { reviewerId: r.critique.reviewerId, feedback: r.critique.feedback, issues: [...r.critique.issues] },
       createdAtMs: r.createdAtMs,
     })),
-    structured: toContent(p.content),
+    structured: { ...p.content, requirements: [...p.content.requirements] },
   };
 }
-
-const toContent = (c: ProposalContent): ProtoContent => ({
-  summary: c.summary,
-  approach: c.approach,
-  risks: c.risks,
-  requirements: [...c.requirements],
-});
 
 const toFailure = (f: AgentFailure): ProtoAgentFailure => ({
   agentId: f.agentId,

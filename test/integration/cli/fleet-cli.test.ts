@@ -14,7 +14,16 @@ describe('fleet CLI', () => {
     expect(run.stderr).toContain('── propose');
     expect(run.code).toBe(0);
     const d = JSON.parse(run.stdout) as Record<string, any>;
-    expect(d).toMatchObject({ task_id: 'cli-1', status: 'COMPLETED', winner_id: expect.any(String), duration_ms: expect.any(Number) });
+    // The same message GetDeliberationResult answers, in JSON with the .proto's field names.
+    expect(d).toMatchObject({
+      task_id: 'cli-1',
+      status: 'DELIBERATION_STATUS_COMPLETED',
+      winner_id: expect.any(String),
+      duration_ms: expect.any(Number),
+      error_message: '',
+      metadata: { execution_id: 'cli-1', orchestrator_version: expect.any(String), tags: { role: 'DEV', num_agents: '2' } },
+      detail: { role: 'DEV', rounds: 1, task: { description: 'Add rate limiting to the login endpoint' }, timings: expect.any(Array) },
+    });
     expect(d.results).toHaveLength(2);
     expect(d.results.map((r: any) => r.rank)).toEqual([1, 2]);
     expect(d.winner_id).toBe(d.results[0].proposal.author_id);
@@ -23,7 +32,8 @@ describe('fleet CLI', () => {
       expect(r.proposal.revisions).toEqual([r.proposal.content]);
       expect(r.proposal.revision_history[0].critique.reviewer_id).toMatch(/^dev-/);
       expect(typeof r.score).toBe('number');
-      expect(r.checks.checks.length).toBe(3);
+      expect(r.checks.additional_checks.map((c: any) => c.check_type)).toEqual(['requirements_addressed', 'sections_present', 'length_bounds']);
+      expect(r.checks.policy).toMatchObject({ passed: expect.any(Boolean), message: expect.stringContaining('policy checks') });
     }
 
     // Stored: `fleet result` shows the same deliberation, `fleet councils` the five default councils.

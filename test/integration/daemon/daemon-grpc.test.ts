@@ -55,7 +55,7 @@ describe('fleet serve over gRPC', () => {
     expect(deliberated.durationMs).toBeGreaterThan(0);
     for (const r of deliberated.results) {
       expect(r.score).toBeGreaterThanOrEqual(0);
-      expect(r.checks?.checks.length).toBeGreaterThan(0);
+      expect(r.checks?.additionalChecks.length).toBeGreaterThan(0);
       expect(r.proposal?.content.length).toBeGreaterThan(0);
     }
   });

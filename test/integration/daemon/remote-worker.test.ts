@@ -22,10 +22,16 @@ describe('a daemon whose agents run on a separate fleet worker', () => {
     const client = connectFleetClient(`127.0.0.1:${daemon.port}`);
     stops.push(async () => client.close());
 
-    const response = await client.orchestrate({ taskDescription: 'Test plan for the uploader retries', role: 'QA', numAgents: 2, rounds: 1, topK: 2 });
+    const response = await client.orchestrate({
+      taskDescription: 'Test plan for the uploader retries',
+      role: 'QA',
+      numAgents: 2,
+      topK: 2,
+      options: { enablePeerReview: true, deliberationRounds: 1, enableArchitectSelection: true },
+    });
     expect(response.status).toBe(DeliberationStatus.DELIBERATION_STATUS_COMPLETED);
     expect(response.candidates.length).toBeGreaterThan(0);
-    expect(response.chosenId).toMatch(/^qa-/);
+    expect(response.detail?.decision?.chosenId).toMatch(/^qa-/);
 
     // The worker stops cleanly on SIGTERM, handing back nothing because nothing is in hand.
     expect(await worker.stop()).toBe(0);

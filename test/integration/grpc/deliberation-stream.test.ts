@@ -19,19 +19,20 @@ describe('gRPC StreamDeliberation', () => {
   it('starts a deliberation and streams its events in order, ending after the finished one', async () => {
     h.fleet.runDeliberate = async (command, { onEvent }) => {
       const taskId = command.taskId!;
+      const d = completedDeliberation({ taskId });
       const events: DeliberationEvent[] = [
-        { type: 'status', taskId, atMs: 1, status: 'IN_PROGRESS' },
-        { type: 'phase', taskId, atMs: 2, phase: 'propose' },
-        { type: 'agent', taskId, atMs: 3, agentId: 'dev-1', phase: 'propose', state: 'progress', tokens: 40, tokensPerSecond: 20.5 },
-        { type: 'agent-failed', taskId, atMs: 4, agentId: 'dev-2', phase: 'propose', code: 'UNAVAILABLE', message: 'model crashed' },
-        { type: 'phase', taskId, atMs: 5, phase: 'critique', round: 1 },
+        { type: 'status', taskId, atMs: 1, status: 'IN_PROGRESS', progressPercent: 0 },
+        { type: 'phase', taskId, atMs: 2, phase: 'propose', progressPercent: 0 },
+        { type: 'agent', taskId, atMs: 3, agentId: 'dev-1', phase: 'propose', state: 'progress', tokens: 40, tokensPerSecond: 20.5, progressPercent: 0 },
+        { type: 'agent-failed', taskId, atMs: 4, agentId: 'dev-2', phase: 'propose', code: 'UNAVAILABLE', message: 'model crashed', progressPercent: 20 },
+        { type: 'phase', taskId, atMs: 5, phase: 'critique', round: 1, progressPercent: 40 },
+        { type: 'scored', taskId, atMs: 6, result: { ...d.results.find((r) => r.proposal.authorId === 'dev-2')!, rank: 0 }, progressPercent: 80 },
       ];
       for (const event of events) {
         onEvent?.(event);
         await tick();
       }
-      const d = completedDeliberation({ taskId });
-      onEvent?.({ type: 'finished', taskId, atMs: 6, deliberation: d });
+      onEvent?.({ type: 'finished', taskId, atMs: 7, deliberation: d, progressPercent: 100 });
       return d;
     };
 
@@ -43,14 +44,23 @@ describe('gRPC StreamDeliberation', () => {
       UpdateType.UPDATE_TYPE_AGENT,
       UpdateType.UPDATE_TYPE_AGENT_FAILED,
       UpdateType.UPDATE_TYPE_PHASE,
+      UpdateType.UPDATE_TYPE_SCORED,
       UpdateType.UPDATE_TYPE_FINISHED,
     ]);
-    expect(updates.map((u) => u.atMs)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(updates[0]).toMatchObject({ taskId: 'live-1', status: DeliberationStatus.DELIBERATION_STATUS_IN_PROGRESS });
-    expect(updates[2]).toMatchObject({ agentId: 'dev-1', phase: 'propose', state: 'progress', tokens: 40, tokensPerSecond: 20.5 });
-    expect(updates[3]).toMatchObject({ agentId: 'dev-2', code: 'UNAVAILABLE', message: 'model crashed' });
+    expect(updates.map((u) => u.atMs)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(updates[0]).toMatchObject({ taskId: 'live-1', deliberationStatus: DeliberationStatus.DELIBERATION_STATUS_IN_PROGRESS });
+    expect(updates[2]).toMatchObject({ currentAgent: 'dev-1', phase: 'propose', state: 'progress', tokens: 40, tokensPerSecond: 20.5 });
+    expect(updates[3]).toMatchObject({ currentAgent: 'dev-2', code: 'UNAVAILABLE', message: 'model crashed' });
     expect(updates[4]).toMatchObject({ phase: 'critique', round: 1 });
-    expect(updates[5]!.result).toMatchObject({ taskId: 'live-1', winnerId: 'dev-1', status: DeliberationStatus.DELIBERATION_STATUS_COMPLETED });
+    expect(updates[6]!.result).toMatchObject({ taskId: 'live-1', winnerId: 'dev-1', status: DeliberationStatus.DELIBERATION_STATUS_COMPLETED });
+
+    // The cluster's fields, on every update: where it is, in the cluster's words, and how far along.
+    expect(updates.map((u) => u.status)).toEqual(['generating', 'generating', 'generating', 'generating', 'reviewing', 'reviewing', 'complete']);
+    expect(updates.map((u) => u.currentStep)).toEqual(['', 'propose', 'propose', 'propose', 'critique 1', 'critique 1', 'critique 1']);
+    expect(updates.map((u) => u.progressPercent)).toEqual([0, 0, 0, 20, 40, 80, 100]);
+    expect(updates[5]!.partialResult).toMatchObject({ rank: 0, proposal: { authorId: 'dev-2' } });
+    expect(updates[5]!.currentAgent).toBe('dev-2');
+    expect(updates[6]!.partialResult).toMatchObject({ rank: 1, proposal: { authorId: 'dev-1' } });
   });
 
   it('sends one finished update even when the core does not emit one', async () => {

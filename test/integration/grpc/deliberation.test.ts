@@ -22,14 +22,13 @@ describe('gRPC Deliberate, Orchestrate and GetDeliberationResult', () => {
     expect(response.results[0]!.score).toBeGreaterThan(response.results[1]!.score);
     expect(response.durationMs).toBe(1234);
     expect(response.metadata).toEqual({
-      model: 'tiny.gguf',
-      council_id: 'council-1',
-      role: 'DEV',
-      rounds: '1',
-      num_agents: '2',
-      status: 'COMPLETED',
-      failures: '0',
+      orchestratorVersion: 'test-version',
+      timestampMs: response.metadata!.timestampMs,
+      executionId: 'task-1',
+      tags: { model: 'tiny.gguf', council_id: 'council-1', role: 'DEV', rounds: '1', num_agents: '2', status: 'COMPLETED', failures: '0' },
     });
+    expect(response.metadata!.timestampMs).toBeGreaterThan(0);
+    expect(response.detail).toMatchObject({ councilId: 'council-1', role: 'DEV', model: 'tiny.gguf', rounds: 1, orchestrated: false });
   });
 
   it('carries proposals, revisions, checks and the judge scores', async () => {
@@ -40,7 +39,13 @@ describe('gRPC Deliberate, Orchestrate and GetDeliberationResult', () => {
     expect(proposal.revisionHistory[0]).toMatchObject({ round: 1, critique: { reviewerId: 'dev-2', issues: ['no cap on retries'] } });
     expect(proposal.structured?.approach).toContain('jittered');
     expect(best!.checks).toMatchObject({ allPassed: expect.any(Boolean), requirementCoverage: 1 });
-    expect(best!.checks!.checks.map((c) => c.name)).toEqual(['requirements_addressed', 'sections_present', 'length_bounds']);
+    expect(best!.checks!.additionalChecks.map((c) => c.checkType)).toEqual(['requirements_addressed', 'sections_present', 'length_bounds']);
+    expect(best!.checks!.additionalChecks.map((c) => c.details['kind'])).toEqual(['policy', 'policy', 'lint']);
+    // Policy is what a proposal must contain, lint its form; no tool runs yet, so no dry run.
+    expect(best!.checks!.policy).toEqual({ passed: true, violations: [], message: '2 policy checks passed' });
+    expect(best!.checks!.lint).toMatchObject({ passed: expect.any(Boolean), warningCount: 0 });
+    expect(best!.checks!.lint!.errorCount).toBe(best!.checks!.lint!.errors.length);
+    expect(best!.checks!.dryrun).toBeUndefined();
     expect(best!.criteria).toHaveLength(4);
     expect(best!.rubricScore).toBeCloseTo(0.9);
   });
@@ -57,20 +62,37 @@ describe('gRPC Deliberate, Orchestrate and GetDeliberationResult', () => {
     const response = await h.client.deliberate({ taskDescription: 'Add retries', role: 'DEV' });
     expect(response.status).toBe(DeliberationStatus.DELIBERATION_STATUS_FAILED);
     expect(response.errorMessage).toBe('every agent failed to propose');
-    expect(response.failures).toEqual([{ agentId: 'dev-1', phase: 'propose', code: 'UNAVAILABLE', message: 'model crashed', round: 0, atMs: 5 }]);
-    expect(response.metadata.failures).toBe('1');
+    expect(response.detail!.failures).toEqual([{ agentId: 'dev-1', phase: 'propose', code: 'UNAVAILABLE', message: 'model crashed', round: 0, atMs: 5 }]);
+    expect(response.metadata!.tags['failures']).toBe('1');
   });
 
   it('answers Orchestrate with the ARCHITECT choice, its rationale and every candidate', async () => {
     h.fleet.runOrchestrate = async () =>
       completedDeliberation({ decision: { chosenId: 'dev-2', rationale: 'simpler to ship', candidates: ['dev-1', 'dev-2'], raw: '{}' } });
-    const response = await h.client.orchestrate({ taskDescription: 'Add retries', role: 'DEV', topK: 2 });
+    const response = await h.client.orchestrate({ taskId: 'orch-1', taskDescription: 'Add retries', role: 'DEV', topK: 2 });
     expect(h.fleet.commands.at(-1)).toMatchObject({ topK: 2 });
-    expect(response.chosenId).toBe('dev-2');
-    expect(response.rationale).toBe('simpler to ship');
+    expect(response.detail!.decision).toEqual({ chosenId: 'dev-2', rationale: 'simpler to ship', candidates: ['dev-1', 'dev-2'] });
     expect(response.winner?.proposal?.authorId).toBe('dev-2');
-    expect(response.winnerId).toBe('dev-1');
+    expect(response.executionId).toBe(response.metadata!.executionId);
     expect(response.candidates.map((c) => c.proposal?.authorId)).toEqual(['dev-1', 'dev-2']);
+  });
+
+  it('reads OrchestratorOptions as the cluster does: sent bools switch peer review and the ARCHITECT off', async () => {
+    await h.client.orchestrate({
+      taskDescription: 'Add retries',
+      role: 'DEV',
+      storyId: 'story-9',
+      planId: 'plan-9',
+      options: { enablePeerReview: false, deliberationRounds: 3, enableArchitectSelection: false },
+    });
+    expect(h.fleet.commands.at(-1)).toMatchObject({ peerReview: false, rounds: 3, architectSelection: false, storyId: 'story-9', planId: 'plan-9' });
+    await h.client.orchestrate({ taskDescription: 'Add retries', role: 'DEV' });
+    const defaults = h.fleet.commands.at(-1)!;
+    expect(defaults).not.toHaveProperty('peerReview');
+    expect(defaults).not.toHaveProperty('architectSelection');
+    await expect(
+      h.client.orchestrate({ taskDescription: 'Add retries', role: 'DEV', options: { enablePeerReview: true, deliberationRounds: 9 } }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('options.deliberation_rounds') });
   });
 
   it('looks a deliberation up by task id, finished or not', async () => {
@@ -82,7 +104,7 @@ describe('gRPC Deliberate, Orchestrate and GetDeliberationResult', () => {
     expect(done.results).toHaveLength(2);
 
     const running = await h.client.getDeliberationResult({ taskId: 'running-1' });
-    expect(running).toMatchObject({ status: DeliberationStatus.DELIBERATION_STATUS_IN_PROGRESS, currentPhase: 'critique', results: [] });
+    expect(running).toMatchObject({ status: DeliberationStatus.DELIBERATION_STATUS_IN_PROGRESS, detail: { currentPhase: 'critique' }, results: [] });
   });
 
   it('answers NOT_FOUND for an unknown task id', async () => {

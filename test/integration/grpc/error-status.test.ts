@@ -41,7 +41,7 @@ describe('gRPC error statuses', () => {
     h.fleet.runDeliberate = () => Promise.reject(new TypeError('undefined is not a function'));
     await expect(h.client.deliberate({ taskDescription: 'Add retries', role: 'DEV' })).rejects.toMatchObject({ code: status.INTERNAL });
 
-    expect(await h.client.getMetrics({})).toMatchObject({ deliberationsTotal: 8 });
+    expect(await h.client.getMetrics({})).toMatchObject({ performance: { deliberationsTotal: 8 } });
     expect(await h.client.health()).toBe('SERVING');
   });
 
@@ -64,12 +64,12 @@ describe('gRPC error statuses', () => {
     expect(await h.client.health()).toBe('SERVING');
   });
 
-  it.each(['deriveSubtasks', 'getTaskContext', 'processPlanningEvent'] as const)('answers UNIMPLEMENTED for %s', async (rpc) => {
+  it.each(['deliberateForBacklogReview', 'deriveSubtasks', 'getTaskContext', 'processPlanningEvent'] as const)('answers UNIMPLEMENTED for %s', async (rpc) => {
     await expect(h.client[rpc]({})).rejects.toMatchObject({ code: status.UNIMPLEMENTED, details: expect.stringContaining('not implemented') });
   });
 
   it('refuses a port that is taken with UNAVAILABLE, naming the address and --grpc-port', async () => {
-    const attempt = startGrpcServer({ service: new ScriptedFleetService(), port: h.server.port });
+    const attempt = startGrpcServer({ service: new ScriptedFleetService(), version: 'test', port: h.server.port });
     await expect(attempt).rejects.toBeInstanceOf(FleetError);
     await expect(attempt).rejects.toMatchObject({
       code: 'UNAVAILABLE',
@@ -80,7 +80,7 @@ describe('gRPC error statuses', () => {
   });
 
   it('refuses a port number out of range before binding', async () => {
-    await expect(startGrpcServer({ service: new ScriptedFleetService(), port: 70_000 })).rejects.toMatchObject({
+    await expect(startGrpcServer({ service: new ScriptedFleetService(), version: 'test', port: 70_000 })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       field: 'port',
     });

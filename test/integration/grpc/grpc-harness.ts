@@ -23,6 +23,7 @@ export async function startHarness(options: { serving?: boolean } = {}): Promise
   const logs: LogEntry[] = [];
   const server = await startGrpcServer({
     service: fleet,
+    version: 'test-version',
     port: 0,
     shutdownGraceMs: 300,
     onLog: (level, message, fields) => logs.push({ level, message, fields }),

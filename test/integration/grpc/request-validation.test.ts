@@ -84,7 +84,8 @@ describe('gRPC request validation', () => {
         maxIterations: 4,
       },
     });
-    await h.client.deliberate({ ...VALID, rounds: 0, numAgents: 2 });
+    await h.client.deliberate({ ...VALID, rounds: 0, numAgents: 2, enablePeerReview: false });
+    await h.client.deliberate({ ...VALID, rounds: 2 });
     await h.client.deliberate(VALID);
 
     expect(h.fleet.commands).toEqual([
@@ -97,7 +98,9 @@ describe('gRPC request validation', () => {
         timeoutMs: 30_000,
         maxTokens: 256,
       },
-      { description: VALID.taskDescription, role: 'DEV', rounds: 0, numAgents: 2 },
+      // rounds 0 is the council's default; no review at all is asked for with enable_peer_review=false.
+      { description: VALID.taskDescription, role: 'DEV', numAgents: 2, peerReview: false },
+      { description: VALID.taskDescription, role: 'DEV', rounds: 2 },
       { description: VALID.taskDescription, role: 'DEV' },
     ]);
   });

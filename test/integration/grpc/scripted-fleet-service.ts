@@ -35,8 +35,11 @@ export class ScriptedFleetService implements FleetService {
     uptimeSeconds: 12.7,
     model: 'tiny.gguf',
     councils: this.councils.size,
-    deliberations: { active: 1, completed: 5, failed: 2 },
+    running: 1,
+    busyCouncils: new Set(['council-1']),
   });
+  /** The options of each metrics() call. */
+  readonly metricsQueries: { sinceMs?: number }[] = [];
 
   deliberate(command: DeliberateCommand, options: RunOptions = {}): Promise<Deliberation> {
     this.record(command, options);
@@ -116,15 +119,16 @@ export class ScriptedFleetService implements FleetService {
     return this.statusOf();
   }
 
-  metrics(): ServiceMetrics {
+  metrics(options: { sinceMs?: number } = {}): ServiceMetrics {
+    this.metricsQueries.push(options);
     return {
-      deliberationsTotal: 8,
-      deliberationsCompleted: 5,
-      deliberationsFailed: 2,
-      agentTurnsTotal: 40,
-      agentFailuresTotal: 3,
-      completionTokensTotal: 12_345,
-      averageDurationMs: 1500.5,
+      deliberations: { total: 8, orchestrations: 2, completed: 5, failed: 2, running: 1, byRole: { DEV: 6, QA: 2 } },
+      latencyMs: { avgDeliberation: 1500.5, avgOrchestration: 2100, p50: 1400, p95: 2900, p99: 3100 },
+      agents: { total: 15, active: 3, byRole: { DEV: 3, QA: 3, ARCHITECT: 3, DEVOPS: 3, DATA: 3 }, turns: 40, failedTurns: 3, completionTokens: 12_345, avgTurnMs: 210.5 },
+      councils: [
+        { councilId: 'council-1', role: 'DEV', status: 'busy', availableAgents: 0, busyAgents: 3, successRate: 0.75 },
+        { councilId: 'council-2', role: 'QA', status: 'idle', availableAgents: 3, busyAgents: 0, successRate: 1 },
+      ],
     };
   }
 

@@ -932,54 +932,38 @@ export const DeliberateRequest: MessageFns<DeliberateRequest> = {
 
   fromJSON(object: any): DeliberateRequest {
     return {
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
-        : "",
-      taskDescription: isSet(object.taskDescription)
-        ? globalThis.String(object.taskDescription)
-        : isSet(object.task_description)
-        ? globalThis.String(object.task_description)
-        : "",
+      taskId: isSet(object.task_id) ? globalThis.String(object.task_id) : "",
+      taskDescription: isSet(object.task_description) ? globalThis.String(object.task_description) : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
       constraints: isSet(object.constraints) ? TaskConstraints.fromJSON(object.constraints) : undefined,
       rounds: isSet(object.rounds) ? globalThis.Number(object.rounds) : 0,
-      numAgents: isSet(object.numAgents)
-        ? globalThis.Number(object.numAgents)
-        : isSet(object.num_agents)
-        ? globalThis.Number(object.num_agents)
-        : 0,
-      enablePeerReview: isSet(object.enablePeerReview)
-        ? globalThis.Boolean(object.enablePeerReview)
-        : isSet(object.enable_peer_review)
-        ? globalThis.Boolean(object.enable_peer_review)
-        : undefined,
+      numAgents: isSet(object.num_agents) ? globalThis.Number(object.num_agents) : 0,
+      enablePeerReview: isSet(object.enable_peer_review) ? globalThis.Boolean(object.enable_peer_review) : undefined,
     };
   },
 
   toJSON(message: DeliberateRequest): unknown {
     const obj: any = {};
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
+    if (message.taskId !== undefined) {
+      obj.task_id = message.taskId;
     }
-    if (message.taskDescription !== "") {
-      obj.taskDescription = message.taskDescription;
+    if (message.taskDescription !== undefined) {
+      obj.task_description = message.taskDescription;
     }
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
     if (message.constraints !== undefined) {
       obj.constraints = TaskConstraints.toJSON(message.constraints);
     }
-    if (message.rounds !== 0) {
+    if (message.rounds !== undefined) {
       obj.rounds = Math.round(message.rounds);
     }
-    if (message.numAgents !== 0) {
-      obj.numAgents = Math.round(message.numAgents);
+    if (message.numAgents !== undefined) {
+      obj.num_agents = Math.round(message.numAgents);
     }
     if (message.enablePeerReview !== undefined) {
-      obj.enablePeerReview = message.enablePeerReview;
+      obj.enable_peer_review = message.enablePeerReview;
     }
     return obj;
   },
@@ -1125,27 +1109,15 @@ export const TaskConstraints: MessageFns<TaskConstraints> = {
           {},
         )
         : {},
-      maxIterations: isSet(object.maxIterations)
-        ? globalThis.Number(object.maxIterations)
-        : isSet(object.max_iterations)
-        ? globalThis.Number(object.max_iterations)
-        : 0,
-      timeoutSeconds: isSet(object.timeoutSeconds)
-        ? globalThis.Number(object.timeoutSeconds)
-        : isSet(object.timeout_seconds)
-        ? globalThis.Number(object.timeout_seconds)
-        : 0,
-      maxTokens: isSet(object.maxTokens)
-        ? globalThis.Number(object.maxTokens)
-        : isSet(object.max_tokens)
-        ? globalThis.Number(object.max_tokens)
-        : 0,
+      maxIterations: isSet(object.max_iterations) ? globalThis.Number(object.max_iterations) : 0,
+      timeoutSeconds: isSet(object.timeout_seconds) ? globalThis.Number(object.timeout_seconds) : 0,
+      maxTokens: isSet(object.max_tokens) ? globalThis.Number(object.max_tokens) : 0,
     };
   },
 
   toJSON(message: TaskConstraints): unknown {
     const obj: any = {};
-    if (message.rubric !== "") {
+    if (message.rubric !== undefined) {
       obj.rubric = message.rubric;
     }
     if (message.requirements?.length) {
@@ -1160,14 +1132,14 @@ export const TaskConstraints: MessageFns<TaskConstraints> = {
         });
       }
     }
-    if (message.maxIterations !== 0) {
-      obj.maxIterations = Math.round(message.maxIterations);
+    if (message.maxIterations !== undefined) {
+      obj.max_iterations = Math.round(message.maxIterations);
     }
-    if (message.timeoutSeconds !== 0) {
-      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    if (message.timeoutSeconds !== undefined) {
+      obj.timeout_seconds = Math.round(message.timeoutSeconds);
     }
-    if (message.maxTokens !== 0) {
-      obj.maxTokens = Math.round(message.maxTokens);
+    if (message.maxTokens !== undefined) {
+      obj.max_tokens = Math.round(message.maxTokens);
     }
     return obj;
   },
@@ -1260,10 +1232,10 @@ export const TaskConstraints_MetadataEntry: MessageFns<TaskConstraints_MetadataE
 
   toJSON(message: TaskConstraints_MetadataEntry): unknown {
     const obj: any = {};
-    if (message.key !== "") {
+    if (message.key !== undefined) {
       obj.key = message.key;
     }
-    if (message.value !== "") {
+    if (message.value !== undefined) {
       obj.value = message.value;
     }
     return obj;
@@ -1413,57 +1385,41 @@ export const DeliberateResponse: MessageFns<DeliberateResponse> = {
 
   fromJSON(object: any): DeliberateResponse {
     return {
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
-        : "",
+      taskId: isSet(object.task_id) ? globalThis.String(object.task_id) : "",
       results: globalThis.Array.isArray(object?.results)
         ? object.results.map((e: any) => DeliberationResult.fromJSON(e))
         : [],
-      winnerId: isSet(object.winnerId)
-        ? globalThis.String(object.winnerId)
-        : isSet(object.winner_id)
-        ? globalThis.String(object.winner_id)
-        : "",
-      durationMs: isSet(object.durationMs)
-        ? globalThis.Number(object.durationMs)
-        : isSet(object.duration_ms)
-        ? globalThis.Number(object.duration_ms)
-        : 0,
+      winnerId: isSet(object.winner_id) ? globalThis.String(object.winner_id) : "",
+      durationMs: isSet(object.duration_ms) ? globalThis.Number(object.duration_ms) : 0,
       metadata: isSet(object.metadata) ? OrchestratorMetadata.fromJSON(object.metadata) : undefined,
       status: isSet(object.status) ? deliberationStatusFromJSON(object.status) : 0,
-      errorMessage: isSet(object.errorMessage)
-        ? globalThis.String(object.errorMessage)
-        : isSet(object.error_message)
-        ? globalThis.String(object.error_message)
-        : "",
+      errorMessage: isSet(object.error_message) ? globalThis.String(object.error_message) : "",
       detail: isSet(object.detail) ? DeliberationDetail.fromJSON(object.detail) : undefined,
     };
   },
 
   toJSON(message: DeliberateResponse): unknown {
     const obj: any = {};
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
+    if (message.taskId !== undefined) {
+      obj.task_id = message.taskId;
     }
     if (message.results?.length) {
       obj.results = message.results.map((e) => DeliberationResult.toJSON(e));
     }
-    if (message.winnerId !== "") {
-      obj.winnerId = message.winnerId;
+    if (message.winnerId !== undefined) {
+      obj.winner_id = message.winnerId;
     }
-    if (message.durationMs !== 0) {
-      obj.durationMs = Math.round(message.durationMs);
+    if (message.durationMs !== undefined) {
+      obj.duration_ms = Math.round(message.durationMs);
     }
     if (message.metadata !== undefined) {
       obj.metadata = OrchestratorMetadata.toJSON(message.metadata);
     }
-    if (message.status !== 0) {
+    if (message.status !== undefined) {
       obj.status = deliberationStatusToJSON(message.status);
     }
-    if (message.errorMessage !== "") {
-      obj.errorMessage = message.errorMessage;
+    if (message.errorMessage !== undefined) {
+      obj.error_message = message.errorMessage;
     }
     if (message.detail !== undefined) {
       obj.detail = DeliberationDetail.toJSON(message.detail);
@@ -1538,19 +1494,13 @@ export const GetDeliberationResultRequest: MessageFns<GetDeliberationResultReque
   },
 
   fromJSON(object: any): GetDeliberationResultRequest {
-    return {
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
-        : "",
-    };
+    return { taskId: isSet(object.task_id) ? globalThis.String(object.task_id) : "" };
   },
 
   toJSON(message: GetDeliberationResultRequest): unknown {
     const obj: any = {};
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
+    if (message.taskId !== undefined) {
+      obj.task_id = message.taskId;
     }
     return obj;
   },
@@ -1698,30 +1648,14 @@ export const GetDeliberationResultResponse: MessageFns<GetDeliberationResultResp
 
   fromJSON(object: any): GetDeliberationResultResponse {
     return {
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
-        : "",
+      taskId: isSet(object.task_id) ? globalThis.String(object.task_id) : "",
       status: isSet(object.status) ? deliberationStatusFromJSON(object.status) : 0,
       results: globalThis.Array.isArray(object?.results)
         ? object.results.map((e: any) => DeliberationResult.fromJSON(e))
         : [],
-      winnerId: isSet(object.winnerId)
-        ? globalThis.String(object.winnerId)
-        : isSet(object.winner_id)
-        ? globalThis.String(object.winner_id)
-        : "",
-      durationMs: isSet(object.durationMs)
-        ? globalThis.Number(object.durationMs)
-        : isSet(object.duration_ms)
-        ? globalThis.Number(object.duration_ms)
-        : 0,
-      errorMessage: isSet(object.errorMessage)
-        ? globalThis.String(object.errorMessage)
-        : isSet(object.error_message)
-        ? globalThis.String(object.error_message)
-        : "",
+      winnerId: isSet(object.winner_id) ? globalThis.String(object.winner_id) : "",
+      durationMs: isSet(object.duration_ms) ? globalThis.Number(object.duration_ms) : 0,
+      errorMessage: isSet(object.error_message) ? globalThis.String(object.error_message) : "",
       metadata: isSet(object.metadata) ? OrchestratorMetadata.fromJSON(object.metadata) : undefined,
       detail: isSet(object.detail) ? DeliberationDetail.fromJSON(object.detail) : undefined,
     };
@@ -1729,23 +1663,23 @@ export const GetDeliberationResultResponse: MessageFns<GetDeliberationResultResp
 
   toJSON(message: GetDeliberationResultResponse): unknown {
     const obj: any = {};
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
+    if (message.taskId !== undefined) {
+      obj.task_id = message.taskId;
     }
-    if (message.status !== 0) {
+    if (message.status !== undefined) {
       obj.status = deliberationStatusToJSON(message.status);
     }
     if (message.results?.length) {
       obj.results = message.results.map((e) => DeliberationResult.toJSON(e));
     }
-    if (message.winnerId !== "") {
-      obj.winnerId = message.winnerId;
+    if (message.winnerId !== undefined) {
+      obj.winner_id = message.winnerId;
     }
-    if (message.durationMs !== 0) {
-      obj.durationMs = Math.round(message.durationMs);
+    if (message.durationMs !== undefined) {
+      obj.duration_ms = Math.round(message.durationMs);
     }
-    if (message.errorMessage !== "") {
-      obj.errorMessage = message.errorMessage;
+    if (message.errorMessage !== undefined) {
+      obj.error_message = message.errorMessage;
     }
     if (message.metadata !== undefined) {
       obj.metadata = OrchestratorMetadata.toJSON(message.metadata);
@@ -1860,21 +1794,9 @@ export const OrchestratorMetadata: MessageFns<OrchestratorMetadata> = {
 
   fromJSON(object: any): OrchestratorMetadata {
     return {
-      orchestratorVersion: isSet(object.orchestratorVersion)
-        ? globalThis.String(object.orchestratorVersion)
-        : isSet(object.orchestrator_version)
-        ? globalThis.String(object.orchestrator_version)
-        : "",
-      timestampMs: isSet(object.timestampMs)
-        ? globalThis.Number(object.timestampMs)
-        : isSet(object.timestamp_ms)
-        ? globalThis.Number(object.timestamp_ms)
-        : 0,
-      executionId: isSet(object.executionId)
-        ? globalThis.String(object.executionId)
-        : isSet(object.execution_id)
-        ? globalThis.String(object.execution_id)
-        : "",
+      orchestratorVersion: isSet(object.orchestrator_version) ? globalThis.String(object.orchestrator_version) : "",
+      timestampMs: isSet(object.timestamp_ms) ? globalThis.Number(object.timestamp_ms) : 0,
+      executionId: isSet(object.execution_id) ? globalThis.String(object.execution_id) : "",
       tags: isObject(object.tags)
         ? (globalThis.Object.entries(object.tags) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
@@ -1894,14 +1816,14 @@ export const OrchestratorMetadata: MessageFns<OrchestratorMetadata> = {
 
   toJSON(message: OrchestratorMetadata): unknown {
     const obj: any = {};
-    if (message.orchestratorVersion !== "") {
-      obj.orchestratorVersion = message.orchestratorVersion;
+    if (message.orchestratorVersion !== undefined) {
+      obj.orchestrator_version = message.orchestratorVersion;
     }
-    if (message.timestampMs !== 0) {
-      obj.timestampMs = Math.round(message.timestampMs);
+    if (message.timestampMs !== undefined) {
+      obj.timestamp_ms = Math.round(message.timestampMs);
     }
-    if (message.executionId !== "") {
-      obj.executionId = message.executionId;
+    if (message.executionId !== undefined) {
+      obj.execution_id = message.executionId;
     }
     if (message.tags) {
       const entries = globalThis.Object.entries(message.tags) as [string, string][];
@@ -2001,10 +1923,10 @@ export const OrchestratorMetadata_TagsEntry: MessageFns<OrchestratorMetadata_Tag
 
   toJSON(message: OrchestratorMetadata_TagsEntry): unknown {
     const obj: any = {};
-    if (message.key !== "") {
+    if (message.key !== undefined) {
       obj.key = message.key;
     }
-    if (message.value !== "") {
+    if (message.value !== undefined) {
       obj.value = message.value;
     }
     return obj;
@@ -2158,24 +2080,12 @@ export const DeliberationResult: MessageFns<DeliberationResult> = {
       checks: isSet(object.checks) ? CheckSuite.fromJSON(object.checks) : undefined,
       score: isSet(object.score) ? globalThis.Number(object.score) : 0,
       rank: isSet(object.rank) ? globalThis.Number(object.rank) : 0,
-      rubricScore: isSet(object.rubricScore)
-        ? globalThis.Number(object.rubricScore)
-        : isSet(object.rubric_score)
-        ? globalThis.Number(object.rubric_score)
-        : 0,
-      checksScore: isSet(object.checksScore)
-        ? globalThis.Number(object.checksScore)
-        : isSet(object.checks_score)
-        ? globalThis.Number(object.checks_score)
-        : 0,
+      rubricScore: isSet(object.rubric_score) ? globalThis.Number(object.rubric_score) : 0,
+      checksScore: isSet(object.checks_score) ? globalThis.Number(object.checks_score) : 0,
       criteria: globalThis.Array.isArray(object?.criteria)
         ? object.criteria.map((e: any) => CriterionScore.fromJSON(e))
         : [],
-      judgeComment: isSet(object.judgeComment)
-        ? globalThis.String(object.judgeComment)
-        : isSet(object.judge_comment)
-        ? globalThis.String(object.judge_comment)
-        : "",
+      judgeComment: isSet(object.judge_comment) ? globalThis.String(object.judge_comment) : "",
     };
   },
 
@@ -2187,23 +2097,23 @@ export const DeliberationResult: MessageFns<DeliberationResult> = {
     if (message.checks !== undefined) {
       obj.checks = CheckSuite.toJSON(message.checks);
     }
-    if (message.score !== 0) {
+    if (message.score !== undefined) {
       obj.score = floatToJson(message.score);
     }
-    if (message.rank !== 0) {
+    if (message.rank !== undefined) {
       obj.rank = Math.round(message.rank);
     }
-    if (message.rubricScore !== 0) {
-      obj.rubricScore = floatToJson(message.rubricScore);
+    if (message.rubricScore !== undefined) {
+      obj.rubric_score = floatToJson(message.rubricScore);
     }
-    if (message.checksScore !== 0) {
-      obj.checksScore = floatToJson(message.checksScore);
+    if (message.checksScore !== undefined) {
+      obj.checks_score = floatToJson(message.checksScore);
     }
     if (message.criteria?.length) {
       obj.criteria = message.criteria.map((e) => CriterionScore.toJSON(e));
     }
-    if (message.judgeComment !== "") {
-      obj.judgeComment = message.judgeComment;
+    if (message.judgeComment !== undefined) {
+      obj.judge_comment = message.judgeComment;
     }
     return obj;
   },
@@ -2306,13 +2216,13 @@ export const CriterionScore: MessageFns<CriterionScore> = {
 
   toJSON(message: CriterionScore): unknown {
     const obj: any = {};
-    if (message.name !== "") {
+    if (message.name !== undefined) {
       obj.name = message.name;
     }
-    if (message.score !== 0) {
+    if (message.score !== undefined) {
       obj.score = floatToJson(message.score);
     }
-    if (message.repaired !== "") {
+    if (message.repaired !== undefined) {
       obj.repaired = message.repaired;
     }
     return obj;
@@ -2451,28 +2361,14 @@ export const Proposal: MessageFns<Proposal> = {
 
   fromJSON(object: any): Proposal {
     return {
-      authorId: isSet(object.authorId)
-        ? globalThis.String(object.authorId)
-        : isSet(object.author_id)
-        ? globalThis.String(object.author_id)
-        : "",
-      authorRole: isSet(object.authorRole)
-        ? globalThis.String(object.authorRole)
-        : isSet(object.author_role)
-        ? globalThis.String(object.author_role)
-        : "",
+      authorId: isSet(object.author_id) ? globalThis.String(object.author_id) : "",
+      authorRole: isSet(object.author_role) ? globalThis.String(object.author_role) : "",
       content: isSet(object.content) ? globalThis.String(object.content) : "",
-      createdAtMs: isSet(object.createdAtMs)
-        ? globalThis.Number(object.createdAtMs)
-        : isSet(object.created_at_ms)
-        ? globalThis.Number(object.created_at_ms)
-        : 0,
+      createdAtMs: isSet(object.created_at_ms) ? globalThis.Number(object.created_at_ms) : 0,
       revisions: globalThis.Array.isArray(object?.revisions)
         ? object.revisions.map((e: any) => globalThis.String(e))
         : [],
-      revisionHistory: globalThis.Array.isArray(object?.revisionHistory)
-        ? object.revisionHistory.map((e: any) => Revision.fromJSON(e))
-        : globalThis.Array.isArray(object?.revision_history)
+      revisionHistory: globalThis.Array.isArray(object?.revision_history)
         ? object.revision_history.map((e: any) => Revision.fromJSON(e))
         : [],
       structured: isSet(object.structured) ? ProposalContent.fromJSON(object.structured) : undefined,
@@ -2481,23 +2377,23 @@ export const Proposal: MessageFns<Proposal> = {
 
   toJSON(message: Proposal): unknown {
     const obj: any = {};
-    if (message.authorId !== "") {
-      obj.authorId = message.authorId;
+    if (message.authorId !== undefined) {
+      obj.author_id = message.authorId;
     }
-    if (message.authorRole !== "") {
-      obj.authorRole = message.authorRole;
+    if (message.authorRole !== undefined) {
+      obj.author_role = message.authorRole;
     }
-    if (message.content !== "") {
+    if (message.content !== undefined) {
       obj.content = message.content;
     }
-    if (message.createdAtMs !== 0) {
-      obj.createdAtMs = Math.round(message.createdAtMs);
+    if (message.createdAtMs !== undefined) {
+      obj.created_at_ms = Math.round(message.createdAtMs);
     }
     if (message.revisions?.length) {
       obj.revisions = message.revisions;
     }
     if (message.revisionHistory?.length) {
-      obj.revisionHistory = message.revisionHistory.map((e) => Revision.toJSON(e));
+      obj.revision_history = message.revisionHistory.map((e) => Revision.toJSON(e));
     }
     if (message.structured !== undefined) {
       obj.structured = ProposalContent.toJSON(message.structured);
@@ -2614,13 +2510,13 @@ export const ProposalContent: MessageFns<ProposalContent> = {
 
   toJSON(message: ProposalContent): unknown {
     const obj: any = {};
-    if (message.summary !== "") {
+    if (message.summary !== undefined) {
       obj.summary = message.summary;
     }
-    if (message.approach !== "") {
+    if (message.approach !== undefined) {
       obj.approach = message.approach;
     }
-    if (message.risks !== "") {
+    if (message.risks !== undefined) {
       obj.risks = message.risks;
     }
     if (message.requirements?.length) {
@@ -2725,27 +2621,23 @@ export const Revision: MessageFns<Revision> = {
       round: isSet(object.round) ? globalThis.Number(object.round) : 0,
       content: isSet(object.content) ? globalThis.String(object.content) : "",
       critique: isSet(object.critique) ? Critique.fromJSON(object.critique) : undefined,
-      createdAtMs: isSet(object.createdAtMs)
-        ? globalThis.Number(object.createdAtMs)
-        : isSet(object.created_at_ms)
-        ? globalThis.Number(object.created_at_ms)
-        : 0,
+      createdAtMs: isSet(object.created_at_ms) ? globalThis.Number(object.created_at_ms) : 0,
     };
   },
 
   toJSON(message: Revision): unknown {
     const obj: any = {};
-    if (message.round !== 0) {
+    if (message.round !== undefined) {
       obj.round = Math.round(message.round);
     }
-    if (message.content !== "") {
+    if (message.content !== undefined) {
       obj.content = message.content;
     }
     if (message.critique !== undefined) {
       obj.critique = Critique.toJSON(message.critique);
     }
-    if (message.createdAtMs !== 0) {
-      obj.createdAtMs = Math.round(message.createdAtMs);
+    if (message.createdAtMs !== undefined) {
+      obj.created_at_ms = Math.round(message.createdAtMs);
     }
     return obj;
   },
@@ -2834,11 +2726,7 @@ export const Critique: MessageFns<Critique> = {
 
   fromJSON(object: any): Critique {
     return {
-      reviewerId: isSet(object.reviewerId)
-        ? globalThis.String(object.reviewerId)
-        : isSet(object.reviewer_id)
-        ? globalThis.String(object.reviewer_id)
-        : "",
+      reviewerId: isSet(object.reviewer_id) ? globalThis.String(object.reviewer_id) : "",
       feedback: isSet(object.feedback) ? globalThis.String(object.feedback) : "",
       issues: globalThis.Array.isArray(object?.issues) ? object.issues.map((e: any) => globalThis.String(e)) : [],
     };
@@ -2846,10 +2734,10 @@ export const Critique: MessageFns<Critique> = {
 
   toJSON(message: Critique): unknown {
     const obj: any = {};
-    if (message.reviewerId !== "") {
-      obj.reviewerId = message.reviewerId;
+    if (message.reviewerId !== undefined) {
+      obj.reviewer_id = message.reviewerId;
     }
-    if (message.feedback !== "") {
+    if (message.feedback !== undefined) {
       obj.feedback = message.feedback;
     }
     if (message.issues?.length) {
@@ -2994,22 +2882,12 @@ export const CheckSuite: MessageFns<CheckSuite> = {
       policy: isSet(object.policy) ? PolicyResult.fromJSON(object.policy) : undefined,
       lint: isSet(object.lint) ? LintResult.fromJSON(object.lint) : undefined,
       dryrun: isSet(object.dryrun) ? DryRunResult.fromJSON(object.dryrun) : undefined,
-      additionalChecks: globalThis.Array.isArray(object?.additionalChecks)
-        ? object.additionalChecks.map((e: any) => CheckResult.fromJSON(e))
-        : globalThis.Array.isArray(object?.additional_checks)
+      additionalChecks: globalThis.Array.isArray(object?.additional_checks)
         ? object.additional_checks.map((e: any) => CheckResult.fromJSON(e))
         : [],
-      allPassed: isSet(object.allPassed)
-        ? globalThis.Boolean(object.allPassed)
-        : isSet(object.all_passed)
-        ? globalThis.Boolean(object.all_passed)
-        : false,
+      allPassed: isSet(object.all_passed) ? globalThis.Boolean(object.all_passed) : false,
       score: isSet(object.score) ? globalThis.Number(object.score) : 0,
-      requirementCoverage: isSet(object.requirementCoverage)
-        ? globalThis.Number(object.requirementCoverage)
-        : isSet(object.requirement_coverage)
-        ? globalThis.Number(object.requirement_coverage)
-        : 0,
+      requirementCoverage: isSet(object.requirement_coverage) ? globalThis.Number(object.requirement_coverage) : 0,
     };
   },
 
@@ -3025,16 +2903,16 @@ export const CheckSuite: MessageFns<CheckSuite> = {
       obj.dryrun = DryRunResult.toJSON(message.dryrun);
     }
     if (message.additionalChecks?.length) {
-      obj.additionalChecks = message.additionalChecks.map((e) => CheckResult.toJSON(e));
+      obj.additional_checks = message.additionalChecks.map((e) => CheckResult.toJSON(e));
     }
-    if (message.allPassed !== false) {
-      obj.allPassed = message.allPassed;
+    if (message.allPassed !== undefined) {
+      obj.all_passed = message.allPassed;
     }
-    if (message.score !== 0) {
+    if (message.score !== undefined) {
       obj.score = floatToJson(message.score);
     }
-    if (message.requirementCoverage !== 0) {
-      obj.requirementCoverage = floatToJson(message.requirementCoverage);
+    if (message.requirementCoverage !== undefined) {
+      obj.requirement_coverage = floatToJson(message.requirementCoverage);
     }
     return obj;
   },
@@ -3140,13 +3018,13 @@ export const PolicyResult: MessageFns<PolicyResult> = {
 
   toJSON(message: PolicyResult): unknown {
     const obj: any = {};
-    if (message.passed !== false) {
+    if (message.passed !== undefined) {
       obj.passed = message.passed;
     }
     if (message.violations?.length) {
       obj.violations = message.violations;
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
     return obj;
@@ -3245,30 +3123,22 @@ export const LintResult: MessageFns<LintResult> = {
   fromJSON(object: any): LintResult {
     return {
       passed: isSet(object.passed) ? globalThis.Boolean(object.passed) : false,
-      errorCount: isSet(object.errorCount)
-        ? globalThis.Number(object.errorCount)
-        : isSet(object.error_count)
-        ? globalThis.Number(object.error_count)
-        : 0,
-      warningCount: isSet(object.warningCount)
-        ? globalThis.Number(object.warningCount)
-        : isSet(object.warning_count)
-        ? globalThis.Number(object.warning_count)
-        : 0,
+      errorCount: isSet(object.error_count) ? globalThis.Number(object.error_count) : 0,
+      warningCount: isSet(object.warning_count) ? globalThis.Number(object.warning_count) : 0,
       errors: globalThis.Array.isArray(object?.errors) ? object.errors.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
   toJSON(message: LintResult): unknown {
     const obj: any = {};
-    if (message.passed !== false) {
+    if (message.passed !== undefined) {
       obj.passed = message.passed;
     }
-    if (message.errorCount !== 0) {
-      obj.errorCount = Math.round(message.errorCount);
+    if (message.errorCount !== undefined) {
+      obj.error_count = Math.round(message.errorCount);
     }
-    if (message.warningCount !== 0) {
-      obj.warningCount = Math.round(message.warningCount);
+    if (message.warningCount !== undefined) {
+      obj.warning_count = Math.round(message.warningCount);
     }
     if (message.errors?.length) {
       obj.errors = message.errors;
@@ -3371,27 +3241,23 @@ export const DryRunResult: MessageFns<DryRunResult> = {
     return {
       passed: isSet(object.passed) ? globalThis.Boolean(object.passed) : false,
       output: isSet(object.output) ? globalThis.String(object.output) : "",
-      exitCode: isSet(object.exitCode)
-        ? globalThis.Number(object.exitCode)
-        : isSet(object.exit_code)
-        ? globalThis.Number(object.exit_code)
-        : 0,
+      exitCode: isSet(object.exit_code) ? globalThis.Number(object.exit_code) : 0,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
     };
   },
 
   toJSON(message: DryRunResult): unknown {
     const obj: any = {};
-    if (message.passed !== false) {
+    if (message.passed !== undefined) {
       obj.passed = message.passed;
     }
-    if (message.output !== "") {
+    if (message.output !== undefined) {
       obj.output = message.output;
     }
-    if (message.exitCode !== 0) {
-      obj.exitCode = Math.round(message.exitCode);
+    if (message.exitCode !== undefined) {
+      obj.exit_code = Math.round(message.exitCode);
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
     return obj;
@@ -3504,11 +3370,7 @@ export const CheckResult: MessageFns<CheckResult> = {
 
   fromJSON(object: any): CheckResult {
     return {
-      checkType: isSet(object.checkType)
-        ? globalThis.String(object.checkType)
-        : isSet(object.check_type)
-        ? globalThis.String(object.check_type)
-        : "",
+      checkType: isSet(object.check_type) ? globalThis.String(object.check_type) : "",
       passed: isSet(object.passed) ? globalThis.Boolean(object.passed) : false,
       score: isSet(object.score) ? globalThis.Number(object.score) : 0,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
@@ -3531,16 +3393,16 @@ export const CheckResult: MessageFns<CheckResult> = {
 
   toJSON(message: CheckResult): unknown {
     const obj: any = {};
-    if (message.checkType !== "") {
-      obj.checkType = message.checkType;
+    if (message.checkType !== undefined) {
+      obj.check_type = message.checkType;
     }
-    if (message.passed !== false) {
+    if (message.passed !== undefined) {
       obj.passed = message.passed;
     }
-    if (message.score !== 0) {
+    if (message.score !== undefined) {
       obj.score = floatToJson(message.score);
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
     if (message.details) {
@@ -3642,10 +3504,10 @@ export const CheckResult_DetailsEntry: MessageFns<CheckResult_DetailsEntry> = {
 
   toJSON(message: CheckResult_DetailsEntry): unknown {
     const obj: any = {};
-    if (message.key !== "") {
+    if (message.key !== undefined) {
       obj.key = message.key;
     }
-    if (message.value !== "") {
+    if (message.value !== undefined) {
       obj.value = message.value;
     }
     return obj;
@@ -3831,53 +3693,41 @@ export const DeliberationDetail: MessageFns<DeliberationDetail> = {
 
   fromJSON(object: any): DeliberationDetail {
     return {
-      councilId: isSet(object.councilId)
-        ? globalThis.String(object.councilId)
-        : isSet(object.council_id)
-        ? globalThis.String(object.council_id)
-        : "",
+      councilId: isSet(object.council_id) ? globalThis.String(object.council_id) : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
       model: isSet(object.model) ? globalThis.String(object.model) : "",
       rounds: isSet(object.rounds) ? globalThis.Number(object.rounds) : 0,
       failures: globalThis.Array.isArray(object?.failures)
         ? object.failures.map((e: any) => AgentFailure.fromJSON(e))
         : [],
-      currentPhase: isSet(object.currentPhase)
-        ? globalThis.String(object.currentPhase)
-        : isSet(object.current_phase)
-        ? globalThis.String(object.current_phase)
-        : "",
+      currentPhase: isSet(object.current_phase) ? globalThis.String(object.current_phase) : "",
       timings: globalThis.Array.isArray(object?.timings) ? object.timings.map((e: any) => PhaseTiming.fromJSON(e)) : [],
       decision: isSet(object.decision) ? ArchitectDecision.fromJSON(object.decision) : undefined,
       task: isSet(object.task) ? TaskSpec.fromJSON(object.task) : undefined,
-      createdAtMs: isSet(object.createdAtMs)
-        ? globalThis.Number(object.createdAtMs)
-        : isSet(object.created_at_ms)
-        ? globalThis.Number(object.created_at_ms)
-        : 0,
+      createdAtMs: isSet(object.created_at_ms) ? globalThis.Number(object.created_at_ms) : 0,
       orchestrated: isSet(object.orchestrated) ? globalThis.Boolean(object.orchestrated) : false,
     };
   },
 
   toJSON(message: DeliberationDetail): unknown {
     const obj: any = {};
-    if (message.councilId !== "") {
-      obj.councilId = message.councilId;
+    if (message.councilId !== undefined) {
+      obj.council_id = message.councilId;
     }
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
-    if (message.model !== "") {
+    if (message.model !== undefined) {
       obj.model = message.model;
     }
-    if (message.rounds !== 0) {
+    if (message.rounds !== undefined) {
       obj.rounds = Math.round(message.rounds);
     }
     if (message.failures?.length) {
       obj.failures = message.failures.map((e) => AgentFailure.toJSON(e));
     }
-    if (message.currentPhase !== "") {
-      obj.currentPhase = message.currentPhase;
+    if (message.currentPhase !== undefined) {
+      obj.current_phase = message.currentPhase;
     }
     if (message.timings?.length) {
       obj.timings = message.timings.map((e) => PhaseTiming.toJSON(e));
@@ -3888,10 +3738,10 @@ export const DeliberationDetail: MessageFns<DeliberationDetail> = {
     if (message.task !== undefined) {
       obj.task = TaskSpec.toJSON(message.task);
     }
-    if (message.createdAtMs !== 0) {
-      obj.createdAtMs = Math.round(message.createdAtMs);
+    if (message.createdAtMs !== undefined) {
+      obj.created_at_ms = Math.round(message.createdAtMs);
     }
-    if (message.orchestrated !== false) {
+    if (message.orchestrated !== undefined) {
       obj.orchestrated = message.orchestrated;
     }
     return obj;
@@ -4015,22 +3865,14 @@ export const TaskSpec: MessageFns<TaskSpec> = {
       requirements: globalThis.Array.isArray(object?.requirements)
         ? object.requirements.map((e: any) => globalThis.String(e))
         : [],
-      storyId: isSet(object.storyId)
-        ? globalThis.String(object.storyId)
-        : isSet(object.story_id)
-        ? globalThis.String(object.story_id)
-        : "",
-      planId: isSet(object.planId)
-        ? globalThis.String(object.planId)
-        : isSet(object.plan_id)
-        ? globalThis.String(object.plan_id)
-        : "",
+      storyId: isSet(object.story_id) ? globalThis.String(object.story_id) : "",
+      planId: isSet(object.plan_id) ? globalThis.String(object.plan_id) : "",
     };
   },
 
   toJSON(message: TaskSpec): unknown {
     const obj: any = {};
-    if (message.description !== "") {
+    if (message.description !== undefined) {
       obj.description = message.description;
     }
     if (message.rubric?.length) {
@@ -4039,11 +3881,11 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     if (message.requirements?.length) {
       obj.requirements = message.requirements;
     }
-    if (message.storyId !== "") {
-      obj.storyId = message.storyId;
+    if (message.storyId !== undefined) {
+      obj.story_id = message.storyId;
     }
-    if (message.planId !== "") {
-      obj.planId = message.planId;
+    if (message.planId !== undefined) {
+      obj.plan_id = message.planId;
     }
     return obj;
   },
@@ -4144,32 +3986,24 @@ export const PhaseTiming: MessageFns<PhaseTiming> = {
     return {
       phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
       round: isSet(object.round) ? globalThis.Number(object.round) : undefined,
-      startedAtMs: isSet(object.startedAtMs)
-        ? globalThis.Number(object.startedAtMs)
-        : isSet(object.started_at_ms)
-        ? globalThis.Number(object.started_at_ms)
-        : 0,
-      durationMs: isSet(object.durationMs)
-        ? globalThis.Number(object.durationMs)
-        : isSet(object.duration_ms)
-        ? globalThis.Number(object.duration_ms)
-        : 0,
+      startedAtMs: isSet(object.started_at_ms) ? globalThis.Number(object.started_at_ms) : 0,
+      durationMs: isSet(object.duration_ms) ? globalThis.Number(object.duration_ms) : 0,
     };
   },
 
   toJSON(message: PhaseTiming): unknown {
     const obj: any = {};
-    if (message.phase !== "") {
+    if (message.phase !== undefined) {
       obj.phase = message.phase;
     }
     if (message.round !== undefined) {
       obj.round = Math.round(message.round);
     }
-    if (message.startedAtMs !== 0) {
-      obj.startedAtMs = Math.round(message.startedAtMs);
+    if (message.startedAtMs !== undefined) {
+      obj.started_at_ms = Math.round(message.startedAtMs);
     }
-    if (message.durationMs !== 0) {
-      obj.durationMs = Math.round(message.durationMs);
+    if (message.durationMs !== undefined) {
+      obj.duration_ms = Math.round(message.durationMs);
     }
     return obj;
   },
@@ -4256,11 +4090,7 @@ export const ArchitectDecision: MessageFns<ArchitectDecision> = {
 
   fromJSON(object: any): ArchitectDecision {
     return {
-      chosenId: isSet(object.chosenId)
-        ? globalThis.String(object.chosenId)
-        : isSet(object.chosen_id)
-        ? globalThis.String(object.chosen_id)
-        : "",
+      chosenId: isSet(object.chosen_id) ? globalThis.String(object.chosen_id) : "",
       rationale: isSet(object.rationale) ? globalThis.String(object.rationale) : "",
       candidates: globalThis.Array.isArray(object?.candidates)
         ? object.candidates.map((e: any) => globalThis.String(e))
@@ -4270,10 +4100,10 @@ export const ArchitectDecision: MessageFns<ArchitectDecision> = {
 
   toJSON(message: ArchitectDecision): unknown {
     const obj: any = {};
-    if (message.chosenId !== "") {
-      obj.chosenId = message.chosenId;
+    if (message.chosenId !== undefined) {
+      obj.chosen_id = message.chosenId;
     }
-    if (message.rationale !== "") {
+    if (message.rationale !== undefined) {
       obj.rationale = message.rationale;
     }
     if (message.candidates?.length) {
@@ -4396,42 +4226,34 @@ export const AgentFailure: MessageFns<AgentFailure> = {
 
   fromJSON(object: any): AgentFailure {
     return {
-      agentId: isSet(object.agentId)
-        ? globalThis.String(object.agentId)
-        : isSet(object.agent_id)
-        ? globalThis.String(object.agent_id)
-        : "",
+      agentId: isSet(object.agent_id) ? globalThis.String(object.agent_id) : "",
       phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
       code: isSet(object.code) ? globalThis.String(object.code) : "",
       message: isSet(object.message) ? globalThis.String(object.message) : "",
       round: isSet(object.round) ? globalThis.Number(object.round) : undefined,
-      atMs: isSet(object.atMs)
-        ? globalThis.Number(object.atMs)
-        : isSet(object.at_ms)
-        ? globalThis.Number(object.at_ms)
-        : 0,
+      atMs: isSet(object.at_ms) ? globalThis.Number(object.at_ms) : 0,
     };
   },
 
   toJSON(message: AgentFailure): unknown {
     const obj: any = {};
-    if (message.agentId !== "") {
-      obj.agentId = message.agentId;
+    if (message.agentId !== undefined) {
+      obj.agent_id = message.agentId;
     }
-    if (message.phase !== "") {
+    if (message.phase !== undefined) {
       obj.phase = message.phase;
     }
-    if (message.code !== "") {
+    if (message.code !== undefined) {
       obj.code = message.code;
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
     if (message.round !== undefined) {
       obj.round = Math.round(message.round);
     }
-    if (message.atMs !== 0) {
-      obj.atMs = Math.round(message.atMs);
+    if (message.atMs !== undefined) {
+      obj.at_ms = Math.round(message.atMs);
     }
     return obj;
   },
@@ -4620,61 +4442,29 @@ export const OrchestrateRequest: MessageFns<OrchestrateRequest> = {
 
   fromJSON(object: any): OrchestrateRequest {
     return {
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
-        : "",
-      taskDescription: isSet(object.taskDescription)
-        ? globalThis.String(object.taskDescription)
-        : isSet(object.task_description)
-        ? globalThis.String(object.task_description)
-        : "",
+      taskId: isSet(object.task_id) ? globalThis.String(object.task_id) : "",
+      taskDescription: isSet(object.task_description) ? globalThis.String(object.task_description) : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
       constraints: isSet(object.constraints) ? TaskConstraints.fromJSON(object.constraints) : undefined,
       options: isSet(object.options) ? OrchestratorOptions.fromJSON(object.options) : undefined,
-      caseId: isSet(object.caseId)
-        ? globalThis.String(object.caseId)
-        : isSet(object.case_id)
-        ? globalThis.String(object.case_id)
-        : "",
-      storyId: isSet(object.storyId)
-        ? globalThis.String(object.storyId)
-        : isSet(object.story_id)
-        ? globalThis.String(object.story_id)
-        : "",
-      planId: isSet(object.planId)
-        ? globalThis.String(object.planId)
-        : isSet(object.plan_id)
-        ? globalThis.String(object.plan_id)
-        : "",
-      contextOptions: isSet(object.contextOptions)
-        ? ContextOptions.fromJSON(object.contextOptions)
-        : isSet(object.context_options)
-        ? ContextOptions.fromJSON(object.context_options)
-        : undefined,
-      numAgents: isSet(object.numAgents)
-        ? globalThis.Number(object.numAgents)
-        : isSet(object.num_agents)
-        ? globalThis.Number(object.num_agents)
-        : 0,
-      topK: isSet(object.topK)
-        ? globalThis.Number(object.topK)
-        : isSet(object.top_k)
-        ? globalThis.Number(object.top_k)
-        : 0,
+      caseId: isSet(object.case_id) ? globalThis.String(object.case_id) : "",
+      storyId: isSet(object.story_id) ? globalThis.String(object.story_id) : "",
+      planId: isSet(object.plan_id) ? globalThis.String(object.plan_id) : "",
+      contextOptions: isSet(object.context_options) ? ContextOptions.fromJSON(object.context_options) : undefined,
+      numAgents: isSet(object.num_agents) ? globalThis.Number(object.num_agents) : 0,
+      topK: isSet(object.top_k) ? globalThis.Number(object.top_k) : 0,
     };
   },
 
   toJSON(message: OrchestrateRequest): unknown {
     const obj: any = {};
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
+    if (message.taskId !== undefined) {
+      obj.task_id = message.taskId;
     }
-    if (message.taskDescription !== "") {
-      obj.taskDescription = message.taskDescription;
+    if (message.taskDescription !== undefined) {
+      obj.task_description = message.taskDescription;
     }
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
     if (message.constraints !== undefined) {
@@ -4683,23 +4473,23 @@ export const OrchestrateRequest: MessageFns<OrchestrateRequest> = {
     if (message.options !== undefined) {
       obj.options = OrchestratorOptions.toJSON(message.options);
     }
-    if (message.caseId !== "") {
-      obj.caseId = message.caseId;
+    if (message.caseId !== undefined) {
+      obj.case_id = message.caseId;
     }
-    if (message.storyId !== "") {
-      obj.storyId = message.storyId;
+    if (message.storyId !== undefined) {
+      obj.story_id = message.storyId;
     }
-    if (message.planId !== "") {
-      obj.planId = message.planId;
+    if (message.planId !== undefined) {
+      obj.plan_id = message.planId;
     }
     if (message.contextOptions !== undefined) {
-      obj.contextOptions = ContextOptions.toJSON(message.contextOptions);
+      obj.context_options = ContextOptions.toJSON(message.contextOptions);
     }
-    if (message.numAgents !== 0) {
-      obj.numAgents = Math.round(message.numAgents);
+    if (message.numAgents !== undefined) {
+      obj.num_agents = Math.round(message.numAgents);
     }
-    if (message.topK !== 0) {
-      obj.topK = Math.round(message.topK);
+    if (message.topK !== undefined) {
+      obj.top_k = Math.round(message.topK);
     }
     return obj;
   },
@@ -4813,35 +4603,12 @@ export const OrchestratorOptions: MessageFns<OrchestratorOptions> = {
 
   fromJSON(object: any): OrchestratorOptions {
     return {
-      enablePeerReview: isSet(object.enablePeerReview)
-        ? globalThis.Boolean(object.enablePeerReview)
-        : isSet(object.enable_peer_review)
-        ? globalThis.Boolean(object.enable_peer_review)
-        : false,
-      deliberationRounds: isSet(object.deliberationRounds)
-        ? globalThis.Number(object.deliberationRounds)
-        : isSet(object.deliberation_rounds)
-        ? globalThis.Number(object.deliberation_rounds)
-        : 0,
-      enableArchitectSelection: isSet(object.enableArchitectSelection)
-        ? globalThis.Boolean(object.enableArchitectSelection)
-        : isSet(object.enable_architect_selection)
+      enablePeerReview: isSet(object.enable_peer_review) ? globalThis.Boolean(object.enable_peer_review) : false,
+      deliberationRounds: isSet(object.deliberation_rounds) ? globalThis.Number(object.deliberation_rounds) : 0,
+      enableArchitectSelection: isSet(object.enable_architect_selection)
         ? globalThis.Boolean(object.enable_architect_selection)
         : false,
-      customParams: isObject(object.customParams)
-        ? (globalThis.Object.entries(object.customParams) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.custom_params)
+      customParams: isObject(object.custom_params)
         ? (globalThis.Object.entries(object.custom_params) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
@@ -4860,21 +4627,21 @@ export const OrchestratorOptions: MessageFns<OrchestratorOptions> = {
 
   toJSON(message: OrchestratorOptions): unknown {
     const obj: any = {};
-    if (message.enablePeerReview !== false) {
-      obj.enablePeerReview = message.enablePeerReview;
+    if (message.enablePeerReview !== undefined) {
+      obj.enable_peer_review = message.enablePeerReview;
     }
-    if (message.deliberationRounds !== 0) {
-      obj.deliberationRounds = Math.round(message.deliberationRounds);
+    if (message.deliberationRounds !== undefined) {
+      obj.deliberation_rounds = Math.round(message.deliberationRounds);
     }
-    if (message.enableArchitectSelection !== false) {
-      obj.enableArchitectSelection = message.enableArchitectSelection;
+    if (message.enableArchitectSelection !== undefined) {
+      obj.enable_architect_selection = message.enableArchitectSelection;
     }
     if (message.customParams) {
       const entries = globalThis.Object.entries(message.customParams) as [string, string][];
       if (entries.length > 0) {
-        obj.customParams = {};
+        obj.custom_params = {};
         entries.forEach(([k, v]) => {
-          obj.customParams[k] = v;
+          obj.custom_params[k] = v;
         });
       }
     }
@@ -4967,10 +4734,10 @@ export const OrchestratorOptions_CustomParamsEntry: MessageFns<OrchestratorOptio
 
   toJSON(message: OrchestratorOptions_CustomParamsEntry): unknown {
     const obj: any = {};
-    if (message.key !== "") {
+    if (message.key !== undefined) {
       obj.key = message.key;
     }
-    if (message.value !== "") {
+    if (message.value !== undefined) {
       obj.value = message.value;
     }
     return obj;
@@ -5078,45 +4845,27 @@ export const ContextOptions: MessageFns<ContextOptions> = {
 
   fromJSON(object: any): ContextOptions {
     return {
-      includeTimeline: isSet(object.includeTimeline)
-        ? globalThis.Boolean(object.includeTimeline)
-        : isSet(object.include_timeline)
-        ? globalThis.Boolean(object.include_timeline)
-        : false,
-      includeDecisions: isSet(object.includeDecisions)
-        ? globalThis.Boolean(object.includeDecisions)
-        : isSet(object.include_decisions)
-        ? globalThis.Boolean(object.include_decisions)
-        : false,
-      includeSummaries: isSet(object.includeSummaries)
-        ? globalThis.Boolean(object.includeSummaries)
-        : isSet(object.include_summaries)
-        ? globalThis.Boolean(object.include_summaries)
-        : false,
-      maxEvents: isSet(object.maxEvents)
-        ? globalThis.Number(object.maxEvents)
-        : isSet(object.max_events)
-        ? globalThis.Number(object.max_events)
-        : 0,
-      scopes: globalThis.Array.isArray(object?.scopes)
-        ? object.scopes.map((e: any) => globalThis.String(e))
-        : [],
+      includeTimeline: isSet(object.include_timeline) ? globalThis.Boolean(object.include_timeline) : false,
+      includeDecisions: isSet(object.include_decisions) ? globalThis.Boolean(object.include_decisions) : false,
+      includeSummaries: isSet(object.include_summaries) ? globalThis.Boolean(object.include_summaries) : false,
+      maxEvents: isSet(object.max_events) ? globalThis.Number(object.max_events) : 0,
+      scopes: globalThis.Array.isArray(object?.scopes) ? object.scopes.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
   toJSON(message: ContextOptions): unknown {
     const obj: any = {};
-    if (message.includeTimeline !== false) {
-      obj.includeTimeline = message.includeTimeline;
+    if (message.includeTimeline !== undefined) {
+      obj.include_timeline = message.includeTimeline;
     }
-    if (message.includeDecisions !== false) {
-      obj.includeDecisions = message.includeDecisions;
+    if (message.includeDecisions !== undefined) {
+      obj.include_decisions = message.includeDecisions;
     }
-    if (message.includeSummaries !== false) {
-      obj.includeSummaries = message.includeSummaries;
+    if (message.includeSummaries !== undefined) {
+      obj.include_summaries = message.includeSummaries;
     }
-    if (message.maxEvents !== 0) {
-      obj.maxEvents = Math.round(message.maxEvents);
+    if (message.maxEvents !== undefined) {
+      obj.max_events = Math.round(message.maxEvents);
     }
     if (message.scopes?.length) {
       obj.scopes = message.scopes;
@@ -5275,23 +5024,11 @@ export const OrchestrateResponse: MessageFns<OrchestrateResponse> = {
       candidates: globalThis.Array.isArray(object?.candidates)
         ? object.candidates.map((e: any) => DeliberationResult.fromJSON(e))
         : [],
-      executionId: isSet(object.executionId)
-        ? globalThis.String(object.executionId)
-        : isSet(object.execution_id)
-        ? globalThis.String(object.execution_id)
-        : "",
-      durationMs: isSet(object.durationMs)
-        ? globalThis.Number(object.durationMs)
-        : isSet(object.duration_ms)
-        ? globalThis.Number(object.duration_ms)
-        : 0,
+      executionId: isSet(object.execution_id) ? globalThis.String(object.execution_id) : "",
+      durationMs: isSet(object.duration_ms) ? globalThis.Number(object.duration_ms) : 0,
       metadata: isSet(object.metadata) ? OrchestratorMetadata.fromJSON(object.metadata) : undefined,
       status: isSet(object.status) ? deliberationStatusFromJSON(object.status) : 0,
-      errorMessage: isSet(object.errorMessage)
-        ? globalThis.String(object.errorMessage)
-        : isSet(object.error_message)
-        ? globalThis.String(object.error_message)
-        : "",
+      errorMessage: isSet(object.error_message) ? globalThis.String(object.error_message) : "",
       detail: isSet(object.detail) ? DeliberationDetail.fromJSON(object.detail) : undefined,
     };
   },
@@ -5304,20 +5041,20 @@ export const OrchestrateResponse: MessageFns<OrchestrateResponse> = {
     if (message.candidates?.length) {
       obj.candidates = message.candidates.map((e) => DeliberationResult.toJSON(e));
     }
-    if (message.executionId !== "") {
-      obj.executionId = message.executionId;
+    if (message.executionId !== undefined) {
+      obj.execution_id = message.executionId;
     }
-    if (message.durationMs !== 0) {
-      obj.durationMs = Math.round(message.durationMs);
+    if (message.durationMs !== undefined) {
+      obj.duration_ms = Math.round(message.durationMs);
     }
     if (message.metadata !== undefined) {
       obj.metadata = OrchestratorMetadata.toJSON(message.metadata);
     }
-    if (message.status !== 0) {
+    if (message.status !== undefined) {
       obj.status = deliberationStatusToJSON(message.status);
     }
-    if (message.errorMessage !== "") {
-      obj.errorMessage = message.errorMessage;
+    if (message.errorMessage !== undefined) {
+      obj.error_message = message.errorMessage;
     }
     if (message.detail !== undefined) {
       obj.detail = DeliberationDetail.toJSON(message.detail);
@@ -5590,106 +5327,76 @@ export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
   fromJSON(object: any): DeliberationUpdate {
     return {
       status: isSet(object.status) ? globalThis.String(object.status) : "",
-      progressPercent: isSet(object.progressPercent)
-        ? globalThis.Number(object.progressPercent)
-        : isSet(object.progress_percent)
-        ? globalThis.Number(object.progress_percent)
-        : 0,
-      currentStep: isSet(object.currentStep)
-        ? globalThis.String(object.currentStep)
-        : isSet(object.current_step)
-        ? globalThis.String(object.current_step)
-        : "",
-      currentAgent: isSet(object.currentAgent)
-        ? globalThis.String(object.currentAgent)
-        : isSet(object.current_agent)
-        ? globalThis.String(object.current_agent)
-        : "",
-      partialResult: isSet(object.partialResult)
-        ? DeliberationResult.fromJSON(object.partialResult)
-        : isSet(object.partial_result)
-        ? DeliberationResult.fromJSON(object.partial_result)
-        : undefined,
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
-        : "",
+      progressPercent: isSet(object.progress_percent) ? globalThis.Number(object.progress_percent) : 0,
+      currentStep: isSet(object.current_step) ? globalThis.String(object.current_step) : "",
+      currentAgent: isSet(object.current_agent) ? globalThis.String(object.current_agent) : "",
+      partialResult: isSet(object.partial_result) ? DeliberationResult.fromJSON(object.partial_result) : undefined,
+      taskId: isSet(object.task_id) ? globalThis.String(object.task_id) : "",
       type: isSet(object.type) ? updateTypeFromJSON(object.type) : 0,
       phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
       round: isSet(object.round) ? globalThis.Number(object.round) : undefined,
       state: isSet(object.state) ? globalThis.String(object.state) : "",
       tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
-      tokensPerSecond: isSet(object.tokensPerSecond)
-        ? globalThis.Number(object.tokensPerSecond)
-        : isSet(object.tokens_per_second)
-        ? globalThis.Number(object.tokens_per_second)
-        : 0,
-      deliberationStatus: isSet(object.deliberationStatus)
-        ? deliberationStatusFromJSON(object.deliberationStatus)
-        : isSet(object.deliberation_status)
+      tokensPerSecond: isSet(object.tokens_per_second) ? globalThis.Number(object.tokens_per_second) : 0,
+      deliberationStatus: isSet(object.deliberation_status)
         ? deliberationStatusFromJSON(object.deliberation_status)
         : 0,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
       code: isSet(object.code) ? globalThis.String(object.code) : "",
-      atMs: isSet(object.atMs)
-        ? globalThis.Number(object.atMs)
-        : isSet(object.at_ms)
-        ? globalThis.Number(object.at_ms)
-        : 0,
+      atMs: isSet(object.at_ms) ? globalThis.Number(object.at_ms) : 0,
       result: isSet(object.result) ? DeliberateResponse.fromJSON(object.result) : undefined,
     };
   },
 
   toJSON(message: DeliberationUpdate): unknown {
     const obj: any = {};
-    if (message.status !== "") {
+    if (message.status !== undefined) {
       obj.status = message.status;
     }
-    if (message.progressPercent !== 0) {
-      obj.progressPercent = Math.round(message.progressPercent);
+    if (message.progressPercent !== undefined) {
+      obj.progress_percent = Math.round(message.progressPercent);
     }
-    if (message.currentStep !== "") {
-      obj.currentStep = message.currentStep;
+    if (message.currentStep !== undefined) {
+      obj.current_step = message.currentStep;
     }
-    if (message.currentAgent !== "") {
-      obj.currentAgent = message.currentAgent;
+    if (message.currentAgent !== undefined) {
+      obj.current_agent = message.currentAgent;
     }
     if (message.partialResult !== undefined) {
-      obj.partialResult = DeliberationResult.toJSON(message.partialResult);
+      obj.partial_result = DeliberationResult.toJSON(message.partialResult);
     }
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
+    if (message.taskId !== undefined) {
+      obj.task_id = message.taskId;
     }
-    if (message.type !== 0) {
+    if (message.type !== undefined) {
       obj.type = updateTypeToJSON(message.type);
     }
-    if (message.phase !== "") {
+    if (message.phase !== undefined) {
       obj.phase = message.phase;
     }
     if (message.round !== undefined) {
       obj.round = Math.round(message.round);
     }
-    if (message.state !== "") {
+    if (message.state !== undefined) {
       obj.state = message.state;
     }
-    if (message.tokens !== 0) {
+    if (message.tokens !== undefined) {
       obj.tokens = Math.round(message.tokens);
     }
-    if (message.tokensPerSecond !== 0) {
-      obj.tokensPerSecond = floatToJson(message.tokensPerSecond);
+    if (message.tokensPerSecond !== undefined) {
+      obj.tokens_per_second = floatToJson(message.tokensPerSecond);
     }
-    if (message.deliberationStatus !== 0) {
-      obj.deliberationStatus = deliberationStatusToJSON(message.deliberationStatus);
+    if (message.deliberationStatus !== undefined) {
+      obj.deliberation_status = deliberationStatusToJSON(message.deliberationStatus);
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
-    if (message.code !== "") {
+    if (message.code !== undefined) {
       obj.code = message.code;
     }
-    if (message.atMs !== 0) {
-      obj.atMs = Math.round(message.atMs);
+    if (message.atMs !== undefined) {
+      obj.at_ms = Math.round(message.atMs);
     }
     if (message.result !== undefined) {
       obj.result = DeliberateResponse.toJSON(message.result);
@@ -5832,11 +5539,7 @@ export const RegisterAgentRequest: MessageFns<RegisterAgentRequest> = {
 
   fromJSON(object: any): RegisterAgentRequest {
     return {
-      agentId: isSet(object.agentId)
-        ? globalThis.String(object.agentId)
-        : isSet(object.agent_id)
-        ? globalThis.String(object.agent_id)
-        : "",
+      agentId: isSet(object.agent_id) ? globalThis.String(object.agent_id) : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
       capabilities: isSet(object.capabilities) ? AgentCapabilities.fromJSON(object.capabilities) : undefined,
       endpoint: isSet(object.endpoint) ? globalThis.String(object.endpoint) : "",
@@ -5854,26 +5557,22 @@ export const RegisterAgentRequest: MessageFns<RegisterAgentRequest> = {
           {},
         )
         : {},
-      councilId: isSet(object.councilId)
-        ? globalThis.String(object.councilId)
-        : isSet(object.council_id)
-        ? globalThis.String(object.council_id)
-        : "",
+      councilId: isSet(object.council_id) ? globalThis.String(object.council_id) : "",
     };
   },
 
   toJSON(message: RegisterAgentRequest): unknown {
     const obj: any = {};
-    if (message.agentId !== "") {
-      obj.agentId = message.agentId;
+    if (message.agentId !== undefined) {
+      obj.agent_id = message.agentId;
     }
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
     if (message.capabilities !== undefined) {
       obj.capabilities = AgentCapabilities.toJSON(message.capabilities);
     }
-    if (message.endpoint !== "") {
+    if (message.endpoint !== undefined) {
       obj.endpoint = message.endpoint;
     }
     if (message.metadata) {
@@ -5885,8 +5584,8 @@ export const RegisterAgentRequest: MessageFns<RegisterAgentRequest> = {
         });
       }
     }
-    if (message.councilId !== "") {
-      obj.councilId = message.councilId;
+    if (message.councilId !== undefined) {
+      obj.council_id = message.councilId;
     }
     return obj;
   },
@@ -5981,10 +5680,10 @@ export const RegisterAgentRequest_MetadataEntry: MessageFns<RegisterAgentRequest
 
   toJSON(message: RegisterAgentRequest_MetadataEntry): unknown {
     const obj: any = {};
-    if (message.key !== "") {
+    if (message.key !== undefined) {
       obj.key = message.key;
     }
-    if (message.value !== "") {
+    if (message.value !== undefined) {
       obj.value = message.value;
     }
     return obj;
@@ -6081,21 +5780,11 @@ export const AgentCapabilities: MessageFns<AgentCapabilities> = {
 
   fromJSON(object: any): AgentCapabilities {
     return {
-      supportedTasks: globalThis.Array.isArray(object?.supportedTasks)
-        ? object.supportedTasks.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.supported_tasks)
+      supportedTasks: globalThis.Array.isArray(object?.supported_tasks)
         ? object.supported_tasks.map((e: any) => globalThis.String(e))
         : [],
-      modelProfile: isSet(object.modelProfile)
-        ? globalThis.String(object.modelProfile)
-        : isSet(object.model_profile)
-        ? globalThis.String(object.model_profile)
-        : "",
-      maxConcurrentTasks: isSet(object.maxConcurrentTasks)
-        ? globalThis.Number(object.maxConcurrentTasks)
-        : isSet(object.max_concurrent_tasks)
-        ? globalThis.Number(object.max_concurrent_tasks)
-        : 0,
+      modelProfile: isSet(object.model_profile) ? globalThis.String(object.model_profile) : "",
+      maxConcurrentTasks: isSet(object.max_concurrent_tasks) ? globalThis.Number(object.max_concurrent_tasks) : 0,
       languages: globalThis.Array.isArray(object?.languages)
         ? object.languages.map((e: any) => globalThis.String(e))
         : [],
@@ -6105,13 +5794,13 @@ export const AgentCapabilities: MessageFns<AgentCapabilities> = {
   toJSON(message: AgentCapabilities): unknown {
     const obj: any = {};
     if (message.supportedTasks?.length) {
-      obj.supportedTasks = message.supportedTasks;
+      obj.supported_tasks = message.supportedTasks;
     }
-    if (message.modelProfile !== "") {
-      obj.modelProfile = message.modelProfile;
+    if (message.modelProfile !== undefined) {
+      obj.model_profile = message.modelProfile;
     }
-    if (message.maxConcurrentTasks !== 0) {
-      obj.maxConcurrentTasks = Math.round(message.maxConcurrentTasks);
+    if (message.maxConcurrentTasks !== undefined) {
+      obj.max_concurrent_tasks = Math.round(message.maxConcurrentTasks);
     }
     if (message.languages?.length) {
       obj.languages = message.languages;
@@ -6214,32 +5903,24 @@ export const RegisterAgentResponse: MessageFns<RegisterAgentResponse> = {
     return {
       success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
-      councilId: isSet(object.councilId)
-        ? globalThis.String(object.councilId)
-        : isSet(object.council_id)
-        ? globalThis.String(object.council_id)
-        : "",
-      agentId: isSet(object.agentId)
-        ? globalThis.String(object.agentId)
-        : isSet(object.agent_id)
-        ? globalThis.String(object.agent_id)
-        : "",
+      councilId: isSet(object.council_id) ? globalThis.String(object.council_id) : "",
+      agentId: isSet(object.agent_id) ? globalThis.String(object.agent_id) : "",
     };
   },
 
   toJSON(message: RegisterAgentResponse): unknown {
     const obj: any = {};
-    if (message.success !== false) {
+    if (message.success !== undefined) {
       obj.success = message.success;
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
-    if (message.councilId !== "") {
-      obj.councilId = message.councilId;
+    if (message.councilId !== undefined) {
+      obj.council_id = message.councilId;
     }
-    if (message.agentId !== "") {
-      obj.agentId = message.agentId;
+    if (message.agentId !== undefined) {
+      obj.agent_id = message.agentId;
     }
     return obj;
   },
@@ -6327,22 +6008,18 @@ export const CreateCouncilRequest: MessageFns<CreateCouncilRequest> = {
   fromJSON(object: any): CreateCouncilRequest {
     return {
       role: isSet(object.role) ? globalThis.String(object.role) : "",
-      numAgents: isSet(object.numAgents)
-        ? globalThis.Number(object.numAgents)
-        : isSet(object.num_agents)
-        ? globalThis.Number(object.num_agents)
-        : 0,
+      numAgents: isSet(object.num_agents) ? globalThis.Number(object.num_agents) : 0,
       config: isSet(object.config) ? CouncilConfig.fromJSON(object.config) : undefined,
     };
   },
 
   toJSON(message: CreateCouncilRequest): unknown {
     const obj: any = {};
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
-    if (message.numAgents !== 0) {
-      obj.numAgents = Math.round(message.numAgents);
+    if (message.numAgents !== undefined) {
+      obj.num_agents = Math.round(message.numAgents);
     }
     if (message.config !== undefined) {
       obj.config = CouncilConfig.toJSON(message.config);
@@ -6458,35 +6135,10 @@ export const CouncilConfig: MessageFns<CouncilConfig> = {
 
   fromJSON(object: any): CouncilConfig {
     return {
-      deliberationRounds: isSet(object.deliberationRounds)
-        ? globalThis.Number(object.deliberationRounds)
-        : isSet(object.deliberation_rounds)
-        ? globalThis.Number(object.deliberation_rounds)
-        : 0,
-      enablePeerReview: isSet(object.enablePeerReview)
-        ? globalThis.Boolean(object.enablePeerReview)
-        : isSet(object.enable_peer_review)
-        ? globalThis.Boolean(object.enable_peer_review)
-        : false,
-      modelProfile: isSet(object.modelProfile)
-        ? globalThis.String(object.modelProfile)
-        : isSet(object.model_profile)
-        ? globalThis.String(object.model_profile)
-        : "",
-      customParams: isObject(object.customParams)
-        ? (globalThis.Object.entries(object.customParams) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.custom_params)
+      deliberationRounds: isSet(object.deliberation_rounds) ? globalThis.Number(object.deliberation_rounds) : 0,
+      enablePeerReview: isSet(object.enable_peer_review) ? globalThis.Boolean(object.enable_peer_review) : false,
+      modelProfile: isSet(object.model_profile) ? globalThis.String(object.model_profile) : "",
+      customParams: isObject(object.custom_params)
         ? (globalThis.Object.entries(object.custom_params) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
@@ -6500,36 +6152,32 @@ export const CouncilConfig: MessageFns<CouncilConfig> = {
           {},
         )
         : {},
-      agentType: isSet(object.agentType)
-        ? globalThis.String(object.agentType)
-        : isSet(object.agent_type)
-        ? globalThis.String(object.agent_type)
-        : "",
+      agentType: isSet(object.agent_type) ? globalThis.String(object.agent_type) : "",
     };
   },
 
   toJSON(message: CouncilConfig): unknown {
     const obj: any = {};
-    if (message.deliberationRounds !== 0) {
-      obj.deliberationRounds = Math.round(message.deliberationRounds);
+    if (message.deliberationRounds !== undefined) {
+      obj.deliberation_rounds = Math.round(message.deliberationRounds);
     }
-    if (message.enablePeerReview !== false) {
-      obj.enablePeerReview = message.enablePeerReview;
+    if (message.enablePeerReview !== undefined) {
+      obj.enable_peer_review = message.enablePeerReview;
     }
-    if (message.modelProfile !== "") {
-      obj.modelProfile = message.modelProfile;
+    if (message.modelProfile !== undefined) {
+      obj.model_profile = message.modelProfile;
     }
     if (message.customParams) {
       const entries = globalThis.Object.entries(message.customParams) as [string, string][];
       if (entries.length > 0) {
-        obj.customParams = {};
+        obj.custom_params = {};
         entries.forEach(([k, v]) => {
-          obj.customParams[k] = v;
+          obj.custom_params[k] = v;
         });
       }
     }
-    if (message.agentType !== "") {
-      obj.agentType = message.agentType;
+    if (message.agentType !== undefined) {
+      obj.agent_type = message.agentType;
     }
     return obj;
   },
@@ -6621,10 +6269,10 @@ export const CouncilConfig_CustomParamsEntry: MessageFns<CouncilConfig_CustomPar
 
   toJSON(message: CouncilConfig_CustomParamsEntry): unknown {
     const obj: any = {};
-    if (message.key !== "") {
+    if (message.key !== undefined) {
       obj.key = message.key;
     }
-    if (message.value !== "") {
+    if (message.value !== undefined) {
       obj.value = message.value;
     }
     return obj;
@@ -6721,19 +6369,9 @@ export const CreateCouncilResponse: MessageFns<CreateCouncilResponse> = {
 
   fromJSON(object: any): CreateCouncilResponse {
     return {
-      councilId: isSet(object.councilId)
-        ? globalThis.String(object.councilId)
-        : isSet(object.council_id)
-        ? globalThis.String(object.council_id)
-        : "",
-      agentsCreated: isSet(object.agentsCreated)
-        ? globalThis.Number(object.agentsCreated)
-        : isSet(object.agents_created)
-        ? globalThis.Number(object.agents_created)
-        : 0,
-      agentIds: globalThis.Array.isArray(object?.agentIds)
-        ? object.agentIds.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.agent_ids)
+      councilId: isSet(object.council_id) ? globalThis.String(object.council_id) : "",
+      agentsCreated: isSet(object.agents_created) ? globalThis.Number(object.agents_created) : 0,
+      agentIds: globalThis.Array.isArray(object?.agent_ids)
         ? object.agent_ids.map((e: any) => globalThis.String(e))
         : [],
       council: isSet(object.council) ? CouncilInfo.fromJSON(object.council) : undefined,
@@ -6742,14 +6380,14 @@ export const CreateCouncilResponse: MessageFns<CreateCouncilResponse> = {
 
   toJSON(message: CreateCouncilResponse): unknown {
     const obj: any = {};
-    if (message.councilId !== "") {
-      obj.councilId = message.councilId;
+    if (message.councilId !== undefined) {
+      obj.council_id = message.councilId;
     }
-    if (message.agentsCreated !== 0) {
-      obj.agentsCreated = Math.round(message.agentsCreated);
+    if (message.agentsCreated !== undefined) {
+      obj.agents_created = Math.round(message.agentsCreated);
     }
     if (message.agentIds?.length) {
-      obj.agentIds = message.agentIds;
+      obj.agent_ids = message.agentIds;
     }
     if (message.council !== undefined) {
       obj.council = CouncilInfo.toJSON(message.council);
@@ -6830,26 +6468,18 @@ export const ListCouncilsRequest: MessageFns<ListCouncilsRequest> = {
 
   fromJSON(object: any): ListCouncilsRequest {
     return {
-      roleFilter: isSet(object.roleFilter)
-        ? globalThis.String(object.roleFilter)
-        : isSet(object.role_filter)
-        ? globalThis.String(object.role_filter)
-        : "",
-      includeAgents: isSet(object.includeAgents)
-        ? globalThis.Boolean(object.includeAgents)
-        : isSet(object.include_agents)
-        ? globalThis.Boolean(object.include_agents)
-        : false,
+      roleFilter: isSet(object.role_filter) ? globalThis.String(object.role_filter) : "",
+      includeAgents: isSet(object.include_agents) ? globalThis.Boolean(object.include_agents) : false,
     };
   },
 
   toJSON(message: ListCouncilsRequest): unknown {
     const obj: any = {};
-    if (message.roleFilter !== "") {
-      obj.roleFilter = message.roleFilter;
+    if (message.roleFilter !== undefined) {
+      obj.role_filter = message.roleFilter;
     }
-    if (message.includeAgents !== false) {
-      obj.includeAgents = message.includeAgents;
+    if (message.includeAgents !== undefined) {
+      obj.include_agents = message.includeAgents;
     }
     return obj;
   },
@@ -7081,62 +6711,46 @@ export const CouncilInfo: MessageFns<CouncilInfo> = {
 
   fromJSON(object: any): CouncilInfo {
     return {
-      councilId: isSet(object.councilId)
-        ? globalThis.String(object.councilId)
-        : isSet(object.council_id)
-        ? globalThis.String(object.council_id)
-        : "",
+      councilId: isSet(object.council_id) ? globalThis.String(object.council_id) : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
-      numAgents: isSet(object.numAgents)
-        ? globalThis.Number(object.numAgents)
-        : isSet(object.num_agents)
-        ? globalThis.Number(object.num_agents)
-        : 0,
+      numAgents: isSet(object.num_agents) ? globalThis.Number(object.num_agents) : 0,
       agents: globalThis.Array.isArray(object?.agents) ? object.agents.map((e: any) => AgentInfo.fromJSON(e)) : [],
       status: isSet(object.status) ? globalThis.String(object.status) : "",
       model: isSet(object.model) ? globalThis.String(object.model) : "",
       rounds: isSet(object.rounds) ? globalThis.Number(object.rounds) : 0,
-      peerReview: isSet(object.peerReview)
-        ? globalThis.Boolean(object.peerReview)
-        : isSet(object.peer_review)
-        ? globalThis.Boolean(object.peer_review)
-        : false,
-      createdAtMs: isSet(object.createdAtMs)
-        ? globalThis.Number(object.createdAtMs)
-        : isSet(object.created_at_ms)
-        ? globalThis.Number(object.created_at_ms)
-        : 0,
+      peerReview: isSet(object.peer_review) ? globalThis.Boolean(object.peer_review) : false,
+      createdAtMs: isSet(object.created_at_ms) ? globalThis.Number(object.created_at_ms) : 0,
     };
   },
 
   toJSON(message: CouncilInfo): unknown {
     const obj: any = {};
-    if (message.councilId !== "") {
-      obj.councilId = message.councilId;
+    if (message.councilId !== undefined) {
+      obj.council_id = message.councilId;
     }
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
-    if (message.numAgents !== 0) {
-      obj.numAgents = Math.round(message.numAgents);
+    if (message.numAgents !== undefined) {
+      obj.num_agents = Math.round(message.numAgents);
     }
     if (message.agents?.length) {
       obj.agents = message.agents.map((e) => AgentInfo.toJSON(e));
     }
-    if (message.status !== "") {
+    if (message.status !== undefined) {
       obj.status = message.status;
     }
-    if (message.model !== "") {
+    if (message.model !== undefined) {
       obj.model = message.model;
     }
-    if (message.rounds !== 0) {
+    if (message.rounds !== undefined) {
       obj.rounds = Math.round(message.rounds);
     }
-    if (message.peerReview !== false) {
-      obj.peerReview = message.peerReview;
+    if (message.peerReview !== undefined) {
+      obj.peer_review = message.peerReview;
     }
-    if (message.createdAtMs !== 0) {
-      obj.createdAtMs = Math.round(message.createdAtMs);
+    if (message.createdAtMs !== undefined) {
+      obj.created_at_ms = Math.round(message.createdAtMs);
     }
     return obj;
   },
@@ -7250,11 +6864,7 @@ export const AgentInfo: MessageFns<AgentInfo> = {
 
   fromJSON(object: any): AgentInfo {
     return {
-      agentId: isSet(object.agentId)
-        ? globalThis.String(object.agentId)
-        : isSet(object.agent_id)
-        ? globalThis.String(object.agent_id)
-        : "",
+      agentId: isSet(object.agent_id) ? globalThis.String(object.agent_id) : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
       status: isSet(object.status) ? globalThis.String(object.status) : "",
       capabilities: isSet(object.capabilities) ? AgentCapabilities.fromJSON(object.capabilities) : undefined,
@@ -7264,19 +6874,19 @@ export const AgentInfo: MessageFns<AgentInfo> = {
 
   toJSON(message: AgentInfo): unknown {
     const obj: any = {};
-    if (message.agentId !== "") {
-      obj.agentId = message.agentId;
+    if (message.agentId !== undefined) {
+      obj.agent_id = message.agentId;
     }
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
-    if (message.status !== "") {
+    if (message.status !== undefined) {
       obj.status = message.status;
     }
     if (message.capabilities !== undefined) {
       obj.capabilities = AgentCapabilities.toJSON(message.capabilities);
     }
-    if (message.perspective !== "") {
+    if (message.perspective !== undefined) {
       obj.perspective = message.perspective;
     }
     return obj;
@@ -7357,21 +6967,17 @@ export const DeleteCouncilRequest: MessageFns<DeleteCouncilRequest> = {
   fromJSON(object: any): DeleteCouncilRequest {
     return {
       role: isSet(object.role) ? globalThis.String(object.role) : "",
-      councilId: isSet(object.councilId)
-        ? globalThis.String(object.councilId)
-        : isSet(object.council_id)
-        ? globalThis.String(object.council_id)
-        : "",
+      councilId: isSet(object.council_id) ? globalThis.String(object.council_id) : "",
     };
   },
 
   toJSON(message: DeleteCouncilRequest): unknown {
     const obj: any = {};
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
-    if (message.councilId !== "") {
-      obj.councilId = message.councilId;
+    if (message.councilId !== undefined) {
+      obj.council_id = message.councilId;
     }
     return obj;
   },
@@ -7469,32 +7075,24 @@ export const DeleteCouncilResponse: MessageFns<DeleteCouncilResponse> = {
     return {
       success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
-      agentsRemoved: isSet(object.agentsRemoved)
-        ? globalThis.Number(object.agentsRemoved)
-        : isSet(object.agents_removed)
-        ? globalThis.Number(object.agents_removed)
-        : 0,
-      councilId: isSet(object.councilId)
-        ? globalThis.String(object.councilId)
-        : isSet(object.council_id)
-        ? globalThis.String(object.council_id)
-        : "",
+      agentsRemoved: isSet(object.agents_removed) ? globalThis.Number(object.agents_removed) : 0,
+      councilId: isSet(object.council_id) ? globalThis.String(object.council_id) : "",
     };
   },
 
   toJSON(message: DeleteCouncilResponse): unknown {
     const obj: any = {};
-    if (message.success !== false) {
+    if (message.success !== undefined) {
       obj.success = message.success;
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
-    if (message.agentsRemoved !== 0) {
-      obj.agentsRemoved = Math.round(message.agentsRemoved);
+    if (message.agentsRemoved !== undefined) {
+      obj.agents_removed = Math.round(message.agentsRemoved);
     }
-    if (message.councilId !== "") {
-      obj.councilId = message.councilId;
+    if (message.councilId !== undefined) {
+      obj.council_id = message.councilId;
     }
     return obj;
   },
@@ -7581,30 +7179,22 @@ export const UnregisterAgentRequest: MessageFns<UnregisterAgentRequest> = {
 
   fromJSON(object: any): UnregisterAgentRequest {
     return {
-      agentId: isSet(object.agentId)
-        ? globalThis.String(object.agentId)
-        : isSet(object.agent_id)
-        ? globalThis.String(object.agent_id)
-        : "",
+      agentId: isSet(object.agent_id) ? globalThis.String(object.agent_id) : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
-      councilId: isSet(object.councilId)
-        ? globalThis.String(object.councilId)
-        : isSet(object.council_id)
-        ? globalThis.String(object.council_id)
-        : "",
+      councilId: isSet(object.council_id) ? globalThis.String(object.council_id) : "",
     };
   },
 
   toJSON(message: UnregisterAgentRequest): unknown {
     const obj: any = {};
-    if (message.agentId !== "") {
-      obj.agentId = message.agentId;
+    if (message.agentId !== undefined) {
+      obj.agent_id = message.agentId;
     }
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
-    if (message.councilId !== "") {
-      obj.councilId = message.councilId;
+    if (message.councilId !== undefined) {
+      obj.council_id = message.councilId;
     }
     return obj;
   },
@@ -7686,10 +7276,10 @@ export const UnregisterAgentResponse: MessageFns<UnregisterAgentResponse> = {
 
   toJSON(message: UnregisterAgentResponse): unknown {
     const obj: any = {};
-    if (message.success !== false) {
+    if (message.success !== undefined) {
       obj.success = message.success;
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
     return obj;
@@ -7822,36 +7412,12 @@ export const PlanningEventRequest: MessageFns<PlanningEventRequest> = {
 
   fromJSON(object: any): PlanningEventRequest {
     return {
-      eventType: isSet(object.eventType)
-        ? globalThis.String(object.eventType)
-        : isSet(object.event_type)
-        ? globalThis.String(object.event_type)
-        : "",
-      caseId: isSet(object.caseId)
-        ? globalThis.String(object.caseId)
-        : isSet(object.case_id)
-        ? globalThis.String(object.case_id)
-        : "",
-      planId: isSet(object.planId)
-        ? globalThis.String(object.planId)
-        : isSet(object.plan_id)
-        ? globalThis.String(object.plan_id)
-        : "",
-      fromState: isSet(object.fromState)
-        ? globalThis.String(object.fromState)
-        : isSet(object.from_state)
-        ? globalThis.String(object.from_state)
-        : "",
-      toState: isSet(object.toState)
-        ? globalThis.String(object.toState)
-        : isSet(object.to_state)
-        ? globalThis.String(object.to_state)
-        : "",
-      timestampMs: isSet(object.timestampMs)
-        ? globalThis.Number(object.timestampMs)
-        : isSet(object.timestamp_ms)
-        ? globalThis.Number(object.timestamp_ms)
-        : 0,
+      eventType: isSet(object.event_type) ? globalThis.String(object.event_type) : "",
+      caseId: isSet(object.case_id) ? globalThis.String(object.case_id) : "",
+      planId: isSet(object.plan_id) ? globalThis.String(object.plan_id) : "",
+      fromState: isSet(object.from_state) ? globalThis.String(object.from_state) : "",
+      toState: isSet(object.to_state) ? globalThis.String(object.to_state) : "",
+      timestampMs: isSet(object.timestamp_ms) ? globalThis.Number(object.timestamp_ms) : 0,
       metadata: isObject(object.metadata)
         ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
@@ -7871,23 +7437,23 @@ export const PlanningEventRequest: MessageFns<PlanningEventRequest> = {
 
   toJSON(message: PlanningEventRequest): unknown {
     const obj: any = {};
-    if (message.eventType !== "") {
-      obj.eventType = message.eventType;
+    if (message.eventType !== undefined) {
+      obj.event_type = message.eventType;
     }
-    if (message.caseId !== "") {
-      obj.caseId = message.caseId;
+    if (message.caseId !== undefined) {
+      obj.case_id = message.caseId;
     }
-    if (message.planId !== "") {
-      obj.planId = message.planId;
+    if (message.planId !== undefined) {
+      obj.plan_id = message.planId;
     }
-    if (message.fromState !== "") {
-      obj.fromState = message.fromState;
+    if (message.fromState !== undefined) {
+      obj.from_state = message.fromState;
     }
-    if (message.toState !== "") {
-      obj.toState = message.toState;
+    if (message.toState !== undefined) {
+      obj.to_state = message.toState;
     }
-    if (message.timestampMs !== 0) {
-      obj.timestampMs = Math.round(message.timestampMs);
+    if (message.timestampMs !== undefined) {
+      obj.timestamp_ms = Math.round(message.timestampMs);
     }
     if (message.metadata) {
       const entries = globalThis.Object.entries(message.metadata) as [string, string][];
@@ -7990,10 +7556,10 @@ export const PlanningEventRequest_MetadataEntry: MessageFns<PlanningEventRequest
 
   toJSON(message: PlanningEventRequest_MetadataEntry): unknown {
     const obj: any = {};
-    if (message.key !== "") {
+    if (message.key !== undefined) {
       obj.key = message.key;
     }
-    if (message.value !== "") {
+    if (message.value !== undefined) {
       obj.value = message.value;
     }
     return obj;
@@ -8081,9 +7647,7 @@ export const PlanningEventResponse: MessageFns<PlanningEventResponse> = {
     return {
       processed: isSet(object.processed) ? globalThis.Boolean(object.processed) : false,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
-      derivedTaskIds: globalThis.Array.isArray(object?.derivedTaskIds)
-        ? object.derivedTaskIds.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.derived_task_ids)
+      derivedTaskIds: globalThis.Array.isArray(object?.derived_task_ids)
         ? object.derived_task_ids.map((e: any) => globalThis.String(e))
         : [],
     };
@@ -8091,14 +7655,14 @@ export const PlanningEventResponse: MessageFns<PlanningEventResponse> = {
 
   toJSON(message: PlanningEventResponse): unknown {
     const obj: any = {};
-    if (message.processed !== false) {
+    if (message.processed !== undefined) {
       obj.processed = message.processed;
     }
-    if (message.message !== "") {
+    if (message.message !== undefined) {
       obj.message = message.message;
     }
     if (message.derivedTaskIds?.length) {
-      obj.derivedTaskIds = message.derivedTaskIds;
+      obj.derived_task_ids = message.derivedTaskIds;
     }
     return obj;
   },
@@ -8195,16 +7759,8 @@ export const DeriveSubtasksRequest: MessageFns<DeriveSubtasksRequest> = {
 
   fromJSON(object: any): DeriveSubtasksRequest {
     return {
-      caseId: isSet(object.caseId)
-        ? globalThis.String(object.caseId)
-        : isSet(object.case_id)
-        ? globalThis.String(object.case_id)
-        : "",
-      planId: isSet(object.planId)
-        ? globalThis.String(object.planId)
-        : isSet(object.plan_id)
-        ? globalThis.String(object.plan_id)
-        : "",
+      caseId: isSet(object.case_id) ? globalThis.String(object.case_id) : "",
+      planId: isSet(object.plan_id) ? globalThis.String(object.plan_id) : "",
       roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => globalThis.String(e)) : [],
       strategy: isSet(object.strategy) ? DerivationStrategy.fromJSON(object.strategy) : undefined,
     };
@@ -8212,11 +7768,11 @@ export const DeriveSubtasksRequest: MessageFns<DeriveSubtasksRequest> = {
 
   toJSON(message: DeriveSubtasksRequest): unknown {
     const obj: any = {};
-    if (message.caseId !== "") {
-      obj.caseId = message.caseId;
+    if (message.caseId !== undefined) {
+      obj.case_id = message.caseId;
     }
-    if (message.planId !== "") {
-      obj.planId = message.planId;
+    if (message.planId !== undefined) {
+      obj.plan_id = message.planId;
     }
     if (message.roles?.length) {
       obj.roles = message.roles;
@@ -8322,42 +7878,28 @@ export const DerivationStrategy: MessageFns<DerivationStrategy> = {
 
   fromJSON(object: any): DerivationStrategy {
     return {
-      parallelExecution: isSet(object.parallelExecution)
-        ? globalThis.Boolean(object.parallelExecution)
-        : isSet(object.parallel_execution)
-        ? globalThis.Boolean(object.parallel_execution)
-        : false,
-      dependencyOrder: globalThis.Array.isArray(object?.dependencyOrder)
-        ? object.dependencyOrder.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.dependency_order)
+      parallelExecution: isSet(object.parallel_execution) ? globalThis.Boolean(object.parallel_execution) : false,
+      dependencyOrder: globalThis.Array.isArray(object?.dependency_order)
         ? object.dependency_order.map((e: any) => globalThis.String(e))
         : [],
-      maxTasksPerRole: isSet(object.maxTasksPerRole)
-        ? globalThis.Number(object.maxTasksPerRole)
-        : isSet(object.max_tasks_per_role)
-        ? globalThis.Number(object.max_tasks_per_role)
-        : 0,
-      autoPublishToNats: isSet(object.autoPublishToNats)
-        ? globalThis.Boolean(object.autoPublishToNats)
-        : isSet(object.auto_publish_to_nats)
-        ? globalThis.Boolean(object.auto_publish_to_nats)
-        : false,
+      maxTasksPerRole: isSet(object.max_tasks_per_role) ? globalThis.Number(object.max_tasks_per_role) : 0,
+      autoPublishToNats: isSet(object.auto_publish_to_nats) ? globalThis.Boolean(object.auto_publish_to_nats) : false,
     };
   },
 
   toJSON(message: DerivationStrategy): unknown {
     const obj: any = {};
-    if (message.parallelExecution !== false) {
-      obj.parallelExecution = message.parallelExecution;
+    if (message.parallelExecution !== undefined) {
+      obj.parallel_execution = message.parallelExecution;
     }
     if (message.dependencyOrder?.length) {
-      obj.dependencyOrder = message.dependencyOrder;
+      obj.dependency_order = message.dependencyOrder;
     }
-    if (message.maxTasksPerRole !== 0) {
-      obj.maxTasksPerRole = Math.round(message.maxTasksPerRole);
+    if (message.maxTasksPerRole !== undefined) {
+      obj.max_tasks_per_role = Math.round(message.maxTasksPerRole);
     }
-    if (message.autoPublishToNats !== false) {
-      obj.autoPublishToNats = message.autoPublishToNats;
+    if (message.autoPublishToNats !== undefined) {
+      obj.auto_publish_to_nats = message.autoPublishToNats;
     }
     return obj;
   },
@@ -8445,16 +7987,8 @@ export const DeriveSubtasksResponse: MessageFns<DeriveSubtasksResponse> = {
   fromJSON(object: any): DeriveSubtasksResponse {
     return {
       tasks: globalThis.Array.isArray(object?.tasks) ? object.tasks.map((e: any) => AtomicTask.fromJSON(e)) : [],
-      derivationId: isSet(object.derivationId)
-        ? globalThis.String(object.derivationId)
-        : isSet(object.derivation_id)
-        ? globalThis.String(object.derivation_id)
-        : "",
-      totalTasks: isSet(object.totalTasks)
-        ? globalThis.Number(object.totalTasks)
-        : isSet(object.total_tasks)
-        ? globalThis.Number(object.total_tasks)
-        : 0,
+      derivationId: isSet(object.derivation_id) ? globalThis.String(object.derivation_id) : "",
+      totalTasks: isSet(object.total_tasks) ? globalThis.Number(object.total_tasks) : 0,
     };
   },
 
@@ -8463,11 +7997,11 @@ export const DeriveSubtasksResponse: MessageFns<DeriveSubtasksResponse> = {
     if (message.tasks?.length) {
       obj.tasks = message.tasks.map((e) => AtomicTask.toJSON(e));
     }
-    if (message.derivationId !== "") {
-      obj.derivationId = message.derivationId;
+    if (message.derivationId !== undefined) {
+      obj.derivation_id = message.derivationId;
     }
-    if (message.totalTasks !== 0) {
-      obj.totalTasks = Math.round(message.totalTasks);
+    if (message.totalTasks !== undefined) {
+      obj.total_tasks = Math.round(message.totalTasks);
     }
     return obj;
   },
@@ -8617,40 +8151,28 @@ export const AtomicTask: MessageFns<AtomicTask> = {
 
   fromJSON(object: any): AtomicTask {
     return {
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
-        : "",
+      taskId: isSet(object.task_id) ? globalThis.String(object.task_id) : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
       description: isSet(object.description) ? globalThis.String(object.description) : "",
       dependencies: globalThis.Array.isArray(object?.dependencies)
         ? object.dependencies.map((e: any) => globalThis.String(e))
         : [],
       constraints: isSet(object.constraints) ? TaskConstraints.fromJSON(object.constraints) : undefined,
-      caseId: isSet(object.caseId)
-        ? globalThis.String(object.caseId)
-        : isSet(object.case_id)
-        ? globalThis.String(object.case_id)
-        : "",
-      planId: isSet(object.planId)
-        ? globalThis.String(object.planId)
-        : isSet(object.plan_id)
-        ? globalThis.String(object.plan_id)
-        : "",
+      caseId: isSet(object.case_id) ? globalThis.String(object.case_id) : "",
+      planId: isSet(object.plan_id) ? globalThis.String(object.plan_id) : "",
       priority: isSet(object.priority) ? globalThis.Number(object.priority) : 0,
     };
   },
 
   toJSON(message: AtomicTask): unknown {
     const obj: any = {};
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
+    if (message.taskId !== undefined) {
+      obj.task_id = message.taskId;
     }
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
-    if (message.description !== "") {
+    if (message.description !== undefined) {
       obj.description = message.description;
     }
     if (message.dependencies?.length) {
@@ -8659,13 +8181,13 @@ export const AtomicTask: MessageFns<AtomicTask> = {
     if (message.constraints !== undefined) {
       obj.constraints = TaskConstraints.toJSON(message.constraints);
     }
-    if (message.caseId !== "") {
-      obj.caseId = message.caseId;
+    if (message.caseId !== undefined) {
+      obj.case_id = message.caseId;
     }
-    if (message.planId !== "") {
-      obj.planId = message.planId;
+    if (message.planId !== undefined) {
+      obj.plan_id = message.planId;
     }
-    if (message.priority !== 0) {
+    if (message.priority !== undefined) {
       obj.priority = Math.round(message.priority);
     }
     return obj;
@@ -8792,21 +8314,9 @@ export const GetTaskContextRequest: MessageFns<GetTaskContextRequest> = {
 
   fromJSON(object: any): GetTaskContextRequest {
     return {
-      taskId: isSet(object.taskId)
-        ? globalThis.String(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.String(object.task_id)
-        : "",
-      caseId: isSet(object.caseId)
-        ? globalThis.String(object.caseId)
-        : isSet(object.case_id)
-        ? globalThis.String(object.case_id)
-        : "",
-      storyId: isSet(object.storyId)
-        ? globalThis.String(object.storyId)
-        : isSet(object.story_id)
-        ? globalThis.String(object.story_id)
-        : "",
+      taskId: isSet(object.task_id) ? globalThis.String(object.task_id) : "",
+      caseId: isSet(object.case_id) ? globalThis.String(object.case_id) : "",
+      storyId: isSet(object.story_id) ? globalThis.String(object.story_id) : "",
       role: isSet(object.role) ? globalThis.String(object.role) : "",
       phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
       options: isSet(object.options) ? ContextOptions.fromJSON(object.options) : undefined,
@@ -8815,19 +8325,19 @@ export const GetTaskContextRequest: MessageFns<GetTaskContextRequest> = {
 
   toJSON(message: GetTaskContextRequest): unknown {
     const obj: any = {};
-    if (message.taskId !== "") {
-      obj.taskId = message.taskId;
+    if (message.taskId !== undefined) {
+      obj.task_id = message.taskId;
     }
-    if (message.caseId !== "") {
-      obj.caseId = message.caseId;
+    if (message.caseId !== undefined) {
+      obj.case_id = message.caseId;
     }
-    if (message.storyId !== "") {
-      obj.storyId = message.storyId;
+    if (message.storyId !== undefined) {
+      obj.story_id = message.storyId;
     }
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
-    if (message.phase !== "") {
+    if (message.phase !== undefined) {
       obj.phase = message.phase;
     }
     if (message.options !== undefined) {
@@ -8933,38 +8443,26 @@ export const GetTaskContextResponse: MessageFns<GetTaskContextResponse> = {
 
   fromJSON(object: any): GetTaskContextResponse {
     return {
-      contextText: isSet(object.contextText)
-        ? globalThis.String(object.contextText)
-        : isSet(object.context_text)
-        ? globalThis.String(object.context_text)
-        : "",
+      contextText: isSet(object.context_text) ? globalThis.String(object.context_text) : "",
       blocks: isSet(object.blocks) ? ContextBlocks.fromJSON(object.blocks) : undefined,
-      tokenCount: isSet(object.tokenCount)
-        ? globalThis.Number(object.tokenCount)
-        : isSet(object.token_count)
-        ? globalThis.Number(object.token_count)
-        : 0,
-      versionHash: isSet(object.versionHash)
-        ? globalThis.String(object.versionHash)
-        : isSet(object.version_hash)
-        ? globalThis.String(object.version_hash)
-        : "",
+      tokenCount: isSet(object.token_count) ? globalThis.Number(object.token_count) : 0,
+      versionHash: isSet(object.version_hash) ? globalThis.String(object.version_hash) : "",
     };
   },
 
   toJSON(message: GetTaskContextResponse): unknown {
     const obj: any = {};
-    if (message.contextText !== "") {
-      obj.contextText = message.contextText;
+    if (message.contextText !== undefined) {
+      obj.context_text = message.contextText;
     }
     if (message.blocks !== undefined) {
       obj.blocks = ContextBlocks.toJSON(message.blocks);
     }
-    if (message.tokenCount !== 0) {
-      obj.tokenCount = Math.round(message.tokenCount);
+    if (message.tokenCount !== undefined) {
+      obj.token_count = Math.round(message.tokenCount);
     }
-    if (message.versionHash !== "") {
-      obj.versionHash = message.versionHash;
+    if (message.versionHash !== undefined) {
+      obj.version_hash = message.versionHash;
     }
     return obj;
   },
@@ -9073,16 +8571,16 @@ export const ContextBlocks: MessageFns<ContextBlocks> = {
 
   toJSON(message: ContextBlocks): unknown {
     const obj: any = {};
-    if (message.system !== "") {
+    if (message.system !== undefined) {
       obj.system = message.system;
     }
-    if (message.context !== "") {
+    if (message.context !== undefined) {
       obj.context = message.context;
     }
-    if (message.tools !== "") {
+    if (message.tools !== undefined) {
       obj.tools = message.tools;
     }
-    if (message.history !== "") {
+    if (message.history !== undefined) {
       obj.history = message.history;
     }
     return obj;
@@ -9147,19 +8645,13 @@ export const GetStatusRequest: MessageFns<GetStatusRequest> = {
   },
 
   fromJSON(object: any): GetStatusRequest {
-    return {
-      includeStats: isSet(object.includeStats)
-        ? globalThis.Boolean(object.includeStats)
-        : isSet(object.include_stats)
-        ? globalThis.Boolean(object.include_stats)
-        : false,
-    };
+    return { includeStats: isSet(object.include_stats) ? globalThis.Boolean(object.include_stats) : false };
   },
 
   toJSON(message: GetStatusRequest): unknown {
     const obj: any = {};
-    if (message.includeStats !== false) {
-      obj.includeStats = message.includeStats;
+    if (message.includeStats !== undefined) {
+      obj.include_stats = message.includeStats;
     }
     return obj;
   },
@@ -9255,11 +8747,7 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
   fromJSON(object: any): GetStatusResponse {
     return {
       status: isSet(object.status) ? globalThis.String(object.status) : "",
-      uptimeSeconds: isSet(object.uptimeSeconds)
-        ? globalThis.Number(object.uptimeSeconds)
-        : isSet(object.uptime_seconds)
-        ? globalThis.Number(object.uptime_seconds)
-        : 0,
+      uptimeSeconds: isSet(object.uptime_seconds) ? globalThis.Number(object.uptime_seconds) : 0,
       stats: isSet(object.stats) ? OrchestratorStats.fromJSON(object.stats) : undefined,
       model: isSet(object.model) ? globalThis.String(object.model) : "",
     };
@@ -9267,16 +8755,16 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
 
   toJSON(message: GetStatusResponse): unknown {
     const obj: any = {};
-    if (message.status !== "") {
+    if (message.status !== undefined) {
       obj.status = message.status;
     }
-    if (message.uptimeSeconds !== 0) {
-      obj.uptimeSeconds = Math.round(message.uptimeSeconds);
+    if (message.uptimeSeconds !== undefined) {
+      obj.uptime_seconds = Math.round(message.uptimeSeconds);
     }
     if (message.stats !== undefined) {
       obj.stats = OrchestratorStats.toJSON(message.stats);
     }
-    if (message.model !== "") {
+    if (message.model !== undefined) {
       obj.model = message.model;
     }
     return obj;
@@ -9433,40 +8921,13 @@ export const OrchestratorStats: MessageFns<OrchestratorStats> = {
 
   fromJSON(object: any): OrchestratorStats {
     return {
-      totalDeliberations: isSet(object.totalDeliberations)
-        ? globalThis.Number(object.totalDeliberations)
-        : isSet(object.total_deliberations)
-        ? globalThis.Number(object.total_deliberations)
-        : 0,
-      totalOrchestrations: isSet(object.totalOrchestrations)
-        ? globalThis.Number(object.totalOrchestrations)
-        : isSet(object.total_orchestrations)
-        ? globalThis.Number(object.total_orchestrations)
-        : 0,
-      avgDeliberationTimeMs: isSet(object.avgDeliberationTimeMs)
-        ? globalThis.Number(object.avgDeliberationTimeMs)
-        : isSet(object.avg_deliberation_time_ms)
+      totalDeliberations: isSet(object.total_deliberations) ? globalThis.Number(object.total_deliberations) : 0,
+      totalOrchestrations: isSet(object.total_orchestrations) ? globalThis.Number(object.total_orchestrations) : 0,
+      avgDeliberationTimeMs: isSet(object.avg_deliberation_time_ms)
         ? globalThis.Number(object.avg_deliberation_time_ms)
         : 0,
-      activeCouncils: isSet(object.activeCouncils)
-        ? globalThis.Number(object.activeCouncils)
-        : isSet(object.active_councils)
-        ? globalThis.Number(object.active_councils)
-        : 0,
-      roleCounts: isObject(object.roleCounts)
-        ? (globalThis.Object.entries(object.roleCounts) as [string, any][]).reduce(
-          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.Number(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.role_counts)
+      activeCouncils: isSet(object.active_councils) ? globalThis.Number(object.active_councils) : 0,
+      roleCounts: isObject(object.role_counts)
         ? (globalThis.Object.entries(object.role_counts) as [string, any][]).reduce(
           (acc: { [key: string]: number }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
@@ -9480,55 +8941,45 @@ export const OrchestratorStats: MessageFns<OrchestratorStats> = {
           {},
         )
         : {},
-      runningDeliberations: isSet(object.runningDeliberations)
-        ? globalThis.Number(object.runningDeliberations)
-        : isSet(object.running_deliberations)
-        ? globalThis.Number(object.running_deliberations)
-        : 0,
-      completedDeliberations: isSet(object.completedDeliberations)
-        ? globalThis.Number(object.completedDeliberations)
-        : isSet(object.completed_deliberations)
+      runningDeliberations: isSet(object.running_deliberations) ? globalThis.Number(object.running_deliberations) : 0,
+      completedDeliberations: isSet(object.completed_deliberations)
         ? globalThis.Number(object.completed_deliberations)
         : 0,
-      failedDeliberations: isSet(object.failedDeliberations)
-        ? globalThis.Number(object.failedDeliberations)
-        : isSet(object.failed_deliberations)
-        ? globalThis.Number(object.failed_deliberations)
-        : 0,
+      failedDeliberations: isSet(object.failed_deliberations) ? globalThis.Number(object.failed_deliberations) : 0,
     };
   },
 
   toJSON(message: OrchestratorStats): unknown {
     const obj: any = {};
-    if (message.totalDeliberations !== 0) {
-      obj.totalDeliberations = Math.round(message.totalDeliberations);
+    if (message.totalDeliberations !== undefined) {
+      obj.total_deliberations = Math.round(message.totalDeliberations);
     }
-    if (message.totalOrchestrations !== 0) {
-      obj.totalOrchestrations = Math.round(message.totalOrchestrations);
+    if (message.totalOrchestrations !== undefined) {
+      obj.total_orchestrations = Math.round(message.totalOrchestrations);
     }
-    if (message.avgDeliberationTimeMs !== 0) {
-      obj.avgDeliberationTimeMs = floatToJson(message.avgDeliberationTimeMs);
+    if (message.avgDeliberationTimeMs !== undefined) {
+      obj.avg_deliberation_time_ms = floatToJson(message.avgDeliberationTimeMs);
     }
-    if (message.activeCouncils !== 0) {
-      obj.activeCouncils = Math.round(message.activeCouncils);
+    if (message.activeCouncils !== undefined) {
+      obj.active_councils = Math.round(message.activeCouncils);
     }
     if (message.roleCounts) {
       const entries = globalThis.Object.entries(message.roleCounts) as [string, number][];
       if (entries.length > 0) {
-        obj.roleCounts = {};
+        obj.role_counts = {};
         entries.forEach(([k, v]) => {
-          obj.roleCounts[k] = Math.round(v);
+          obj.role_counts[k] = Math.round(v);
         });
       }
     }
-    if (message.runningDeliberations !== 0) {
-      obj.runningDeliberations = Math.round(message.runningDeliberations);
+    if (message.runningDeliberations !== undefined) {
+      obj.running_deliberations = Math.round(message.runningDeliberations);
     }
-    if (message.completedDeliberations !== 0) {
-      obj.completedDeliberations = Math.round(message.completedDeliberations);
+    if (message.completedDeliberations !== undefined) {
+      obj.completed_deliberations = Math.round(message.completedDeliberations);
     }
-    if (message.failedDeliberations !== 0) {
-      obj.failedDeliberations = Math.round(message.failedDeliberations);
+    if (message.failedDeliberations !== undefined) {
+      obj.failed_deliberations = Math.round(message.failedDeliberations);
     }
     return obj;
   },
@@ -9623,10 +9074,10 @@ export const OrchestratorStats_RoleCountsEntry: MessageFns<OrchestratorStats_Rol
 
   toJSON(message: OrchestratorStats_RoleCountsEntry): unknown {
     const obj: any = {};
-    if (message.key !== "") {
+    if (message.key !== undefined) {
       obj.key = message.key;
     }
-    if (message.value !== 0) {
+    if (message.value !== undefined) {
       obj.value = Math.round(message.value);
     }
     return obj;
@@ -9701,26 +9152,18 @@ export const GetMetricsRequest: MessageFns<GetMetricsRequest> = {
 
   fromJSON(object: any): GetMetricsRequest {
     return {
-      metricType: isSet(object.metricType)
-        ? globalThis.String(object.metricType)
-        : isSet(object.metric_type)
-        ? globalThis.String(object.metric_type)
-        : "",
-      timeRangeMs: isSet(object.timeRangeMs)
-        ? globalThis.Number(object.timeRangeMs)
-        : isSet(object.time_range_ms)
-        ? globalThis.Number(object.time_range_ms)
-        : 0,
+      metricType: isSet(object.metric_type) ? globalThis.String(object.metric_type) : "",
+      timeRangeMs: isSet(object.time_range_ms) ? globalThis.Number(object.time_range_ms) : 0,
     };
   },
 
   toJSON(message: GetMetricsRequest): unknown {
     const obj: any = {};
-    if (message.metricType !== "") {
-      obj.metricType = message.metricType;
+    if (message.metricType !== undefined) {
+      obj.metric_type = message.metricType;
     }
-    if (message.timeRangeMs !== 0) {
-      obj.timeRangeMs = Math.round(message.timeRangeMs);
+    if (message.timeRangeMs !== undefined) {
+      obj.time_range_ms = Math.round(message.timeRangeMs);
     }
     return obj;
   },
@@ -9988,82 +9431,48 @@ export const PerformanceMetrics: MessageFns<PerformanceMetrics> = {
 
   fromJSON(object: any): PerformanceMetrics {
     return {
-      avgDeliberationMs: isSet(object.avgDeliberationMs)
-        ? globalThis.Number(object.avgDeliberationMs)
-        : isSet(object.avg_deliberation_ms)
-        ? globalThis.Number(object.avg_deliberation_ms)
-        : 0,
-      avgOrchestrationMs: isSet(object.avgOrchestrationMs)
-        ? globalThis.Number(object.avgOrchestrationMs)
-        : isSet(object.avg_orchestration_ms)
-        ? globalThis.Number(object.avg_orchestration_ms)
-        : 0,
-      p50LatencyMs: isSet(object.p50LatencyMs)
-        ? globalThis.Number(object.p50LatencyMs)
-        : isSet(object.p50_latency_ms)
-        ? globalThis.Number(object.p50_latency_ms)
-        : 0,
-      p95LatencyMs: isSet(object.p95LatencyMs)
-        ? globalThis.Number(object.p95LatencyMs)
-        : isSet(object.p95_latency_ms)
-        ? globalThis.Number(object.p95_latency_ms)
-        : 0,
-      p99LatencyMs: isSet(object.p99LatencyMs)
-        ? globalThis.Number(object.p99LatencyMs)
-        : isSet(object.p99_latency_ms)
-        ? globalThis.Number(object.p99_latency_ms)
-        : 0,
-      deliberationsTotal: isSet(object.deliberationsTotal)
-        ? globalThis.Number(object.deliberationsTotal)
-        : isSet(object.deliberations_total)
-        ? globalThis.Number(object.deliberations_total)
-        : 0,
-      deliberationsCompleted: isSet(object.deliberationsCompleted)
-        ? globalThis.Number(object.deliberationsCompleted)
-        : isSet(object.deliberations_completed)
+      avgDeliberationMs: isSet(object.avg_deliberation_ms) ? globalThis.Number(object.avg_deliberation_ms) : 0,
+      avgOrchestrationMs: isSet(object.avg_orchestration_ms) ? globalThis.Number(object.avg_orchestration_ms) : 0,
+      p50LatencyMs: isSet(object.p50_latency_ms) ? globalThis.Number(object.p50_latency_ms) : 0,
+      p95LatencyMs: isSet(object.p95_latency_ms) ? globalThis.Number(object.p95_latency_ms) : 0,
+      p99LatencyMs: isSet(object.p99_latency_ms) ? globalThis.Number(object.p99_latency_ms) : 0,
+      deliberationsTotal: isSet(object.deliberations_total) ? globalThis.Number(object.deliberations_total) : 0,
+      deliberationsCompleted: isSet(object.deliberations_completed)
         ? globalThis.Number(object.deliberations_completed)
         : 0,
-      deliberationsFailed: isSet(object.deliberationsFailed)
-        ? globalThis.Number(object.deliberationsFailed)
-        : isSet(object.deliberations_failed)
-        ? globalThis.Number(object.deliberations_failed)
-        : 0,
-      deliberationsRunning: isSet(object.deliberationsRunning)
-        ? globalThis.Number(object.deliberationsRunning)
-        : isSet(object.deliberations_running)
-        ? globalThis.Number(object.deliberations_running)
-        : 0,
+      deliberationsFailed: isSet(object.deliberations_failed) ? globalThis.Number(object.deliberations_failed) : 0,
+      deliberationsRunning: isSet(object.deliberations_running) ? globalThis.Number(object.deliberations_running) : 0,
     };
   },
 
   toJSON(message: PerformanceMetrics): unknown {
     const obj: any = {};
-    if (message.avgDeliberationMs !== 0) {
-      obj.avgDeliberationMs = floatToJson(message.avgDeliberationMs);
+    if (message.avgDeliberationMs !== undefined) {
+      obj.avg_deliberation_ms = floatToJson(message.avgDeliberationMs);
     }
-    if (message.avgOrchestrationMs !== 0) {
-      obj.avgOrchestrationMs = floatToJson(message.avgOrchestrationMs);
+    if (message.avgOrchestrationMs !== undefined) {
+      obj.avg_orchestration_ms = floatToJson(message.avgOrchestrationMs);
     }
-    if (message.p50LatencyMs !== 0) {
-      obj.p50LatencyMs = floatToJson(message.p50LatencyMs);
+    if (message.p50LatencyMs !== undefined) {
+      obj.p50_latency_ms = floatToJson(message.p50LatencyMs);
     }
-    if (message.p95LatencyMs !== 0) {
-      obj.p95LatencyMs = floatToJson(message.p95LatencyMs);
+    if (message.p95LatencyMs !== undefined) {
+      obj.p95_latency_ms = floatToJson(message.p95LatencyMs);
     }
-    if (message.p99LatencyMs !== 0) {
-      obj.p99LatencyMs = floatToJson(message.p99LatencyMs);
+    if (message.p99LatencyMs !== undefined) {
+      obj.p99_latency_ms = floatToJson(message.p99LatencyMs);
     }
-    if (message.deliberationsTotal !== 0) {
-      obj.deliberationsTotal = Math.round(message.deliberationsTotal);
+    if (message.deliberationsTotal !== undefined) {
+      obj.deliberations_total = Math.round(message.deliberationsTotal);
     }
-    if (message.deliberationsCompleted !== 0) {
-      obj.deliberationsCompleted = Math.round(message.deliberationsCompleted);
+    if (message.deliberationsCompleted !== undefined) {
+      obj.deliberations_completed = Math.round(message.deliberationsCompleted);
     }
-    if (message.deliberationsFailed !== 0) {
-      obj.deliberationsFailed = Math.round(message.deliberationsFailed);
+    if (message.deliberationsFailed !== undefined) {
+      obj.deliberations_failed = Math.round(message.deliberationsFailed);
     }
-    if (message.deliberationsRunning !== 0) {
-      obj.deliberationsRunning = Math.round(message.deliberationsRunning);
+    if (message.deliberationsRunning !== undefined) {
+      obj.deliberations_running = Math.round(message.deliberationsRunning);
     }
     return obj;
   },
@@ -10210,30 +9619,9 @@ export const AgentMetrics: MessageFns<AgentMetrics> = {
 
   fromJSON(object: any): AgentMetrics {
     return {
-      totalAgents: isSet(object.totalAgents)
-        ? globalThis.Number(object.totalAgents)
-        : isSet(object.total_agents)
-        ? globalThis.Number(object.total_agents)
-        : 0,
-      activeAgents: isSet(object.activeAgents)
-        ? globalThis.Number(object.activeAgents)
-        : isSet(object.active_agents)
-        ? globalThis.Number(object.active_agents)
-        : 0,
-      agentsPerRole: isObject(object.agentsPerRole)
-        ? (globalThis.Object.entries(object.agentsPerRole) as [string, any][]).reduce(
-          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.Number(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.agents_per_role)
+      totalAgents: isSet(object.total_agents) ? globalThis.Number(object.total_agents) : 0,
+      activeAgents: isSet(object.active_agents) ? globalThis.Number(object.active_agents) : 0,
+      agentsPerRole: isObject(object.agents_per_role)
         ? (globalThis.Object.entries(object.agents_per_role) as [string, any][]).reduce(
           (acc: { [key: string]: number }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
@@ -10247,24 +9635,12 @@ export const AgentMetrics: MessageFns<AgentMetrics> = {
           {},
         )
         : {},
-      avgAgentResponseTimeMs: isSet(object.avgAgentResponseTimeMs)
-        ? globalThis.Number(object.avgAgentResponseTimeMs)
-        : isSet(object.avg_agent_response_time_ms)
+      avgAgentResponseTimeMs: isSet(object.avg_agent_response_time_ms)
         ? globalThis.Number(object.avg_agent_response_time_ms)
         : 0,
-      turnsTotal: isSet(object.turnsTotal)
-        ? globalThis.Number(object.turnsTotal)
-        : isSet(object.turns_total)
-        ? globalThis.Number(object.turns_total)
-        : 0,
-      turnsFailed: isSet(object.turnsFailed)
-        ? globalThis.Number(object.turnsFailed)
-        : isSet(object.turns_failed)
-        ? globalThis.Number(object.turns_failed)
-        : 0,
-      completionTokensTotal: isSet(object.completionTokensTotal)
-        ? globalThis.Number(object.completionTokensTotal)
-        : isSet(object.completion_tokens_total)
+      turnsTotal: isSet(object.turns_total) ? globalThis.Number(object.turns_total) : 0,
+      turnsFailed: isSet(object.turns_failed) ? globalThis.Number(object.turns_failed) : 0,
+      completionTokensTotal: isSet(object.completion_tokens_total)
         ? globalThis.Number(object.completion_tokens_total)
         : 0,
     };
@@ -10272,32 +9648,32 @@ export const AgentMetrics: MessageFns<AgentMetrics> = {
 
   toJSON(message: AgentMetrics): unknown {
     const obj: any = {};
-    if (message.totalAgents !== 0) {
-      obj.totalAgents = Math.round(message.totalAgents);
+    if (message.totalAgents !== undefined) {
+      obj.total_agents = Math.round(message.totalAgents);
     }
-    if (message.activeAgents !== 0) {
-      obj.activeAgents = Math.round(message.activeAgents);
+    if (message.activeAgents !== undefined) {
+      obj.active_agents = Math.round(message.activeAgents);
     }
     if (message.agentsPerRole) {
       const entries = globalThis.Object.entries(message.agentsPerRole) as [string, number][];
       if (entries.length > 0) {
-        obj.agentsPerRole = {};
+        obj.agents_per_role = {};
         entries.forEach(([k, v]) => {
-          obj.agentsPerRole[k] = Math.round(v);
+          obj.agents_per_role[k] = Math.round(v);
         });
       }
     }
-    if (message.avgAgentResponseTimeMs !== 0) {
-      obj.avgAgentResponseTimeMs = floatToJson(message.avgAgentResponseTimeMs);
+    if (message.avgAgentResponseTimeMs !== undefined) {
+      obj.avg_agent_response_time_ms = floatToJson(message.avgAgentResponseTimeMs);
     }
-    if (message.turnsTotal !== 0) {
-      obj.turnsTotal = Math.round(message.turnsTotal);
+    if (message.turnsTotal !== undefined) {
+      obj.turns_total = Math.round(message.turnsTotal);
     }
-    if (message.turnsFailed !== 0) {
-      obj.turnsFailed = Math.round(message.turnsFailed);
+    if (message.turnsFailed !== undefined) {
+      obj.turns_failed = Math.round(message.turnsFailed);
     }
-    if (message.completionTokensTotal !== 0) {
-      obj.completionTokensTotal = Math.round(message.completionTokensTotal);
+    if (message.completionTokensTotal !== undefined) {
+      obj.completion_tokens_total = Math.round(message.completionTokensTotal);
     }
     return obj;
   },
@@ -10391,10 +9767,10 @@ export const AgentMetrics_AgentsPerRoleEntry: MessageFns<AgentMetrics_AgentsPerR
 
   toJSON(message: AgentMetrics_AgentsPerRoleEntry): unknown {
     const obj: any = {};
-    if (message.key !== "") {
+    if (message.key !== undefined) {
       obj.key = message.key;
     }
-    if (message.value !== 0) {
+    if (message.value !== undefined) {
       obj.value = Math.round(message.value);
     }
     return obj;
@@ -10483,30 +9859,9 @@ export const CouncilMetrics: MessageFns<CouncilMetrics> = {
 
   fromJSON(object: any): CouncilMetrics {
     return {
-      totalCouncils: isSet(object.totalCouncils)
-        ? globalThis.Number(object.totalCouncils)
-        : isSet(object.total_councils)
-        ? globalThis.Number(object.total_councils)
-        : 0,
-      activeCouncils: isSet(object.activeCouncils)
-        ? globalThis.Number(object.activeCouncils)
-        : isSet(object.active_councils)
-        ? globalThis.Number(object.active_councils)
-        : 0,
-      healthPerCouncil: isObject(object.healthPerCouncil)
-        ? (globalThis.Object.entries(object.healthPerCouncil) as [string, any][]).reduce(
-          (acc: { [key: string]: CouncilHealth }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: CouncilHealth.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.health_per_council)
+      totalCouncils: isSet(object.total_councils) ? globalThis.Number(object.total_councils) : 0,
+      activeCouncils: isSet(object.active_councils) ? globalThis.Number(object.active_councils) : 0,
+      healthPerCouncil: isObject(object.health_per_council)
         ? (globalThis.Object.entries(object.health_per_council) as [string, any][]).reduce(
           (acc: { [key: string]: CouncilHealth }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
@@ -10525,18 +9880,18 @@ export const CouncilMetrics: MessageFns<CouncilMetrics> = {
 
   toJSON(message: CouncilMetrics): unknown {
     const obj: any = {};
-    if (message.totalCouncils !== 0) {
-      obj.totalCouncils = Math.round(message.totalCouncils);
+    if (message.totalCouncils !== undefined) {
+      obj.total_councils = Math.round(message.totalCouncils);
     }
-    if (message.activeCouncils !== 0) {
-      obj.activeCouncils = Math.round(message.activeCouncils);
+    if (message.activeCouncils !== undefined) {
+      obj.active_councils = Math.round(message.activeCouncils);
     }
     if (message.healthPerCouncil) {
       const entries = globalThis.Object.entries(message.healthPerCouncil) as [string, CouncilHealth][];
       if (entries.length > 0) {
-        obj.healthPerCouncil = {};
+        obj.health_per_council = {};
         entries.forEach(([k, v]) => {
-          obj.healthPerCouncil[k] = CouncilHealth.toJSON(v);
+          obj.health_per_council[k] = CouncilHealth.toJSON(v);
         });
       }
     }
@@ -10626,7 +9981,7 @@ export const CouncilMetrics_HealthPerCouncilEntry: MessageFns<CouncilMetrics_Hea
 
   toJSON(message: CouncilMetrics_HealthPerCouncilEntry): unknown {
     const obj: any = {};
-    if (message.key !== "") {
+    if (message.key !== undefined) {
       obj.key = message.key;
     }
     if (message.value !== undefined) {
@@ -10729,37 +10084,25 @@ export const CouncilHealth: MessageFns<CouncilHealth> = {
   fromJSON(object: any): CouncilHealth {
     return {
       status: isSet(object.status) ? globalThis.String(object.status) : "",
-      availableAgents: isSet(object.availableAgents)
-        ? globalThis.Number(object.availableAgents)
-        : isSet(object.available_agents)
-        ? globalThis.Number(object.available_agents)
-        : 0,
-      busyAgents: isSet(object.busyAgents)
-        ? globalThis.Number(object.busyAgents)
-        : isSet(object.busy_agents)
-        ? globalThis.Number(object.busy_agents)
-        : 0,
-      successRate: isSet(object.successRate)
-        ? globalThis.Number(object.successRate)
-        : isSet(object.success_rate)
-        ? globalThis.Number(object.success_rate)
-        : 0,
+      availableAgents: isSet(object.available_agents) ? globalThis.Number(object.available_agents) : 0,
+      busyAgents: isSet(object.busy_agents) ? globalThis.Number(object.busy_agents) : 0,
+      successRate: isSet(object.success_rate) ? globalThis.Number(object.success_rate) : 0,
     };
   },
 
   toJSON(message: CouncilHealth): unknown {
     const obj: any = {};
-    if (message.status !== "") {
+    if (message.status !== undefined) {
       obj.status = message.status;
     }
-    if (message.availableAgents !== 0) {
-      obj.availableAgents = Math.round(message.availableAgents);
+    if (message.availableAgents !== undefined) {
+      obj.available_agents = Math.round(message.availableAgents);
     }
-    if (message.busyAgents !== 0) {
-      obj.busyAgents = Math.round(message.busyAgents);
+    if (message.busyAgents !== undefined) {
+      obj.busy_agents = Math.round(message.busyAgents);
     }
-    if (message.successRate !== 0) {
-      obj.successRate = floatToJson(message.successRate);
+    if (message.successRate !== undefined) {
+      obj.success_rate = floatToJson(message.successRate);
     }
     return obj;
   },

@@ -137,7 +137,7 @@ export const HealthCheckRequest: MessageFns<HealthCheckRequest> = {
 
   toJSON(message: HealthCheckRequest): unknown {
     const obj: any = {};
-    if (message.service !== "") {
+    if (message.service !== undefined) {
       obj.service = message.service;
     }
     return obj;
@@ -204,7 +204,7 @@ export const HealthCheckResponse: MessageFns<HealthCheckResponse> = {
 
   toJSON(message: HealthCheckResponse): unknown {
     const obj: any = {};
-    if (message.status !== 0) {
+    if (message.status !== undefined) {
       obj.status = healthCheckResponse_ServingStatusToJSON(message.status);
     }
     return obj;
