@@ -43,7 +43,7 @@ export function orchestratorHandlers(service: FleetService, facts: ServerFacts, 
     ),
     deliberateForBacklogReview: unimplemented(
       'DeliberateForBacklogReview',
-      'the backlog-review ceremony needs the planning service (stories, review ceremonies), which this daemon does not serve yet',
+      'the backlog-review ceremony needs the planning service (stories, review ceremonies), not served yet',
     ),
     orchestrate: unary('Orchestrate', async (request, signal) =>
       toOrchestrateResponse(await service.orchestrate(toOrchestrateCommand(request), { signal }), facts),
