@@ -75,12 +75,12 @@ interface DescriptorFile {
   service?: { name: string; method?: { name: string; inputType: string; outputType: string; serverStreaming?: boolean; clientStreaming?: boolean }[] }[];
 }
 
-/** Compiles the project's .proto files with buf and reads them as contract packages. */
-export function loadProjectProtos(): ContractPackage[] {
+/** Compiles the .proto files of a buf module (default: this project's) and reads them as contract packages. */
+export function loadProjectProtos(moduleRoot = REPO): ContractPackage[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'fleet-image-'));
   try {
     const image = path.join(dir, 'image.json');
-    execFileSync(path.join(REPO, 'node_modules/.bin/buf'), ['build', '--exclude-source-info', '-o', image], { cwd: REPO, stdio: 'pipe' });
+    execFileSync(path.join(REPO, 'node_modules/.bin/buf'), ['build', '--exclude-source-info', '-o', image], { cwd: moduleRoot, stdio: 'pipe' });
     const files = (JSON.parse(readFileSync(image, 'utf8')) as { file: DescriptorFile[] }).file;
     return files.map(fromDescriptor);
   } finally {
