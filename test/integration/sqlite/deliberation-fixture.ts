@@ -6,7 +6,7 @@ import type { TurnRecord } from '../../../core/ports/deliberation-store.js';
 
 // Hand-built rather than produced by the use case, so these tests depend on nothing but the domain types.
 
-const T0 = 1_760_000_000_000;
+export const T0 = 1_760_000_000_000;
 
 export function agentsOf(role: Role, count: number): Agent[] {
   const perspectives = ['favour the simplest design that fully works', 'favour robustness: failure modes, validation, recovery', 'favour performance and resource use'];

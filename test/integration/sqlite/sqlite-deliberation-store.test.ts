@@ -4,7 +4,7 @@ import { openDatabase } from '../../../core/adapters/sqlite/open-database.js';
 import { createSqliteStores, type SqliteStores } from '../../../core/adapters/sqlite/sqlite-stores.js';
 import { interrupted, transition } from '../../../core/domain/deliberation.js';
 import { FleetError } from '../../../core/domain/errors.js';
-import { completedDeliberation, inProgressDeliberation, pendingDeliberation, turnFixture } from './deliberation-fixture.js';
+import { completedDeliberation, inProgressDeliberation, pendingDeliberation, T0, turnFixture } from './deliberation-fixture.js';
 import { useTempDir } from './temp-dir.js';
 
 const dir = useTempDir();
@@ -183,5 +183,41 @@ describe('SQLite deliberation store', () => {
     const error = thrown(() => deliberations.save(bad));
     expect(error.message).toBe('deliberation task-1: field "durationMs" is NaN, which cannot be stored');
     expect(deliberations.get('task-1')).toBeUndefined();
+  });
+
+  it('reads finished outcomes and turn totals for metrics, within a time window', () => {
+    const { deliberations } = open();
+    deliberations.save({ ...completedDeliberation('done-old', T0), orchestrated: true });
+    deliberations.save(transition(inProgressDeliberation('failed-new', T0 + 60_000), 'FAILED', T0 + 70_000, 'boom'));
+    deliberations.save(inProgressDeliberation('running', T0 + 80_000));
+    for (let i = 0; i < 5; i++) deliberations.appendTurn(turnFixture('done-old', i, i !== 4));
+
+    expect(deliberations.outcomes()).toEqual([
+      { taskId: 'done-old', councilId: 'council-dev', role: 'DEV', status: 'COMPLETED', orchestrated: true, durationMs: 6_000, finishedAtMs: T0 + 6_000 },
+      { taskId: 'failed-new', councilId: 'council-dev', role: 'DEV', status: 'FAILED', orchestrated: false, durationMs: 10_000, finishedAtMs: T0 + 70_000 },
+    ]);
+    expect(deliberations.outcomes({ sinceMs: T0 + 10_000 }).map((o) => o.taskId)).toEqual(['failed-new']);
+
+    // Four turns succeeded (1234.5..1237.5 ms), one failed; every turn's tokens count.
+    expect(deliberations.turnTotals()).toEqual({ turns: 5, failed: 1, completionTokens: 510, avgDurationMs: 1236 });
+    expect(deliberations.turnTotals({ sinceMs: T0 + 3_000 })).toEqual({ turns: 2, failed: 1, completionTokens: 207, avgDurationMs: 1237.5 });
+  });
+
+  it('reads back records written before checks had a kind and violations', () => {
+    const { deliberations } = open();
+    const d = completedDeliberation('legacy-1');
+    deliberations.save(d);
+    const body = JSON.parse(JSON.stringify(d)) as { results: { checks: { checks: Record<string, unknown>[] } }[] };
+    for (const c of body.results.flatMap((r) => r.checks.checks)) {
+      delete c['kind'];
+      delete c['violations'];
+    }
+    corruptBody('legacy-1', JSON.stringify(body));
+    const checks = deliberations.get('legacy-1')!.results[0]!.checks.checks;
+    expect(checks.map((c) => [c.name, c.kind, c.violations])).toEqual([
+      ['requirements_addressed', 'policy', []],
+      ['sections_present', 'policy', []],
+      ['length_bounds', 'lint', ['65 chars (expected 80..8000)']],
+    ]);
   });
 });

@@ -204,3 +204,56 @@ describe('deliberations of other processes', () => {
     await expect(second.deliberate({ ...command, taskId: 'alive' })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
   });
 });
+
+describe('progress, partial results and options', () => {
+  it('counts turns into a progress percent that only rises, re-counted when an agent drops out', async () => {
+    // dev-3 fails to propose: from then on two proposals, so fewer turns ahead.
+    const turns = scriptedTurns({
+      propose: async (agent) => {
+        if (agent.id === 'dev-3') throw new FleetError('UNAVAILABLE', 'model crashed');
+        return content(agent.id, ['Failed attempts are logged']);
+      },
+    });
+    const { fleet } = service(turns);
+    const events: DeliberationEvent[] = [];
+    const d = await fleet.orchestrate({ ...command, rounds: 1 }, { onEvent: (e) => events.push(e) });
+    expect(d.status).toBe('COMPLETED');
+
+    const progress = events.map((e) => e.progressPercent!);
+    expect(progress.every((p) => Number.isInteger(p) && p >= 0 && p <= 100)).toBe(true);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(100);
+    // 3 propose turns, then 2 critiques + 2 revisions + 2 judgements + 1 choice: 12 turns in all.
+    const phaseStart = (phase: string) => events.find((e) => e.type === 'phase' && e.phase === phase)!.progressPercent;
+    expect(phaseStart('critique')).toBe(Math.floor((100 * 3) / 10));
+    expect(phaseStart('score')).toBe(Math.floor((100 * 7) / 10));
+    expect(phaseStart('choose')).toBe(Math.floor((100 * 9) / 10));
+    expect(events.filter((e) => e.progressPercent === 100).map((e) => e.type)).toEqual(['status', 'finished']);
+  });
+
+  it('reports each proposal as it is scored, unranked, before the ranking', async () => {
+    const { fleet } = service(scriptedTurns({ judgeScore: (id) => (id === 'dev-2' ? 9 : 4) }));
+    const events: DeliberationEvent[] = [];
+    const d = await fleet.deliberate({ ...command, rounds: 0 }, { onEvent: (e) => events.push(e) });
+    const scored = events.flatMap((e) => (e.type === 'scored' ? [e.result] : []));
+    expect(scored.map((r) => r.proposal.authorId).sort()).toEqual(['dev-1', 'dev-2', 'dev-3']);
+    expect(scored.every((r) => r.rank === 0)).toBe(true);
+    const rankAt = events.findIndex((e) => e.type === 'phase' && e.phase === 'rank');
+    expect(events.findLastIndex((e) => e.type === 'scored')).toBeLessThan(rankAt);
+    expect(scored.find((r) => r.proposal.authorId === 'dev-2')!.score).toEqual(d.results[0]!.score);
+  });
+
+  it('honours peer review off and the ARCHITECT selection off, and records story and plan', async () => {
+    const turns = scriptedTurns({});
+    const { fleet } = service(turns);
+    const d = await fleet.orchestrate({ ...command, rounds: 2, peerReview: false, architectSelection: false, storyId: 'story-1', planId: 'plan-1' });
+    expect(turns.calls.filter((c) => /^(critique|revise|choose)/.test(c))).toEqual([]);
+    expect(d).toMatchObject({ rounds: 0, task: { storyId: 'story-1', planId: 'plan-1' } });
+    expect(d.orchestrated).toBeUndefined();
+    expect(d.decision).toBeUndefined();
+
+    const reviewed = await fleet.orchestrate({ ...command, rounds: 1 });
+    expect(reviewed.orchestrated).toBe(true);
+    expect(reviewed.decision?.chosenId).toBe(reviewed.winnerId);
+  });
+});
