@@ -18,6 +18,8 @@ describe('a cluster client against the daemon', () => {
     daemon = await startDaemon(dataDir);
     client = connectClusterClient(`127.0.0.1:${daemon.port}`);
   });
+  // The client decodes into plain objects; the assertions read them as such.
+  const call = (rpc: string, request: Json): Promise<Json> => client.unary(rpc, request);
   afterAll(async () => {
     client.close();
     await daemon.stop();
@@ -30,27 +32,27 @@ describe('a cluster client against the daemon', () => {
   };
 
   it('reads status and councils', async () => {
-    const status = await client.unary('GetStatus', { include_stats: true });
+    const status = await call('GetStatus', { include_stats: true });
     expect(status).toMatchObject({ status: 'SERVING', stats: { active_councils: 5 } });
-    const { councils } = await client.unary('ListCouncils', { include_agents: true });
+    const { councils } = await call('ListCouncils', { include_agents: true });
     expect((councils as Json[]).map((c) => c.role).sort()).toEqual(['ARCHITECT', 'DATA', 'DEV', 'DEVOPS', 'QA']);
     expect((councils as Json[])[0]!.agents).toHaveLength(3);
   });
 
   it('manages councils and agents by role, as the cluster does', async () => {
-    expect(await client.unary('DeleteCouncil', { role: 'DATA' })).toMatchObject({ success: true, agents_removed: 3 });
-    const created = await client.unary('CreateCouncil', { role: 'DATA', num_agents: 2, config: { deliberation_rounds: 1, enable_peer_review: true } });
+    expect(await call('DeleteCouncil', { role: 'DATA' })).toMatchObject({ success: true, agents_removed: 3 });
+    const created = await call('CreateCouncil', { role: 'DATA', num_agents: 2, config: { deliberation_rounds: 1, enable_peer_review: true } });
     expect(created).toMatchObject({ agents_created: 2, agent_ids: ['data-1', 'data-2'] });
     expect(created.council_id).not.toBe('');
-    expect(await client.unary('RegisterAgent', { agent_id: 'data-x', role: 'DATA', capabilities: { languages: ['sql'] } })).toMatchObject({
+    expect(await call('RegisterAgent', { agent_id: 'data-x', role: 'DATA', capabilities: { languages: ['sql'] } })).toMatchObject({
       success: true,
       council_id: created.council_id,
     });
-    expect(await client.unary('UnregisterAgent', { agent_id: 'data-x', role: 'DATA' })).toMatchObject({ success: true });
+    expect(await call('UnregisterAgent', { agent_id: 'data-x', role: 'DATA' })).toMatchObject({ success: true });
   });
 
   it('deliberates, and finds the result again by task id', async () => {
-    const response = await client.unary('Deliberate', { ...task, task_id: 'cluster-1', rounds: 1, num_agents: 2 });
+    const response = await call('Deliberate', { ...task, task_id: 'cluster-1', rounds: 1, num_agents: 2 });
     expect(response.task_id).toBe('cluster-1');
     expect((response.results as Json[]).map((r) => r.rank)).toEqual([1, 2]);
     expect(response.winner_id).toBe(response.results[0].proposal.author_id);
@@ -65,13 +67,13 @@ describe('a cluster client against the daemon', () => {
       expect(r.checks.all_passed).toBe((r.checks.additional_checks as Json[]).every((c) => c.passed));
     }
 
-    const stored = await client.unary('GetDeliberationResult', { task_id: 'cluster-1' });
+    const stored = await call('GetDeliberationResult', { task_id: 'cluster-1' });
     expect(stored).toMatchObject({ task_id: 'cluster-1', status: 'DELIBERATION_STATUS_COMPLETED', winner_id: response.winner_id });
     expect(stored.results).toEqual(response.results);
   });
 
   it("streams with the cluster's DeliberationUpdate: statuses in order, progress rising to 100, partial results", async () => {
-    const updates = await client.stream('StreamDeliberation', { ...task, task_id: 'cluster-stream-1', rounds: 1, num_agents: 2 });
+    const updates = await (client.stream as (rpc: string, request: Json) => Promise<Json[]>)('StreamDeliberation', { ...task, task_id: 'cluster-stream-1', rounds: 1, num_agents: 2 });
     const statuses = updates.map((u) => u.status as string).filter((s, i, all) => i === 0 || all[i - 1] !== s);
     expect(statuses).toEqual(['generating', 'reviewing', 'scoring', 'complete']);
     const progress = updates.map((u) => u.progress_percent as number);
@@ -87,7 +89,7 @@ describe('a cluster client against the daemon', () => {
   });
 
   it('orchestrates with OrchestratorOptions honoured', async () => {
-    const chosen = await client.unary('Orchestrate', {
+    const chosen = await call('Orchestrate', {
       ...task,
       task_id: 'cluster-orch-1',
       story_id: 'story-1',
@@ -100,7 +102,7 @@ describe('a cluster client against the daemon', () => {
     expect((chosen.candidates as Json[]).every((c) => c.proposal.revisions.length === 1)).toBe(true);
 
     // Peer review and the ARCHITECT both off: no revisions, and the best ranked stands.
-    const plain = await client.unary('Orchestrate', {
+    const plain = await call('Orchestrate', {
       ...task,
       task_id: 'cluster-orch-2',
       options: { enable_peer_review: false, enable_architect_selection: false },
@@ -110,7 +112,7 @@ describe('a cluster client against the daemon', () => {
   });
 
   it('reports metrics with real numbers', async () => {
-    const metrics = await client.unary('GetMetrics', {});
+    const metrics = await call('GetMetrics', {});
     expect(metrics.performance.p50_latency_ms).toBeGreaterThan(0);
     expect(metrics.performance.p95_latency_ms).toBeGreaterThanOrEqual(metrics.performance.p50_latency_ms);
     expect(metrics.performance.p99_latency_ms).toBeGreaterThanOrEqual(metrics.performance.p95_latency_ms);
@@ -122,13 +124,13 @@ describe('a cluster client against the daemon', () => {
     expect(health).toHaveLength(5);
     expect(health.every((h) => h.status === 'idle' && h.busy_agents === 0 && h.success_rate === 1)).toBe(true);
 
-    const stats = (await client.unary('GetStatus', { include_stats: true })).stats as Json;
+    const stats = (await call('GetStatus', { include_stats: true })).stats as Json;
     // Deliberate, StreamDeliberation and two Orchestrates; one of them with the ARCHITECT's selection.
     expect(stats).toMatchObject({ total_deliberations: 4, total_orchestrations: 1, role_counts: { DEV: 4 } });
     expect(stats.avg_deliberation_time_ms).toBeCloseTo(metrics.performance.avg_deliberation_ms, 6);
   });
 
   it.each(['DeliberateForBacklogReview', 'ProcessPlanningEvent', 'DeriveSubtasks', 'GetTaskContext'])('gets UNIMPLEMENTED naming what is missing from %s', async (rpc) => {
-    await expect(client.unary(rpc, {})).rejects.toMatchObject({ code: GrpcStatus.UNIMPLEMENTED, details: expect.stringMatching(/not implemented by this daemon: .+ not served yet/) });
+    await expect(call(rpc, {})).rejects.toMatchObject({ code: GrpcStatus.UNIMPLEMENTED, details: expect.stringMatching(/not implemented by this daemon: .+ not served yet/) });
   });
 });
