@@ -38,7 +38,7 @@ export function dlqCommand(): Command {
       new Command('republish')
         .description('publish a corrected event in place of dead letter <seq>, to its original subject')
         .argument('<seq>', 'the dead letter\'s number, from `fleet dlq list`')
-        .argument('<file>', 'the corrected event (JSON envelope); - for standard input')
+        .argument('<file>', 'the corrected event (JSON, flat or in the fleet envelope); - for standard input')
         .option('--remove', 'delete the dead letter once the correction is stored'),
     ).action(async (seq: string, file: string, flags: NatsFlags & { remove?: boolean }) => {
       const n = Number(seq);

@@ -33,10 +33,10 @@ export function eventsCommand(): Command {
     const since = flags.since ?? (flags.follow === true ? undefined : parseSince('1h'));
     const print = (e: FeedEvent) => {
       if (flags.json === true) {
-        process.stdout.write(`${JSON.stringify({ stream: e.stream, subject: e.subject, seq: e.seq, stored_at: e.storedAt.toISOString(), ...e.envelope })}\n`);
+        process.stdout.write(`${JSON.stringify(eventJson(e))}\n`);
       } else {
-        const payload = JSON.stringify(e.envelope.payload);
-        process.stdout.write(`${e.storedAt.toISOString()}  ${e.subject.padEnd(40)}  ${payload.length > 140 ? `${payload.slice(0, 139)}…` : payload}\n`);
+        const fields = JSON.stringify(e.event.fields);
+        process.stdout.write(`${e.storedAt.toISOString()}  ${e.subject.padEnd(40)}  ${e.event.form.padEnd(8)}  ${fields.length > 140 ? `${fields.slice(0, 139)}…` : fields}\n`);
       }
     };
     // Streams replay side by side; a finite replay is put in time order before it is shown.
@@ -50,3 +50,17 @@ export function eventsCommand(): Command {
     replayed.sort((a, b) => a.storedAt.getTime() - b.storedAt.getTime()).forEach(print);
   });
 }
+
+/** One line of `--json`: where the event was stored, then the event as read, whichever form it came in. */
+const eventJson = (e: FeedEvent) => ({
+  stream: e.stream,
+  subject: e.subject,
+  seq: e.seq,
+  stored_at: e.storedAt.toISOString(),
+  form: e.event.form,
+  type: e.event.type,
+  event_id: e.event.eventId,
+  occurred_at: e.event.occurredAtMs === undefined ? null : new Date(e.event.occurredAtMs).toISOString(),
+  correlation_id: e.event.correlationId ?? null,
+  fields: e.event.fields,
+});

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type JetStreamClient, type JsMsg, jetstream, jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { FleetError, notFound } from '../../domain/errors.js';
-import { parseEnvelope } from './event-envelope.js';
+import { parseEvent } from './fleet-event.js';
 import { STREAM } from './streams.js';
 
 /** Dead letters are stored as the original bytes, with what went wrong in these headers. */
@@ -129,8 +129,8 @@ export interface RepublishResult {
 }
 
 /**
- * Publishes a corrected event in place of dead letter `seq`, to its original subject. The correction
- * is validated as the consumer will validate it (FleetError INVALID_ARGUMENT naming the field), so a
+ * Publishes a corrected event in place of dead letter `seq`, to its original subject. The correction,
+ * flat or in our envelope, is validated as the consumer will validate it (FleetError INVALID_ARGUMENT naming the field), so a
  * still-broken event does not go round again. Its message id derives from the dead letter and the
  * corrected bytes: republishing the same correction twice stores it once, and it is never mistaken for
  * the original. With `remove`, the dead letter is deleted once the correction is stored.
@@ -143,7 +143,7 @@ export async function republishDeadLetter(
 ): Promise<RepublishResult> {
   const letter = await getDeadLetter(nc, seq);
   const data = typeof corrected === 'string' ? new TextEncoder().encode(corrected) : corrected;
-  parseEnvelope(letter.subject, data);
+  parseEvent(letter.subject, data);
   const msgID = `republished.${seq}.${createHash('sha256').update(data).digest('hex').slice(0, 32)}`;
   let ack;
   try {

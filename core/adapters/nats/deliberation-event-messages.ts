@@ -1,88 +1,117 @@
-import type { Deliberation } from '../../domain/deliberation.js';
+import type { Deliberation, DeliberationResult } from '../../domain/deliberation.js';
 import type { DeliberationEvent } from '../../domain/events.js';
-import { type EventEnvelope, makeEnvelope } from './event-envelope.js';
-import { EVENT_TYPE, type DeliberationFinishedPayload } from './event-payloads.js';
+import { renderContent } from '../../domain/proposal.js';
+import { checkReport } from '../../domain/scoring.js';
+import type { EventIds } from './event-envelope.js';
+import { type CheckSuiteWire, type DecisionWire, type DeliberationFinishedPayload, type DeliberationProgressPayload, EVENT_TYPE, type KnownEventType, type PayloadOf } from './event-payloads.js';
+import { type FlatEvent, makeFlatEvent } from './fleet-event.js';
 
-/** A deliberation event as it goes on the wire. */
+/** A deliberation event as it goes on the wire: flat, so the cluster's consumers read it as they read their own. */
 export interface EventMessage {
-  readonly subject: string;
-  readonly envelope: EventEnvelope;
+  readonly subject: KnownEventType;
+  readonly event: FlatEvent;
   /** Awaited with the stream's acknowledgement (lifecycle and per-agent outcomes), or fire-and-forget (progress). */
   readonly durable: boolean;
 }
 
 /**
- * Maps a deliberation event to its subject and envelope. The event id, which is also the message's
+ * Maps a deliberation event to its subject and flat event. The event id, which is also the message's
  * Nats-Msg-Id, is derived from the event itself, so publishing the same event twice stores it once:
  * once-per-task events are keyed by what happened (`<task>.started`), repeating ones also by time.
  */
 export function toEventMessage(event: DeliberationEvent): EventMessage {
-  const ids = (suffix: string): { eventId: string; correlationId: string; occurredAtMs: number } => ({
-    eventId: `${event.taskId}.${suffix}`,
-    correlationId: event.taskId,
-    occurredAtMs: event.atMs,
-  });
   const task_id = event.taskId;
+  const message = <T extends KnownEventType>(subject: T, fields: PayloadOf[T], key: string, durable: boolean): EventMessage => {
+    const ids: EventIds = { eventId: `${event.taskId}.${key}`, correlationId: event.taskId, occurredAtMs: event.atMs };
+    return { subject, event: makeFlatEvent(subject, fields, ids), durable };
+  };
+  const progress = (fields: Omit<DeliberationProgressPayload, 'task_id' | 'progress_percent'>, key: string): EventMessage =>
+    message(
+      EVENT_TYPE.DELIBERATION_PROGRESS,
+      { task_id, ...fields, ...(event.progressPercent === undefined ? {} : { progress_percent: event.progressPercent }) },
+      key,
+      false,
+    );
   switch (event.type) {
     case 'status':
-      if (event.status === 'IN_PROGRESS') {
-        const type = EVENT_TYPE.DELIBERATION_STARTED;
-        return { subject: type, durable: true, envelope: makeEnvelope(type, { task_id, status: event.status }, ids('started')) };
-      }
+      if (event.status === 'IN_PROGRESS') return message(EVENT_TYPE.DELIBERATION_STARTED, { task_id, status: event.status }, 'started', true);
       // The outcome itself is announced by the `finished` event that follows.
-      return progress(makeEnvelope(EVENT_TYPE.DELIBERATION_PROGRESS, { task_id, kind: 'status', status: event.status }, ids(`status.${event.status}`)));
-    case 'phase': {
-      const round = event.round === undefined ? {} : { round: event.round };
-      const key = `phase.${event.phase}${event.round === undefined ? '' : `.${event.round}`}`;
-      return progress(makeEnvelope(EVENT_TYPE.DELIBERATION_PROGRESS, { task_id, kind: 'phase', phase: event.phase, ...round }, ids(key)));
-    }
+      return progress({ kind: 'status', status: event.status }, `status.${event.status}`);
+    case 'phase':
+      return progress(
+        { kind: 'phase', phase: event.phase, ...(event.round === undefined ? {} : { round: event.round }) },
+        `phase.${event.phase}${event.round === undefined ? '' : `.${event.round}`}`,
+      );
     case 'agent': {
       const key = `agent.${event.agentId}.${event.phase}.${event.state}.${event.atMs}`;
-      if (event.state === 'done') {
-        const type = EVENT_TYPE.AGENT_RESPONSE_COMPLETED;
-        const tokens = event.tokens === undefined ? {} : { tokens: event.tokens };
-        return { subject: type, durable: true, envelope: makeEnvelope(type, { task_id, agent_id: event.agentId, phase: event.phase, ...tokens }, ids(key)) };
-      }
+      const tokens = event.tokens === undefined ? {} : { tokens: event.tokens };
+      if (event.state === 'done') return message(EVENT_TYPE.AGENT_RESPONSE_COMPLETED, { task_id, agent_id: event.agentId, phase: event.phase, ...tokens }, key, true);
       return progress(
-        makeEnvelope(
-          EVENT_TYPE.DELIBERATION_PROGRESS,
-          {
-            task_id,
-            kind: 'agent',
-            agent_id: event.agentId,
-            phase: event.phase,
-            state: event.state,
-            ...(event.tokens === undefined ? {} : { tokens: event.tokens }),
-            ...(event.tokensPerSecond === undefined ? {} : { tokens_per_second: event.tokensPerSecond }),
-          },
-          ids(key),
-        ),
+        {
+          kind: 'agent',
+          agent_id: event.agentId,
+          phase: event.phase,
+          state: event.state,
+          ...tokens,
+          ...(event.tokensPerSecond === undefined ? {} : { tokens_per_second: event.tokensPerSecond }),
+        },
+        key,
       );
     }
-    case 'agent-failed': {
-      const type = EVENT_TYPE.AGENT_RESPONSE_FAILED;
-      const payload = { task_id, agent_id: event.agentId, phase: event.phase, code: event.code, message: event.message };
-      return { subject: type, durable: true, envelope: makeEnvelope(type, payload, ids(`agent.${event.agentId}.${event.phase}.failed.${event.atMs}`)) };
+    case 'agent-failed':
+      return message(
+        EVENT_TYPE.AGENT_RESPONSE_FAILED,
+        { task_id, agent_id: event.agentId, phase: event.phase, code: event.code, message: event.message },
+        `agent.${event.agentId}.${event.phase}.failed.${event.atMs}`,
+        true,
+      );
+    case 'scored': {
+      const agentId = event.result.proposal.authorId;
+      return progress({ kind: 'scored', agent_id: agentId, score: event.result.score.total }, `scored.${agentId}`);
     }
     case 'finished': {
       const type = event.deliberation.status === 'COMPLETED' ? EVENT_TYPE.DELIBERATION_COMPLETED : EVENT_TYPE.DELIBERATION_FAILED;
-      return { subject: type, durable: true, envelope: makeEnvelope(type, finishedPayload(event.deliberation), ids('finished')) };
+      return message(type, finishedFields(event.deliberation), 'finished', true);
     }
   }
 }
 
-const progress = (envelope: EventEnvelope): EventMessage => ({ subject: envelope.type, envelope, durable: false });
-
-function finishedPayload(d: Deliberation): DeliberationFinishedPayload {
+function finishedFields(d: Deliberation): DeliberationFinishedPayload {
   return {
     task_id: d.taskId,
+    story_id: d.task.storyId ?? '',
     role: d.role,
     council_id: d.councilId,
     status: d.status,
     ...(d.winnerId === undefined ? {} : { winner_id: d.winnerId }),
-    ranking: d.results.map((r) => ({ agent_id: r.proposal.authorId, rank: r.rank, score: r.score.total })),
+    decisions: d.results.map((r) => decisionOf(d, r)),
     failures: d.failures.length,
     ...(d.error === undefined ? {} : { error: d.error }),
     ...(d.durationMs === undefined ? {} : { duration_ms: d.durationMs }),
+  };
+}
+
+function decisionOf(d: Deliberation, r: DeliberationResult): DecisionWire {
+  const agentId = r.proposal.authorId;
+  const chosen = agentId === d.winnerId;
+  return {
+    id: `${d.taskId}:${agentId}`,
+    type: chosen ? 'winner' : 'proposal',
+    // Why the winner won, when the ARCHITECT chose it; otherwise what the judge said of each.
+    rationale: chosen && d.decision !== undefined ? d.decision.rationale : r.judgment.comment,
+    proposal: { author: { agent_id: agentId, role: r.proposal.authorRole }, content: renderContent(r.proposal.content) },
+    checks: checkSuiteOf(r),
+    score: r.score.total,
+  };
+}
+
+function checkSuiteOf(r: DeliberationResult): CheckSuiteWire {
+  const policy = checkReport(r.checks, 'policy');
+  const lint = checkReport(r.checks, 'lint');
+  return {
+    policy: { passed: policy.passed, violations: [...policy.violations], message: policy.message },
+    lint: { passed: lint.passed, error_count: lint.violations.length, warning_count: 0, errors: [...lint.violations] },
+    additional_checks: r.checks.checks.map((c) => ({ check_type: c.name, passed: c.passed, score: c.score, message: c.detail })),
+    all_passed: r.checks.passed,
   };
 }

@@ -1,17 +1,20 @@
 import { z } from 'zod';
-import { FleetError } from '../../domain/errors.js';
-import { anyPayload, isKnownEventType, type KnownEventType, PAYLOAD_SCHEMAS, type PayloadOf } from './event-payloads.js';
+import { check, decodeJson, encodeJson, invalid, MAX_EVENT_BYTES } from './event-json.js';
+import { eventTypeName, id, isoDateTime, type KnownEventType, type PayloadOf, specOf } from './event-payloads.js';
 
 export const ENVELOPE_VERSION = 1;
-/** Larger messages are refused before they are decoded. */
-export const MAX_EVENT_BYTES = 256 * 1024;
 
-/** Every event on the fleet's subjects, as it is on the wire (JSON, snake_case). */
+/**
+ * The fleet's own envelope, as it is on the wire (JSON, snake_case): what agent turns travel in, and
+ * one of the two forms a planning publisher may use (the other is the cluster's flat objects, see
+ * fleet-event.ts).
+ */
 export interface EventEnvelope<P = unknown> {
   /** Unique per event, stable across retries: it is also the Nats-Msg-Id that deduplicates a publish. */
   readonly event_id: string;
   /** The subject the event is published on (or its prefix, for subjects that add routing tokens). */
   readonly type: string;
+  /** Optional on the wire; 1 when absent. */
   readonly version: number;
   /** ISO 8601. */
   readonly occurred_at: string;
@@ -20,22 +23,23 @@ export interface EventEnvelope<P = unknown> {
   readonly payload: P;
 }
 
-const SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-
 const envelopeSchema = z.object({
-  event_id: z.string().min(1).max(256),
-  type: z.string().regex(SUBJECT, { error: 'a subject such as "planning.plan.approved"' }),
-  version: z.literal(ENVELOPE_VERSION, { error: `${ENVELOPE_VERSION} (the envelope version this build reads)` }),
-  occurred_at: z.iso.datetime({ offset: true, error: 'an ISO 8601 date-time such as "2025-01-31T12:00:00Z"' }),
-  correlation_id: z.string().min(1).max(256),
+  event_id: id,
+  type: eventTypeName,
+  version: z.literal(ENVELOPE_VERSION, { error: `${ENVELOPE_VERSION} (the envelope version this build reads)` }).default(ENVELOPE_VERSION),
+  occurred_at: isoDateTime,
+  correlation_id: id,
   payload: z.unknown(),
 });
 
-export function makeEnvelope<T extends KnownEventType>(
-  type: T,
-  payload: PayloadOf[T],
-  ids: { readonly eventId: string; readonly correlationId: string; readonly occurredAtMs: number },
-): EventEnvelope<PayloadOf[T]> {
+/** What an event we publish is known by, in either form. */
+export interface EventIds {
+  readonly eventId: string;
+  readonly correlationId: string;
+  readonly occurredAtMs: number;
+}
+
+export function makeEnvelope<T extends KnownEventType>(type: T, payload: PayloadOf[T], ids: EventIds): EventEnvelope<PayloadOf[T]> {
   return {
     event_id: ids.eventId,
     type,
@@ -46,89 +50,22 @@ export function makeEnvelope<T extends KnownEventType>(
   };
 }
 
-export const encodeEnvelope = (envelope: EventEnvelope): Uint8Array => new TextEncoder().encode(JSON.stringify(envelope));
+export const encodeEnvelope = (envelope: EventEnvelope): Uint8Array => encodeJson(envelope);
 
 /**
- * Decodes and validates an event received on `subject`: size, UTF-8, JSON, the envelope, the type
+ * Decodes and validates an envelope received on `subject`: size, UTF-8, JSON, the envelope, the type
  * matching the subject, then the payload schema of its type. Throws FleetError INVALID_ARGUMENT whose
  * message names each field at fault and what was expected; `field` holds the first.
  */
-export function parseEnvelope(subject: string, data: Uint8Array, maxBytes = MAX_EVENT_BYTES): EventEnvelope {
-  if (data.length > maxBytes) throw invalid('message', `at most ${maxBytes} bytes`, `${data.length} bytes`);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(data);
-  } catch {
-    throw invalid('message', 'UTF-8 text');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw invalid('message', 'JSON', `${text.length === 0 ? 'an empty message' : `invalid JSON (${(e as Error).message})`}`);
-  }
+export const parseEnvelope = (subject: string, data: Uint8Array, maxBytes = MAX_EVENT_BYTES): EventEnvelope =>
+  readEnvelope(subject, decodeJson(data, maxBytes));
+
+/** `parseEnvelope` for what is already decoded. */
+export function readEnvelope(subject: string, json: unknown): EventEnvelope {
   const envelope = check(envelopeSchema, json, '');
-  if (subject !== envelope.type && !subject.startsWith(`${envelope.type}.`)) {
-    throw invalid('type', `"${subject}" (the subject it was published on)`, JSON.stringify(envelope.type));
-  }
-  const payload = isKnownEventType(envelope.type)
-    ? check(PAYLOAD_SCHEMAS[envelope.type] as z.ZodType, envelope.payload, 'payload')
-    : check(anyPayload, envelope.payload, 'payload');
-  return { ...envelope, payload };
+  if (!isOnSubject(subject, envelope.type)) throw invalid('type', `"${subject}" (the subject it was published on)`, JSON.stringify(envelope.type));
+  return { ...envelope, payload: check(specOf(envelope.type).schema, envelope.payload, 'payload') };
 }
 
-/** Narrows an envelope to a known type, its payload already checked by `parseEnvelope`. */
-export function isEnvelopeOf<T extends KnownEventType>(envelope: EventEnvelope, type: T): envelope is EventEnvelope<PayloadOf[T]> {
-  return envelope.type === type;
-}
-
-function check<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
-  const result = schema.safeParse(value, { reportInput: true });
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => describeIssue(issue, root));
-  throw new FleetError('INVALID_ARGUMENT', problems.map((p) => p.text).join('; '), { field: problems[0]?.field ?? 'event' });
-}
-
-function invalid(field: string, expected: string, got?: string): FleetError {
-  return new FleetError('INVALID_ARGUMENT', `${field}: expected ${expected}${got === undefined ? '' : `, got ${got}`}`, { field });
-}
-
-function describeIssue(issue: z.core.$ZodIssue, root: string): { field: string; text: string } {
-  const path = issue.path.reduce<string>(
-    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc === '' ? String(key) : `${acc}.${String(key)}`),
-    root,
-  );
-  const field = path === '' ? 'event' : path;
-  const input: unknown = 'input' in issue ? issue.input : undefined;
-  let expected: string;
-  switch (issue.code) {
-    case 'invalid_type':
-      expected = issue.expected === 'object' ? 'a JSON object' : issue.expected === 'array' ? 'an array' : `a ${issue.expected}`;
-      break;
-    case 'invalid_value':
-      expected = issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.join(', ')}`;
-      if (issue.message !== undefined && !issue.message.startsWith('Invalid')) expected = issue.message;
-      break;
-    case 'too_small':
-      expected =
-        issue.origin === 'string' && Number(issue.minimum) === 1 ? 'a non-empty string' : `at least ${String(issue.minimum)} ${unit(issue.origin)}`;
-      break;
-    case 'too_big':
-      expected = `at most ${String(issue.maximum)} ${unit(issue.origin)}`;
-      break;
-    default:
-      expected = issue.message;
-  }
-  return { field, text: `${field}: expected ${expected}, got ${describeValue(input)}` };
-}
-
-const unit = (origin: string): string => (origin === 'string' ? 'characters' : origin === 'array' ? 'items' : '');
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing (missing)';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return value.length > 60 ? `"${value.slice(0, 57)}..." (${value.length} characters)` : JSON.stringify(value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
-}
+/** An event's type is its subject, or a prefix of it for subjects that add routing tokens. */
+export const isOnSubject = (subject: string, type: string): boolean => subject === type || subject.startsWith(`${type}.`);

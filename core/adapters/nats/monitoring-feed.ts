@@ -1,7 +1,7 @@
 import { type Consumer, type ConsumerMessages, DeliverPolicy, jetstream, type OrderedConsumerOptions } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { FleetError } from '../../domain/errors.js';
-import { type EventEnvelope, parseEnvelope } from './event-envelope.js';
+import { type FleetEvent, parseEvent } from './fleet-event.js';
 import { STREAM, type StreamName } from './streams.js';
 
 /** planning.>, orchestration.>, context.> and agent.> (requests and responses are two streams). */
@@ -20,7 +20,8 @@ export interface FeedEvent {
   readonly seq: number;
   /** When the stream stored it. */
   readonly storedAt: Date;
-  readonly envelope: EventEnvelope;
+  /** The event read from either form, with the form it came in. */
+  readonly event: FleetEvent;
 }
 
 export interface InvalidFeedMessage {
@@ -46,8 +47,8 @@ export interface MonitoringFeed extends AsyncIterable<FeedEvent> {
 }
 
 /**
- * A live feed of validated events from all the fleet's event streams at once: one ordered (ephemeral,
- * unacknowledged) consumer per stream, all reading concurrently into one sequence. Events of one stream
+ * A live feed of validated events (flat or in our envelope) from all the fleet's event streams at once:
+ * one ordered (ephemeral, unacknowledged) consumer per stream, all reading concurrently into one sequence. Events of one stream
  * come in stream order; events of different streams interleave as they arrive (compare `storedAt` to
  * order a replay across streams). Nothing is acknowledged and nothing is left behind on the server:
  * watching never disturbs the consumers that do the work.
@@ -104,14 +105,14 @@ async function closeReader(reader: { consumer: Consumer; messages: ConsumerMessa
 async function pump(stream: StreamName, messages: ConsumerMessages, queue: FeedQueue<FeedEvent>, onInvalid?: (m: InvalidFeedMessage) => void): Promise<void> {
   try {
     for await (const m of messages) {
-      let envelope: EventEnvelope;
+      let event: FleetEvent;
       try {
-        envelope = parseEnvelope(m.subject, m.data);
+        event = parseEvent(m.subject, m.data);
       } catch (e) {
         onInvalid?.({ stream, subject: m.subject, seq: m.seq, reason: (e as Error).message });
         continue;
       }
-      if (!(await queue.push({ stream, subject: m.subject, seq: m.seq, storedAt: m.time, envelope }))) return;
+      if (!(await queue.push({ stream, subject: m.subject, seq: m.seq, storedAt: m.time, event }))) return;
     }
   } catch {
     // The feed is being closed, or the connection is: either way this reader is done.

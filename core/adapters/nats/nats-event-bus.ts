@@ -5,7 +5,7 @@ import { FleetError } from '../../domain/errors.js';
 import type { DeliberationEvent } from '../../domain/events.js';
 import type { EventBus } from '../../ports/event-bus.js';
 import { toEventMessage } from './deliberation-event-messages.js';
-import { encodeEnvelope } from './event-envelope.js';
+import { encodeFlatEvent } from './fleet-event.js';
 
 export interface NatsEventBusOptions {
   /** How long one publish waits for the stream's acknowledgement. Default 5000. */
@@ -37,8 +37,8 @@ export class NatsEventBus implements EventBus {
   /** Throws FleetError UNAVAILABLE when a durable event could not be stored after the retries. */
   async publish(event: DeliberationEvent): Promise<void> {
     const message = toEventMessage(event);
-    const data = encodeEnvelope(message.envelope);
-    const msgID = message.envelope.event_id;
+    const data = encodeFlatEvent(message.event);
+    const msgID = message.event.event_id;
     if (!message.durable) {
       try {
         const h = headers();

@@ -6,8 +6,9 @@ import type { Role } from '../../domain/role.js';
 import { checkDescription, checkTaskId } from '../../domain/validation.js';
 import type { DeliberateCommand } from '../../ports/fleet-service.js';
 import { deadLetterMessage } from './dead-letters.js';
-import { isEnvelopeOf, MAX_EVENT_BYTES, parseEnvelope } from './event-envelope.js';
+import { MAX_EVENT_BYTES } from './event-json.js';
 import { EVENT_TYPE, type PlanApprovedPayload } from './event-payloads.js';
+import { type EventForm, fieldPath, type FleetEvent, isEventOf, parseEvent } from './fleet-event.js';
 import { settle } from './settle.js';
 import { STREAM } from './streams.js';
 
@@ -34,8 +35,16 @@ export interface PlanningConsumerOptions {
 }
 
 export type PlanningActivity =
-  | { readonly type: 'handled'; readonly seq: number; readonly planId: string; readonly taskIds: readonly string[] }
-  | { readonly type: 'ignored'; readonly seq: number; readonly subject: string }
+  | {
+      readonly type: 'handled';
+      readonly seq: number;
+      readonly form: EventForm;
+      readonly eventId: string;
+      readonly planId: string;
+      readonly storyId: string;
+      readonly taskIds: readonly string[];
+    }
+  | { readonly type: 'ignored'; readonly seq: number; readonly subject: string; readonly reason: string }
   | { readonly type: 'retrying'; readonly seq: number; readonly delivery: number; readonly delayMs: number; readonly reason: string }
   | { readonly type: 'dead-lettered'; readonly seq: number; readonly subject: string; readonly reason: string }
   | { readonly type: 'error'; readonly message: string };
@@ -53,7 +62,8 @@ export const planTaskId = (planId: string, role: Role): string => `plan-${planId
 
 /**
  * Turns `planning.plan.approved` events into deliberations, one per role, through a durable pull
- * consumer on PLANNING_EVENTS.
+ * consumer on PLANNING_EVENTS. Events come flat, as the cluster's planning service publishes them, or
+ * in our envelope; other planning events (a story's transitions) are checked and acknowledged.
  *
  * An event is acknowledged when every role's deliberation has finished, not when it started: the
  * handler's promise is the only signal there is, and acking early would lose the event if the process
@@ -108,18 +118,21 @@ export async function startPlanningConsumer(options: PlanningConsumerOptions): P
     report({ type: 'dead-lettered', seq: m.seq, subject: m.subject, reason });
   }
 
+  const ignore = (m: JsMsg, reason: string): void => {
+    settle(() => m.ack());
+    report({ type: 'ignored', seq: m.seq, subject: m.subject, reason });
+  };
+
   async function handle(m: JsMsg): Promise<void> {
     let commands: DeliberateCommand[];
-    let payload: PlanApprovedPayload;
+    let plan: FleetEvent<PlanApprovedPayload>;
     try {
-      const envelope = parseEnvelope(m.subject, m.data, options.maxEventBytes ?? MAX_EVENT_BYTES);
-      if (!isEnvelopeOf(envelope, EVENT_TYPE.PLAN_APPROVED)) {
-        settle(() => m.ack());
-        report({ type: 'ignored', seq: m.seq, subject: m.subject });
-        return;
-      }
-      payload = envelope.payload;
-      commands = planCommands(payload);
+      // Every planning event is validated, so a malformed one is dead-lettered even when nothing here acts on it.
+      const event = parseEvent(m.subject, m.data, options.maxEventBytes ?? MAX_EVENT_BYTES);
+      if (!isEventOf(event, EVENT_TYPE.PLAN_APPROVED)) return ignore(m, `${event.type} starts no deliberation`);
+      plan = event;
+      commands = planCommands(plan);
+      if (commands.length === 0) return ignore(m, `plan ${plan.fields.plan_id} names no roles to deliberate`);
     } catch (e) {
       const error = e instanceof FleetError ? e : new FleetError('INVALID_ARGUMENT', String(e));
       await deadLetter(m, error.message, error.field);
@@ -139,7 +152,15 @@ export async function startPlanningConsumer(options: PlanningConsumerOptions): P
     });
     if (failures.length === 0) {
       await m.ackAck().catch(() => undefined);
-      report({ type: 'handled', seq: m.seq, planId: payload.plan_id, taskIds: commands.map((c) => c.taskId!) });
+      report({
+        type: 'handled',
+        seq: m.seq,
+        form: plan.form,
+        eventId: plan.eventId,
+        planId: plan.fields.plan_id,
+        storyId: plan.fields.story_id,
+        taskIds: commands.map((c) => c.taskId!),
+      });
       return;
     }
     const reason = failures.map((f) => `role ${f.command.role} (task ${f.command.taskId}): ${describe(f.error)}`).join('; ');
@@ -177,10 +198,19 @@ export async function startPlanningConsumer(options: PlanningConsumerOptions): P
 }
 
 /** One deliberation per role (each role once), checked as the service will check them. */
-function planCommands(plan: PlanApprovedPayload): DeliberateCommand[] {
+function planCommands(event: FleetEvent<PlanApprovedPayload>): DeliberateCommand[] {
+  const plan = event.fields;
+  const roles = [...new Set(plan.roles)];
+  if (roles.length === 0) return [];
   const text = [plan.title, plan.description].filter((s): s is string => s !== undefined && s.trim() !== '').join('\n\n');
-  const description = checkDescription(text === '' ? `Plan ${plan.plan_id} for story ${plan.story_id}` : text, 'payload.description');
-  return [...new Set(plan.roles)].map((role) => ({ taskId: checkTaskId(planTaskId(plan.plan_id, role), 'payload.plan_id'), role, description }));
+  const description = checkDescription(text === '' ? `Plan ${plan.plan_id} for story ${plan.story_id}` : text, fieldPath(event, 'description'));
+  return roles.map((role) => ({
+    taskId: checkTaskId(planTaskId(plan.plan_id, role), fieldPath(event, 'plan_id')),
+    role,
+    description,
+    storyId: plan.story_id,
+    planId: plan.plan_id,
+  }));
 }
 
 /** Errors a redelivery cannot fix. */

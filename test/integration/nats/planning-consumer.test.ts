@@ -40,6 +40,8 @@ function fakeService(run: (command: DeliberateCommand) => Promise<void> = async 
 
 const envelope = (payload: Record<string, unknown>, eventId = 'evt-1'): string =>
   JSON.stringify({ event_id: eventId, type: SUBJECT, version: 1, occurred_at: new Date().toISOString(), correlation_id: 'c-1', payload });
+/** The cluster's planning service publishes the plan's fields flat, stamped with a zone-less ISO time. */
+const flat = (fields: Record<string, unknown>, timestamp: unknown = '2025-06-01T10:00:00.123456'): string => JSON.stringify({ ...fields, timestamp });
 const plan = (planId: string, roles: string[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   plan_id: planId,
   story_id: 'story-1',
@@ -72,14 +74,97 @@ describe('planning consumer', () => {
     await publish(nc, envelope(plan('p-1', ['DEV', 'QA'], { title: 'Rate limiter', description: 'Token bucket per API key' })), 'evt-1');
 
     await waitFor(() => activity.some((a) => a.type === 'handled'), 'the plan handled');
+    const description = 'Rate limiter\n\nToken bucket per API key';
     expect(service.calls).toEqual(
       expect.arrayContaining([
-        { taskId: 'plan-p-1-DEV', role: 'DEV', description: 'Rate limiter\n\nToken bucket per API key' },
-        { taskId: 'plan-p-1-QA', role: 'QA', description: 'Rate limiter\n\nToken bucket per API key' },
+        { taskId: 'plan-p-1-DEV', role: 'DEV', description, storyId: 'story-1', planId: 'p-1' },
+        { taskId: 'plan-p-1-QA', role: 'QA', description, storyId: 'story-1', planId: 'p-1' },
       ]),
     );
     expect(service.calls).toHaveLength(2);
+    expect(activity.find((a) => a.type === 'handled')).toMatchObject({ form: 'envelope', eventId: 'evt-1', planId: 'p-1', storyId: 'story-1' });
     expect(await consumerState(nc)).toEqual({ pending: 0, ackPending: 0, redelivered: 0 });
+  });
+
+  it("takes the cluster's flat plan approval alike, and the same approval again starts nothing new", async () => {
+    const nc = await nats().connect();
+    const service = fakeService();
+    const activity = await start(nc, { deliberate: service.deliberate });
+    const approval = flat({ story_id: 'story-9', plan_id: 'p-f1', approved_by: 'po@example.com', roles: ['DEV', 'QA'] });
+    await publish(nc, approval, 'flat-1');
+    await waitFor(() => activity.some((a) => a.type === 'handled'), 'the flat plan handled');
+    expect(service.calls).toEqual(
+      expect.arrayContaining([
+        { taskId: 'plan-p-f1-DEV', role: 'DEV', description: 'Plan p-f1 for story story-9', storyId: 'story-9', planId: 'p-f1' },
+        { taskId: 'plan-p-f1-QA', role: 'QA', description: 'Plan p-f1 for story story-9', storyId: 'story-9', planId: 'p-f1' },
+      ]),
+    );
+    expect(activity.find((a) => a.type === 'handled')).toEqual({
+      type: 'handled',
+      seq: 1,
+      form: 'flat',
+      eventId: 'planning.plan.approved:p-f1',
+      planId: 'p-f1',
+      storyId: 'story-9',
+      taskIds: ['plan-p-f1-DEV', 'plan-p-f1-QA'],
+    });
+
+    // The planner sends it again (no message id of its own, so the stream keeps both).
+    await publish(nc, approval, 'flat-1-again');
+    await waitFor(() => activity.filter((a) => a.type === 'handled').length === 2, 'the repeat handled');
+    expect([...service.runs.keys()].sort()).toEqual(['plan-p-f1-DEV', 'plan-p-f1-QA']);
+    expect(activity.filter((a) => a.type === 'handled').map((a) => a.type === 'handled' && a.eventId)).toEqual([
+      'planning.plan.approved:p-f1',
+      'planning.plan.approved:p-f1',
+    ]);
+    expect(await consumerState(nc)).toEqual({ pending: 0, ackPending: 0, redelivered: 0 });
+  });
+
+  it('takes a flat plan stamped with or without a zone or in epoch seconds, and an envelope with or without a version', async () => {
+    const nc = await nats().connect();
+    const service = fakeService();
+    const activity = await start(nc, { deliberate: service.deliberate });
+    const fields = (planId: string) => ({ story_id: 's', plan_id: planId, approved_by: 'a', roles: ['DEV'] });
+    await publish(nc, flat(fields('p-naive'), '2025-06-01T10:00:00'), 'naive');
+    await publish(nc, flat(fields('p-zoned'), '2025-06-01T12:00:00+02:00'), 'zoned');
+    await publish(nc, flat(fields('p-epoch'), 1748772000.5), 'epoch');
+    const { version: _, ...unversioned } = JSON.parse(envelope(plan('p-unversioned', ['DEV']))) as Record<string, unknown>;
+    await publish(nc, JSON.stringify(unversioned), 'unversioned');
+    await publish(nc, envelope(plan('p-versioned', ['DEV'])), 'versioned');
+
+    await waitFor(() => activity.filter((a) => a.type === 'handled').length === 5, 'all five handled');
+    expect(service.calls.map((c) => c.taskId).sort()).toEqual(['plan-p-epoch-DEV', 'plan-p-naive-DEV', 'plan-p-unversioned-DEV', 'plan-p-versioned-DEV', 'plan-p-zoned-DEV']);
+    expect(activity.filter((a) => a.type === 'dead-lettered')).toEqual([]);
+  });
+
+  it('acknowledges a plan naming no roles without a deliberation, and says so', async () => {
+    const nc = await nats().connect();
+    const service = fakeService();
+    const activity = await start(nc, { deliberate: service.deliberate });
+    await publish(nc, flat({ story_id: 's', plan_id: 'p-none', approved_by: 'a' }), 'no-roles');
+    await publish(nc, flat({ story_id: 's', plan_id: 'p-empty', approved_by: 'a', roles: [] }), 'empty-roles');
+    await waitFor(() => activity.filter((a) => a.type === 'ignored').length === 2, 'both ignored');
+    expect(activity).toEqual([
+      { type: 'ignored', seq: 1, subject: SUBJECT, reason: 'plan p-none names no roles to deliberate' },
+      { type: 'ignored', seq: 2, subject: SUBJECT, reason: 'plan p-empty names no roles to deliberate' },
+    ]);
+    expect(service.calls).toEqual([]);
+    expect(await consumerState(nc)).toEqual({ pending: 0, ackPending: 0, redelivered: 0 });
+  });
+
+  it("acknowledges a story's transition as nothing to do, and dead-letters a malformed one", async () => {
+    const nc = await nats().connect();
+    const service = fakeService();
+    const activity = await start(nc, { deliberate: service.deliberate });
+    const subject = 'planning.story.transitioned';
+    await publish(nc, flat({ story_id: 's', from_phase: 'DESIGN', to_phase: 'BUILD' }), 'moved', subject);
+    await publish(nc, flat({ story_id: 's', from_phase: 'DESIGN' }), 'moved-badly', subject);
+    await waitFor(() => activity.length === 2, 'both transitions');
+    expect(activity).toEqual([
+      { type: 'ignored', seq: 1, subject, reason: 'planning.story.transitioned starts no deliberation' },
+      { type: 'dead-lettered', seq: 2, subject, reason: 'to_phase: expected a string, got nothing (missing)' },
+    ]);
+    expect(service.calls).toEqual([]);
   });
 
   it('never starts a second deliberation for the same plan, however often the event comes', async () => {
@@ -110,6 +195,8 @@ describe('planning consumer', () => {
       ['no-plan-id', envelope(plan('p-3', ['DEV'], { plan_id: undefined })), /^payload\.plan_id: expected a string, got nothing \(missing\)$/],
       ['wrong-types', envelope({ ...plan('p-3', ['DEV']), roles: 'DEV', approved_by: 7 }), /payload\.approved_by: expected a string, got number 7; payload\.roles: expected an array/],
       ['huge', huge, /^message: expected at most 262144 bytes, got \d+ bytes$/],
+      ['flat-no-plan-id', flat({ story_id: 's', approved_by: 'a', roles: ['DEV'] }), /^plan_id: expected a string, got nothing \(missing\)$/],
+      ['flat-bad-time', flat(plan('p-3', ['DEV']), 'last tuesday'), /^timestamp: expected an ISO 8601 date-time .*, got "last tuesday"$/],
     ];
     for (const [id, data] of bad) await publish(nc, data, id);
     await publish(nc, envelope(plan('p-good', ['DATA'])), 'good');
@@ -127,7 +214,7 @@ describe('planning consumer', () => {
       expect(letter).toMatchObject({ stream: 'PLANNING_EVENTS', streamSeq: i + 1, consumer: DEFAULT_PLANNING_CONSUMER, deliveries: 1, truncated: false });
       expect(Buffer.from(letter.data).equals(Buffer.from(data))).toBe(true);
     });
-    expect(letters[1]!.field).toBe('payload.plan_id');
+    expect(letters.map((l) => l.field)).toEqual(['message', 'payload.plan_id', 'payload.approved_by', 'message', 'plan_id', 'timestamp']);
     // Terminated, not left to be redelivered.
     expect(await consumerState(nc)).toEqual({ pending: 0, ackPending: 0, redelivered: 0 });
   });
@@ -150,6 +237,22 @@ describe('planning consumer', () => {
     await waitFor(() => activity.some((a) => a.type === 'handled'), 'the corrected event handled');
     expect(service.calls.map((c) => c.taskId)).toEqual(['plan-p-4-DEV']);
     expect(await listDeadLetters(nc)).toEqual([]);
+  });
+
+  it('republishes a flat correction of a flat dead letter, and refuses one still missing a field', async () => {
+    const nc = await nats().connect();
+    const service = fakeService();
+    const activity = await start(nc, { deliberate: service.deliberate });
+    const fields = { story_id: 's', plan_id: 'p-4f', approved_by: 'a', roles: ['QA'] };
+    await publish(nc, flat({ ...fields, plan_id: undefined }), 'flat-4');
+    await waitFor(() => activity.some((a) => a.type === 'dead-lettered'), 'the dead letter');
+    const [letter] = await listDeadLetters(nc, { subject: SUBJECT });
+
+    const stillWrong = await republishDeadLetter(nc, letter!.seq, JSON.stringify(fields)).catch((e: unknown) => e);
+    expect((stillWrong as FleetError).message).toMatch(/^timestamp: expected .*, got nothing \(missing\)$/);
+    await republishDeadLetter(nc, letter!.seq, flat(fields), { remove: true });
+    await waitFor(() => activity.some((a) => a.type === 'handled'), 'the corrected event handled');
+    expect(service.calls.map((c) => c.taskId)).toEqual(['plan-p-4f-QA']);
   });
 
   it('retries a deliberation that failed transiently, and dead-letters one the service refuses', async () => {
