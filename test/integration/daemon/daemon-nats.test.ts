@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { connectNats } from '../../../core/adapters/nats/connect.js';
@@ -62,7 +62,22 @@ async function watchOrchestration(nc: NatsConnection): Promise<{ events: FeedEve
 }
 
 const completedTaskIds = (events: FeedEvent[]): string[] =>
-  events.filter((e) => e.subject === EVENT_TYPE.DELIBERATION_COMPLETED).map((e) => (e.envelope.payload as { task_id: string }).task_id);
+  events.filter((e) => e.subject === EVENT_TYPE.DELIBERATION_COMPLETED).map((e) => e.event.fields.task_id as string);
+
+/** What the cluster's planning service publishes: the plan's fields flat, stamped without a zone. */
+const flatPlanEvent = (planId: string, roles: Role[]): Uint8Array =>
+  new TextEncoder().encode(
+    JSON.stringify({ story_id: `story-${planId}`, plan_id: planId, approved_by: 'po@example.com', roles, timestamp: new Date().toISOString().replace('Z', '') }),
+  );
+
+/** The fields of orchestration.deliberation.completed the cluster's context service reads, from the stored bytes. */
+interface ClusterCompleted {
+  event_type: string;
+  story_id: string;
+  task_id: string;
+  timestamp: number;
+  decisions: Array<{ proposal: { author: { agent_id: string } }; checks: { policy: { passed: boolean } } }>;
+}
 
 function turnCount(dataDir: string, taskId: string): number {
   const stores = createSqliteStores(join(dataDir, 'fleet.db'));
@@ -91,17 +106,33 @@ describe('the daemon on its embedded NATS', () => {
     return { daemon, dataDir, nc, js: jetstream(nc) };
   }
 
-  it('runs one deliberation per role of an approved plan, once even when the event comes twice', async () => {
+  it("runs one deliberation per role of the cluster's flat plan approval, once even when the plan comes again, and announces outcomes the cluster reads", async () => {
     const { daemon, dataDir, nc, js } = await daemonWithNats();
     const feed = await watchOrchestration(nc);
     cleanups.push(() => feed.close());
 
-    await js.publish('planning.plan.approved', planEvent('p1', ['DEV', 'QA']), { msgID: 'p1-first' });
-    // The same plan again, as a redelivery or a publisher's retry with a new message id would bring it.
+    await js.publish('planning.plan.approved', flatPlanEvent('p1', ['DEV', 'QA']));
+    // The same plan again, in our envelope, as a publisher's retry with a new message id would bring it.
     await js.publish('planning.plan.approved', planEvent('p1', ['DEV', 'QA'], 'plan-approved-p1-again'), { msgID: 'p1-second' });
 
     await until(() => new Set(completedTaskIds(feed.events)).size === 2, 60_000, 'both completed events');
     expect(new Set(completedTaskIds(feed.events))).toEqual(new Set(['plan-p1-DEV', 'plan-p1-QA']));
+
+    // As the cluster's context service reads them: the stored bytes, flat, no envelope.
+    const jsm = await jetstreamManager(nc);
+    const completed = feed.events.filter((e) => e.subject === EVENT_TYPE.DELIBERATION_COMPLETED);
+    for (const { seq } of completed) {
+      const stored = await jsm.streams.getMessage('ORCHESTRATOR_EVENTS', { seq });
+      const event = JSON.parse(new TextDecoder().decode(stored!.data)) as ClusterCompleted;
+      expect(event.event_type).toBe('orchestration.deliberation.completed');
+      expect(event.story_id).toBe('story-p1');
+      expect(['plan-p1-DEV', 'plan-p1-QA']).toContain(event.task_id);
+      expect(typeof event.timestamp).toBe('number');
+      expect(Math.abs(event.timestamp * 1000 - Date.now())).toBeLessThan(120_000);
+      expect(event.decisions).toHaveLength(3);
+      expect(event.decisions[0]!.proposal.author.agent_id).toMatch(/^(dev|qa)-\d$/);
+      for (const decision of event.decisions) expect(typeof decision.checks.policy.passed).toBe('boolean');
+    }
 
     const client = connectFleetClient(`127.0.0.1:${daemon.port}`);
     cleanups.push(async () => client.close());
@@ -121,13 +152,16 @@ describe('the daemon on its embedded NATS', () => {
     await js.publish('planning.plan.approved', bad({ story_id: 's', approved_by: 'a', roles: ['DEV'] }));
     await js.publish('planning.plan.approved', bad({ plan_id: 'p', story_id: 's', approved_by: 'a', roles: 'DEV' }));
     await js.publish('planning.plan.approved', bad({ plan_id: 'p', story_id: 's', approved_by: 'a', roles: ['DEV'], description: 'x'.repeat(300_000) }));
+    const { plan_id: _, ...noPlanId } = JSON.parse(new TextDecoder().decode(flatPlanEvent('p2', ['DATA']))) as Record<string, unknown>;
+    await js.publish('planning.plan.approved', new TextEncoder().encode(JSON.stringify(noPlanId)));
 
-    await until(async () => (await listDeadLetters(nc)).length === 4, 20_000, 'four dead letters');
+    await until(async () => (await listDeadLetters(nc)).length === 5, 20_000, 'five dead letters');
     const reasons = (await listDeadLetters(nc)).map((l) => l.reason);
     expect(reasons[0]).toMatch(/JSON/i);
-    expect(reasons[1]).toContain('plan_id');
+    expect(reasons[1]).toContain('payload.plan_id');
     expect(reasons[2]).toContain('roles');
     expect(reasons[3]).toMatch(/bytes/);
+    expect(reasons[4]).toMatch(/^plan_id: expected a string/);
 
     const client = connectFleetClient(`127.0.0.1:${daemon.port}`);
     cleanups.push(async () => client.close());
@@ -137,20 +171,24 @@ describe('the daemon on its embedded NATS', () => {
     const listed = await runFleet(['dlq', 'list', '--json', '--data-dir', dataDir]);
     expect(listed.code).toBe(0);
     const letters = JSON.parse(listed.stdout) as Array<{ seq: number; reason: string; original: string }>;
-    expect(letters).toHaveLength(4);
+    expect(letters).toHaveLength(5);
     expect(letters[1]!.original).toContain('"story_id":"s"');
+    expect(letters[4]!.original).toContain('"story_id":"story-p2"');
     const feed = await watchOrchestration(nc);
     cleanups.push(() => feed.close());
     const fixedFile = join(dataDir, 'fixed.json');
-    writeFileSync(fixedFile, new TextDecoder().decode(planEvent('p2', ['DATA'])));
-    const republished = await runFleet(['dlq', 'republish', String(letters[1]!.seq), fixedFile, '--data-dir', dataDir]);
+    writeFileSync(fixedFile, new TextDecoder().decode(flatPlanEvent('p2', ['DATA'])));
+    const republished = await runFleet(['dlq', 'republish', String(letters[4]!.seq), fixedFile, '--data-dir', dataDir]);
     expect(republished.stdout).toContain('republished to planning.plan.approved');
     await until(() => completedTaskIds(feed.events).includes('plan-p2-DATA'), 60_000, 'the corrected event after the bad ones');
 
     // `fleet events` replays the feed across streams, in time order.
     const replay = await runFleet(['events', '--since', '5m', '--json', '--data-dir', dataDir]);
-    const subjects = replay.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { subject: string }).subject);
-    expect(subjects).toContain('planning.plan.approved');
+    const lines = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as { subject: string; form: string; event_id: string; fields: Record<string, unknown> });
+    const subjects = lines.map((l) => l.subject);
+    // The corrected plan came flat, as the cluster sends it; what the daemon announces is flat too.
+    expect(lines.find((l) => l.subject === 'planning.plan.approved')).toMatchObject({ form: 'flat', event_id: 'planning.plan.approved:p2', fields: { plan_id: 'p2' } });
+    expect(new Set(lines.filter((l) => l.subject.startsWith('orchestration.')).map((l) => l.form))).toEqual(new Set(['flat']));
     expect(subjects.indexOf('orchestration.deliberation.started')).toBeLessThan(subjects.indexOf('orchestration.deliberation.completed'));
     expect(subjects.indexOf('planning.plan.approved')).toBeLessThan(subjects.indexOf('orchestration.deliberation.started'));
   });
@@ -160,7 +198,10 @@ describe('the daemon on its embedded NATS', () => {
     const first = natsPid(dataDir);
     process.kill(first, 'SIGKILL');
     await until(() => alive(natsPid(dataDir)) && natsPid(dataDir) !== first, 20_000, 'the supervisor to restart nats-server');
-    // The daemon's own connection reconnects; a client does too, and work flows again.
+    // The daemon's own connection reconnects; a client does too, and work flows again once JetStream
+    // has recovered its streams (a request before that times out; seen under load).
+    const jsm = await jetstreamManager(nc);
+    await until(async () => jsm.streams.info('ORCHESTRATOR_EVENTS').then(() => true, () => false), 20_000, 'JetStream to recover its streams');
     const feed = await watchOrchestration(nc);
     cleanups.push(() => feed.close());
     await jetstream(nc).publish('planning.plan.approved', planEvent('p3', ['DEVOPS']));
