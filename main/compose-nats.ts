@@ -7,7 +7,7 @@ import { startAgentWorker } from '../core/adapters/nats/agent-turns/agent-worker
 import { createNatsAgentTurns } from '../core/adapters/nats/agent-turns/nats-agent-turns.js';
 import { connectNats } from '../core/adapters/nats/connect.js';
 import { type DeadLetter, listDeadLetters, republishDeadLetter, type RepublishResult } from '../core/adapters/nats/dead-letters.js';
-import { type FeedEvent, openMonitoringFeed } from '../core/adapters/nats/monitoring-feed.js';
+import { type FeedEvent, type InvalidFeedMessage, openMonitoringFeed } from '../core/adapters/nats/monitoring-feed.js';
 import { NatsEventBus } from '../core/adapters/nats/nats-event-bus.js';
 import { type PlanningConsumer, startPlanningConsumer } from '../core/adapters/nats/planning-consumer.js';
 import { NatsServerSupervisor } from '../core/adapters/nats/server/nats-server-supervisor.js';
@@ -172,11 +172,15 @@ export const republish = (config: FleetConfig, seq: number, corrected: string, r
 /** Follows the monitoring feed until `signal` aborts (or, with `idleMs`, until nothing arrives for that long). */
 export async function followEvents(
   config: FleetConfig,
-  options: { since?: Date; idleMs?: number; signal: AbortSignal },
+  options: { since?: Date; idleMs?: number; signal: AbortSignal; onInvalid?: (message: InvalidFeedMessage) => void },
   onEvent: (event: FeedEvent) => void,
 ): Promise<void> {
   await withNats(config, async (nc) => {
-    const feed = await openMonitoringFeed({ nc, ...(options.since === undefined ? {} : { since: options.since }) });
+    const feed = await openMonitoringFeed({
+      nc,
+      ...(options.since === undefined ? {} : { since: options.since }),
+      ...(options.onInvalid === undefined ? {} : { onInvalid: options.onInvalid }),
+    });
     let idle: NodeJS.Timeout | undefined;
     const close = () => void feed.close();
     const armIdle = () => {

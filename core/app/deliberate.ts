@@ -338,8 +338,15 @@ export class DeliberationRun {
     this.deps.deliberations.save(this.d);
   }
 
-  private emit(event: DistributiveOmit<DeliberationEvent, 'taskId' | 'atMs' | 'progressPercent'>): void {
-    const full = { ...event, taskId: this.d.taskId, atMs: this.deps.clock.now(), progressPercent: this.progressPercent() } as DeliberationEvent;
+  private emit(event: DistributiveOmit<DeliberationEvent, 'taskId' | 'atMs' | 'progressPercent' | 'storyId'>): void {
+    const { storyId } = this.d.task;
+    const full = {
+      ...event,
+      taskId: this.d.taskId,
+      atMs: this.deps.clock.now(),
+      progressPercent: this.progressPercent(),
+      ...(storyId === undefined ? {} : { storyId }),
+    } as DeliberationEvent;
     try {
       this.options.onEvent?.(full);
     } catch {

@@ -9,6 +9,8 @@ interface EventBase {
    * ahead are re-counted at each phase, so an agent that drops out shrinks what is left.
    */
   readonly progressPercent?: number;
+  /** The planning story the deliberation serves, when it serves one. */
+  readonly storyId?: string;
 }
 
 /** What a running deliberation reports as it goes, for live progress (CLI, StreamDeliberation, UI). */

@@ -145,20 +145,26 @@ export function combineScore(judgment: RubricJudgment, suite: CheckSuite): Score
   return { rubric, checks: suite.score, total: RUBRIC_WEIGHT * rubric + (1 - RUBRIC_WEIGHT) * suite.score };
 }
 
-/** The checks of one kind, summed up as the cluster reports them (its PolicyResult / LintResult). */
-export interface CheckReport {
-  readonly passed: boolean;
-  readonly violations: readonly string[];
-  readonly message: string;
+/** The checks summed up as the cluster reports them: its PolicyResult and LintResult. */
+export interface ClusterChecks {
+  readonly policy: { readonly passed: boolean; readonly violations: readonly string[]; readonly message: string };
+  /** Every lint violation is an error; no check warns yet. */
+  readonly lint: { readonly passed: boolean; readonly errorCount: number; readonly warningCount: number; readonly errors: readonly string[] };
 }
 
-export function checkReport(suite: CheckSuite, kind: CheckKind): CheckReport {
-  const checks = suite.checks.filter((c) => c.kind === kind);
-  const violations = checks.flatMap((c) => c.violations);
-  const failed = checks.filter((c) => !c.passed).map((c) => c.name);
+export function clusterChecks(suite: CheckSuite): ClusterChecks {
+  const ofKind = (kind: CheckKind) => {
+    const checks = suite.checks.filter((c) => c.kind === kind);
+    const failed = checks.filter((c) => !c.passed).map((c) => c.name);
+    return {
+      passed: failed.length === 0,
+      violations: checks.flatMap((c) => c.violations),
+      message: failed.length === 0 ? `${checks.length} ${kind} checks passed` : `${kind} checks failed: ${failed.join(', ')}`,
+    };
+  };
+  const lint = ofKind('lint');
   return {
-    passed: failed.length === 0,
-    violations,
-    message: failed.length === 0 ? `${checks.length} ${kind} checks passed` : `${kind} checks failed: ${failed.join(', ')}`,
+    policy: ofKind('policy'),
+    lint: { passed: lint.passed, errorCount: lint.violations.length, warningCount: 0, errors: lint.violations },
   };
 }

@@ -44,7 +44,13 @@ export function eventsCommand(): Command {
     await followEvents(
       natsConfig(flags),
       // Without --follow: read what is stored, and stop once the replay has gone quiet.
-      { ...(since === undefined ? {} : { since }), ...(flags.follow === true ? {} : { idleMs: 1_000 }), signal: controller.signal },
+      {
+        ...(since === undefined ? {} : { since }),
+        ...(flags.follow === true ? {} : { idleMs: 1_000 }),
+        signal: controller.signal,
+        // Not an event the fleet can read (a foreign publisher, an older build's shape): said, not hidden.
+        onInvalid: (m) => process.stderr.write(`fleet events: skipped ${m.subject} #${m.seq} (${m.stream}): ${m.reason}\n`),
+      },
       flags.follow === true ? print : (e) => replayed.push(e),
     );
     replayed.sort((a, b) => a.storedAt.getTime() - b.storedAt.getTime()).forEach(print);

@@ -17,7 +17,7 @@ import {
 import type { Council } from '../../domain/council.js';
 import type { AgentFailure, Deliberation, DeliberationResult, DeliberationStatus } from '../../domain/deliberation.js';
 import { renderContent, type Proposal } from '../../domain/proposal.js';
-import { checkReport, type CheckSuite } from '../../domain/scoring.js';
+import { type CheckSuite, clusterChecks } from '../../domain/scoring.js';
 import type { ServiceMetrics, ServiceStatus } from '../../ports/fleet-service.js';
 
 // Domain → wire, once: every answer that carries a deliberation is built from these pieces, and the
@@ -215,11 +215,10 @@ export function toResult(r: DeliberationResult): ProtoResult {
 }
 
 function toCheckSuite(suite: CheckSuite): ProtoCheckSuite {
-  const policy = checkReport(suite, 'policy');
-  const lint = checkReport(suite, 'lint');
+  const { policy, lint } = clusterChecks(suite);
   return {
-    policy: { passed: policy.passed, violations: [...policy.violations], message: policy.message },
-    lint: { passed: lint.passed, errorCount: lint.violations.length, warningCount: 0, errors: [...lint.violations] },
+    policy: { ...policy, violations: [...policy.violations] },
+    lint: { ...lint, errors: [...lint.errors] },
     dryrun: undefined,
     additionalChecks: suite.checks.map((c) => ({
       checkType: c.name,

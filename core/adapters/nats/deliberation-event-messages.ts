@@ -1,7 +1,7 @@
 import type { Deliberation, DeliberationResult } from '../../domain/deliberation.js';
 import type { DeliberationEvent } from '../../domain/events.js';
 import { renderContent } from '../../domain/proposal.js';
-import { checkReport } from '../../domain/scoring.js';
+import { clusterChecks } from '../../domain/scoring.js';
 import type { EventIds } from './event-envelope.js';
 import { type CheckSuiteWire, type DecisionWire, type DeliberationFinishedPayload, type DeliberationProgressPayload, EVENT_TYPE, type KnownEventType, type PayloadOf } from './event-payloads.js';
 import { type FlatEvent, makeFlatEvent } from './fleet-event.js';
@@ -21,6 +21,7 @@ export interface EventMessage {
  */
 export function toEventMessage(event: DeliberationEvent): EventMessage {
   const task_id = event.taskId;
+  const story = event.storyId === undefined ? {} : { story_id: event.storyId };
   const message = <T extends KnownEventType>(subject: T, fields: PayloadOf[T], key: string, durable: boolean): EventMessage => {
     const ids: EventIds = { eventId: `${event.taskId}.${key}`, correlationId: event.taskId, occurredAtMs: event.atMs };
     return { subject, event: makeFlatEvent(subject, fields, ids), durable };
@@ -28,13 +29,13 @@ export function toEventMessage(event: DeliberationEvent): EventMessage {
   const progress = (fields: Omit<DeliberationProgressPayload, 'task_id' | 'progress_percent'>, key: string): EventMessage =>
     message(
       EVENT_TYPE.DELIBERATION_PROGRESS,
-      { task_id, ...fields, ...(event.progressPercent === undefined ? {} : { progress_percent: event.progressPercent }) },
+      { task_id, ...story, ...fields, ...(event.progressPercent === undefined ? {} : { progress_percent: event.progressPercent }) },
       key,
       false,
     );
   switch (event.type) {
     case 'status':
-      if (event.status === 'IN_PROGRESS') return message(EVENT_TYPE.DELIBERATION_STARTED, { task_id, status: event.status }, 'started', true);
+      if (event.status === 'IN_PROGRESS') return message(EVENT_TYPE.DELIBERATION_STARTED, { task_id, ...story, status: event.status }, 'started', true);
       // The outcome itself is announced by the `finished` event that follows.
       return progress({ kind: 'status', status: event.status }, `status.${event.status}`);
     case 'phase':
@@ -45,7 +46,7 @@ export function toEventMessage(event: DeliberationEvent): EventMessage {
     case 'agent': {
       const key = `agent.${event.agentId}.${event.phase}.${event.state}.${event.atMs}`;
       const tokens = event.tokens === undefined ? {} : { tokens: event.tokens };
-      if (event.state === 'done') return message(EVENT_TYPE.AGENT_RESPONSE_COMPLETED, { task_id, agent_id: event.agentId, phase: event.phase, ...tokens }, key, true);
+      if (event.state === 'done') return message(EVENT_TYPE.AGENT_RESPONSE_COMPLETED, { task_id, ...story, agent_id: event.agentId, phase: event.phase, ...tokens }, key, true);
       return progress(
         {
           kind: 'agent',
@@ -61,7 +62,7 @@ export function toEventMessage(event: DeliberationEvent): EventMessage {
     case 'agent-failed':
       return message(
         EVENT_TYPE.AGENT_RESPONSE_FAILED,
-        { task_id, agent_id: event.agentId, phase: event.phase, code: event.code, message: event.message },
+        { task_id, ...story, agent_id: event.agentId, phase: event.phase, code: event.code, message: event.message },
         `agent.${event.agentId}.${event.phase}.failed.${event.atMs}`,
         true,
       );
@@ -106,11 +107,10 @@ function decisionOf(d: Deliberation, r: DeliberationResult): DecisionWire {
 }
 
 function checkSuiteOf(r: DeliberationResult): CheckSuiteWire {
-  const policy = checkReport(r.checks, 'policy');
-  const lint = checkReport(r.checks, 'lint');
+  const { policy, lint } = clusterChecks(r.checks);
   return {
-    policy: { passed: policy.passed, violations: [...policy.violations], message: policy.message },
-    lint: { passed: lint.passed, error_count: lint.violations.length, warning_count: 0, errors: [...lint.violations] },
+    policy: { ...policy, violations: [...policy.violations] },
+    lint: { passed: lint.passed, error_count: lint.errorCount, warning_count: lint.warningCount, errors: [...lint.errors] },
     additional_checks: r.checks.checks.map((c) => ({ check_type: c.name, passed: c.passed, score: c.score, message: c.detail })),
     all_passed: r.checks.passed,
   };

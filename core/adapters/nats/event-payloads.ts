@@ -65,11 +65,15 @@ export type StoryTransitionedPayload = z.infer<typeof storyTransitioned>;
 export const contextUpdated = z.object({ story_id: id, version: count });
 export type ContextUpdatedPayload = z.infer<typeof contextUpdated>;
 
-export const deliberationStarted = z.object({ task_id: id, status });
+/** The planning story, on every event of a deliberation that serves one. */
+const storyOf = { story_id: id.optional() };
+
+export const deliberationStarted = z.object({ task_id: id, ...storyOf, status });
 export type DeliberationStartedPayload = z.infer<typeof deliberationStarted>;
 
 export const deliberationProgress = z.object({
   task_id: id,
+  ...storyOf,
   kind: z.enum(['status', 'phase', 'agent', 'scored']),
   status: status.optional(),
   phase: phase.optional(),
@@ -124,10 +128,10 @@ export const deliberationFinished = z.object({
 });
 export type DeliberationFinishedPayload = z.infer<typeof deliberationFinished>;
 
-export const agentResponseCompleted = z.object({ task_id: id, agent_id: id, phase, tokens: count.optional() });
+export const agentResponseCompleted = z.object({ task_id: id, ...storyOf, agent_id: id, phase, tokens: count.optional() });
 export type AgentResponseCompletedPayload = z.infer<typeof agentResponseCompleted>;
 
-export const agentResponseFailed = z.object({ task_id: id, agent_id: id, phase, code: z.enum(ERROR_CODES), message: z.string() });
+export const agentResponseFailed = z.object({ task_id: id, ...storyOf, agent_id: id, phase, code: z.enum(ERROR_CODES), message: z.string() });
 export type AgentResponseFailedPayload = z.infer<typeof agentResponseFailed>;
 
 export const EVENT_TYPE = {

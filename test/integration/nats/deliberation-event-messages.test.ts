@@ -154,4 +154,19 @@ describe('deliberation events on the wire', () => {
     expect(read[2]!.fields).toEqual({ task_id: 't-2', kind: 'agent', agent_id: 'dev-1', phase: 'propose', state: 'progress', tokens: 12, tokens_per_second: 30 });
     expect(read[4]!.fields).toEqual({ task_id: 't-2', agent_id: 'dev-2', phase: 'propose', code: 'DEADLINE_EXCEEDED', message: 'too slow' });
   });
+
+  it("names the deliberation's story on every event when it serves one", () => {
+    const base = { taskId: 'plan-p1-DEV', atMs: AT, storyId: 'story-1' } as const;
+    const events: DeliberationEvent[] = [
+      { ...base, type: 'status', status: 'IN_PROGRESS' },
+      { ...base, type: 'phase', phase: 'propose' },
+      { ...base, type: 'agent', agentId: 'dev-1', phase: 'propose', state: 'done', tokens: 3 },
+      { ...base, type: 'agent-failed', agentId: 'dev-2', phase: 'propose', code: 'UNAVAILABLE', message: 'gone' },
+    ];
+    for (const e of events) {
+      expect(wire(e)).toMatchObject({ story_id: 'story-1', task_id: 'plan-p1-DEV' });
+      expect(parseEvent(toEventMessage(e).subject, encodeFlatEvent(toEventMessage(e).event)).fields).toMatchObject({ story_id: 'story-1' });
+    }
+    expect(wire({ type: 'phase', taskId: 't', atMs: AT, phase: 'propose' })).not.toHaveProperty('story_id');
+  });
 });

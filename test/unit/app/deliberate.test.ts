@@ -246,7 +246,12 @@ describe('progress, partial results and options', () => {
   it('honours peer review off and the ARCHITECT selection off, and records story and plan', async () => {
     const turns = scriptedTurns({});
     const { fleet } = service(turns);
-    const d = await fleet.orchestrate({ ...command, rounds: 2, peerReview: false, architectSelection: false, storyId: 'story-1', planId: 'plan-1' });
+    const events: DeliberationEvent[] = [];
+    const d = await fleet.orchestrate(
+      { ...command, rounds: 2, peerReview: false, architectSelection: false, storyId: 'story-1', planId: 'plan-1' },
+      { onEvent: (e) => events.push(e) },
+    );
+    expect(events.every((e) => e.storyId === 'story-1')).toBe(true);
     expect(turns.calls.filter((c) => /^(critique|revise|choose)/.test(c))).toEqual([]);
     expect(d).toMatchObject({ rounds: 0, task: { storyId: 'story-1', planId: 'plan-1' } });
     expect(d.orchestrated).toBeUndefined();
