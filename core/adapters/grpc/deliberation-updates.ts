@@ -1,4 +1,4 @@
-import { DeliberationUpdate, UpdateType } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import { type DeepPartial, DeliberationUpdate, UpdateType } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import type { Deliberation, DeliberationStatus, Phase } from '../../domain/deliberation.js';
 import type { DeliberationEvent } from '../../domain/events.js';
 import { type ServerFacts, toDeliberateResponse, toProtoStatus, toResult } from './response-mapping.js';
@@ -36,16 +36,16 @@ export function deliberationUpdates(facts: ServerFacts): {
   let status = ENDED_STATUS.PENDING;
   let progress = 0;
 
-  const base = (taskId: string, atMs: number, percent: number | undefined) => {
-    progress = Math.max(progress, percent ?? 0);
-    return { taskId, atMs, status, progressPercent: progress, currentStep: step };
+  // Called after status and step are updated for the event, so the update says where it now is.
+  const make = (event: { taskId: string; atMs: number; progressPercent?: number }, fields: DeepPartial<DeliberationUpdate>): DeliberationUpdate => {
+    progress = Math.max(progress, event.progressPercent ?? 0);
+    return DeliberationUpdate.fromPartial({ taskId: event.taskId, atMs: event.atMs, status, progressPercent: progress, currentStep: step, ...fields });
   };
 
   const finished = (d: Deliberation, atMs: number): DeliberationUpdate => {
     status = ENDED_STATUS[d.status];
     const result = toDeliberateResponse(d, facts);
-    return DeliberationUpdate.fromPartial({
-      ...base(d.taskId, atMs, 100),
+    return make({ taskId: d.taskId, atMs, progressPercent: 100 }, {
       type: UpdateType.UPDATE_TYPE_FINISHED,
       deliberationStatus: toProtoStatus(d.status),
       message: d.error ?? '',
@@ -59,23 +59,20 @@ export function deliberationUpdates(facts: ServerFacts): {
     switch (event.type) {
       case 'status':
         status = ENDED_STATUS[event.status];
-        return DeliberationUpdate.fromPartial({
-          ...base(event.taskId, event.atMs, event.progressPercent),
+        return make(event, {
           type: UpdateType.UPDATE_TYPE_STATUS,
           deliberationStatus: toProtoStatus(event.status),
         });
       case 'phase':
         status = PHASE_STATUS[event.phase];
         step = stepOf(event.phase, event.round);
-        return DeliberationUpdate.fromPartial({
-          ...base(event.taskId, event.atMs, event.progressPercent),
+        return make(event, {
           type: UpdateType.UPDATE_TYPE_PHASE,
           phase: event.phase,
           round: event.round,
         });
       case 'agent':
-        return DeliberationUpdate.fromPartial({
-          ...base(event.taskId, event.atMs, event.progressPercent),
+        return make(event, {
           type: UpdateType.UPDATE_TYPE_AGENT,
           currentAgent: event.agentId,
           phase: event.phase,
@@ -84,8 +81,7 @@ export function deliberationUpdates(facts: ServerFacts): {
           tokensPerSecond: event.tokensPerSecond ?? 0,
         });
       case 'agent-failed':
-        return DeliberationUpdate.fromPartial({
-          ...base(event.taskId, event.atMs, event.progressPercent),
+        return make(event, {
           type: UpdateType.UPDATE_TYPE_AGENT_FAILED,
           currentAgent: event.agentId,
           phase: event.phase,
@@ -93,8 +89,7 @@ export function deliberationUpdates(facts: ServerFacts): {
           message: event.message,
         });
       case 'scored':
-        return DeliberationUpdate.fromPartial({
-          ...base(event.taskId, event.atMs, event.progressPercent),
+        return make(event, {
           type: UpdateType.UPDATE_TYPE_SCORED,
           currentAgent: event.result.proposal.authorId,
           partialResult: toResult(event.result),

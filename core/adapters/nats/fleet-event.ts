@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ENVELOPE_VERSION, type EventEnvelope, type EventIds, isOnSubject, readEnvelope } from './event-envelope.js';
+import { type EventEnvelope, type EventIds, isOnSubject, makeEnvelope, readEnvelope } from './event-envelope.js';
 import { check, decodeJson, encodeJson, inspect, invalid, MAX_EVENT_BYTES, refuse } from './event-json.js';
 import { EVENT_TYPE_NAME, eventTypeName, id, isoDateTime, type KnownEventType, type PayloadOf, specOf, timestamp } from './event-payloads.js';
 
@@ -110,17 +110,10 @@ export interface FlatHead {
 }
 export type FlatEvent<F = unknown> = FlatHead & F;
 
+/** Our envelope's metadata, flattened beside the fields and the cluster's event_type and timestamp. */
 export function makeFlatEvent<T extends KnownEventType>(type: T, fields: PayloadOf[T], ids: EventIds): FlatEvent<PayloadOf[T]> {
-  return {
-    event_id: ids.eventId,
-    type,
-    version: ENVELOPE_VERSION,
-    occurred_at: new Date(ids.occurredAtMs).toISOString(),
-    correlation_id: ids.correlationId,
-    event_type: type,
-    timestamp: ids.occurredAtMs / 1000,
-    ...fields,
-  };
+  const { payload: _payload, ...head } = makeEnvelope(type, fields, ids);
+  return { ...head, event_type: type, timestamp: ids.occurredAtMs / 1000, ...fields };
 }
 
 export const encodeFlatEvent = (event: FlatEvent): Uint8Array => encodeJson(event);
