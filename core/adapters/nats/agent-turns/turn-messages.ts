@@ -7,6 +7,7 @@ import { ROLES, type Role } from '../../../domain/role.js';
 import type { Task } from '../../../domain/task.js';
 import type { ChoiceValue, CritiqueValue, JudgmentValue, TurnOutput } from '../../../ports/agent-turns.js';
 import { ENVELOPE_VERSION, type EventEnvelope, encodeEnvelope, parseEnvelope } from '../event-envelope.js';
+import { check, invalid } from '../event-json.js';
 import {
   agentWire,
   contentWire,
@@ -251,18 +252,4 @@ export function decodeTurnCancel(data: Uint8Array): CancelReason {
 
 function envelope(eventId: string, type: string, correlationId: string, occurredAtMs: number, payload: unknown): EventEnvelope {
   return { event_id: eventId, type, version: ENVELOPE_VERSION, occurred_at: new Date(occurredAtMs).toISOString(), correlation_id: correlationId, payload };
-}
-
-function check<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const path = [root, ...issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : String(k)))].join('.').replace(/\.\[/g, '[');
-    return { field: path, text: `${path}: ${issue.message}` };
-  });
-  throw new FleetError('INVALID_ARGUMENT', problems.map((p) => p.text).join('; '), { field: problems[0]?.field ?? root });
-}
-
-function invalid(field: string, expected: string, got: string): FleetError {
-  return new FleetError('INVALID_ARGUMENT', `${field}: expected ${expected}, got ${got}`, { field });
 }
