@@ -43,7 +43,10 @@ function natsEndpoint(config: FleetConfig): NatsEndpoint {
   } catch {
     /* no daemon has written one: said below */
   }
-  throw new FleetError('UNAVAILABLE', `no NATS to connect to: start the daemon (fleet serve --data-dir ${config.dataDir}) or pass --nats-url`);
+  throw new FleetError(
+    'UNAVAILABLE',
+    `no NATS to connect to: start the daemon (fleet serve --data-dir ${config.dataDir}) or pass --nats-url`,
+  );
 }
 
 export interface ClosableTurns extends AgentTurns {
@@ -107,7 +110,9 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
     await server?.stop();
     throw e;
   }
-  const nats = new NatsEventBus(nc, { onDropped: (event, error) => log.log('warn', 'event dropped', { type: event.type, error: String(error) }) });
+  const nats = new NatsEventBus(nc, {
+    onDropped: (event, error) => log.log('warn', 'event dropped', { type: event.type, error: String(error) }),
+  });
   let planning: PlanningConsumer | undefined;
   return {
     url: endpoint.url,
@@ -116,7 +121,11 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
     startWorker: workerOn(nc, log),
     bus: {
       publish: (event) =>
-        nats.publish(event).catch((error: unknown) => log.log('warn', 'event not published', { type: event.type, task_id: event.taskId, error: String(error) })),
+        nats
+          .publish(event)
+          .catch((error: unknown) =>
+            log.log('warn', 'event not published', { type: event.type, task_id: event.taskId, error: String(error) }),
+          ),
     },
     async startPlanning(service) {
       planning = await startPlanningConsumer({
@@ -164,7 +173,8 @@ async function withNats<T>(config: FleetConfig, body: (nc: NatsConnection) => Pr
   }
 }
 
-export const deadLetters = (config: FleetConfig, limit: number): Promise<DeadLetter[]> => withNats(config, (nc) => listDeadLetters(nc, { limit }));
+export const deadLetters = (config: FleetConfig, limit: number): Promise<DeadLetter[]> =>
+  withNats(config, (nc) => listDeadLetters(nc, { limit }));
 
 export const republish = (config: FleetConfig, seq: number, corrected: string, remove: boolean): Promise<RepublishResult> =>
   withNats(config, (nc) => republishDeadLetter(nc, seq, corrected, { remove }));

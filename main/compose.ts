@@ -82,17 +82,28 @@ export interface ModelEvents {
 export async function openLanguageModel(config: FleetConfig, events: ModelEvents, signal?: AbortSignal): Promise<LanguageModel> {
   if (config.llmUrl !== undefined) {
     const auth = config.llmApiKey === undefined ? {} : { apiKey: config.llmApiKey };
-    return createOpenAiHttpLanguageModel({ baseUrl: config.llmUrl, model: config.llmModel ?? (await servedModel(config.llmUrl, auth)), ...auth });
+    return createOpenAiHttpLanguageModel({
+      baseUrl: config.llmUrl,
+      model: config.llmModel ?? (await servedModel(config.llmUrl, auth)),
+      ...auth,
+    });
   }
   const modelsDir = paths(config).models;
-  const options = { modelsDir, ...(events.onDownloadProgress === undefined ? {} : { onProgress: events.onDownloadProgress }), ...(signal === undefined ? {} : { signal }) };
+  const options = {
+    modelsDir,
+    ...(events.onDownloadProgress === undefined ? {} : { onProgress: events.onDownloadProgress }),
+    ...(signal === undefined ? {} : { signal }),
+  };
   let resolved;
   if (config.model === DEFAULT_MODEL_SPEC) {
     try {
       resolved = await resolveModel(DEFAULT_MODEL_URI, options);
     } catch (e) {
       if (!(e instanceof FleetError) || e.code !== 'UNAVAILABLE') throw e;
-      events.log.log('warn', `${e.message}\nFalling back to the built-in tiny test model (its proposals are gibberish; use --model PATH for a real GGUF).`);
+      events.log.log(
+        'warn',
+        `${e.message}\nFalling back to the built-in tiny test model (its proposals are gibberish; use --model PATH for a real GGUF).`,
+      );
       resolved = await resolveModel(TINY_MODEL_NAME, options);
     }
   } else {
@@ -110,7 +121,9 @@ export async function openLanguageModel(config: FleetConfig, events: ModelEvents
 async function servedModel(baseUrl: string, auth: { apiKey?: string }): Promise<string> {
   const served = await listModels(baseUrl, auth);
   if (served.length === 1) return served[0]!;
-  throw new FleetError('INVALID_ARGUMENT', `--llm-model: expected one of the models ${baseUrl} serves (${served.join(', ') || 'none'})`, { field: 'llmModel' });
+  throw new FleetError('INVALID_ARGUMENT', `--llm-model: expected one of the models ${baseUrl} serves (${served.join(', ') || 'none'})`, {
+    field: 'llmModel',
+  });
 }
 
 export interface Core {

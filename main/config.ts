@@ -22,7 +22,10 @@ const configSchema = z.object({
   llmModel: z.string().min(1).optional(),
   llmApiKey: z.string().optional(),
   /** External NATS (cluster mode); unset, the daemon runs its own embedded nats-server. */
-  natsUrl: z.string().regex(/^(nats|tls|ws|wss):\/\/./, 'a nats:// URL').optional(),
+  natsUrl: z
+    .string()
+    .regex(/^(nats|tls|ws|wss):\/\/./, 'a nats:// URL')
+    .optional(),
   natsToken: z.string().min(1).optional(),
   grpcHost: z.string().min(1),
   grpcPort: z.number().int().min(0).max(65535),
@@ -86,7 +89,8 @@ function fromFile(path: string): ConfigOverrides {
 }
 
 /** zod's "Invalid input: expected number, received string" as the "expected ..." part of our errors. */
-const expectation = (issue: z.core.$ZodIssue): string => issue.message.replace(/^(Invalid [a-z]+|Too big|Too small): /, '').replace(/^expected /, '');
+const expectation = (issue: z.core.$ZodIssue): string =>
+  issue.message.replace(/^(Invalid [a-z]+|Too big|Too small): /, '').replace(/^expected /, '');
 
 function fromIssue(error: z.ZodError, prefix: string): FleetError {
   const issue = error.issues[0]!;

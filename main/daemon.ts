@@ -45,7 +45,12 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
     throw e;
   }
   grpc.setServing(true);
-  log.log('info', 'serving', { grpc: `${config.grpcHost}:${grpc.port}`, nats: backbone.url, model: core.model.info.name, data_dir: config.dataDir });
+  log.log('info', 'serving', {
+    grpc: `${config.grpcHost}:${grpc.port}`,
+    nats: backbone.url,
+    model: core.model.info.name,
+    data_dir: config.dataDir,
+  });
 
   let stopping: Promise<void> | undefined;
   return {

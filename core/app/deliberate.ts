@@ -134,7 +134,9 @@ export class DeliberationRun {
 
   private async propose(): Promise<Proposal[]> {
     const outputs = await this.phase('propose', undefined, this.d.agents.length, () =>
-      Promise.all(this.d.agents.map((agent) => this.turn(agent.id, 'propose', undefined, (ctx) => this.deps.turns.propose(agent, this.d.task, ctx)))),
+      Promise.all(
+        this.d.agents.map((agent) => this.turn(agent.id, 'propose', undefined, (ctx) => this.deps.turns.propose(agent, this.d.task, ctx))),
+      ),
     );
     const proposals: Proposal[] = [];
     this.d.agents.forEach((agent, i) => {
@@ -186,7 +188,9 @@ export class DeliberationRun {
             createdAtMs: this.deps.clock.now(),
           };
           const author = agentOf(own.authorId);
-          const revised = await this.turn(author.id, 'revise', round, (ctx) => this.deps.turns.revise(author, this.d.task, own, critique, ctx));
+          const revised = await this.turn(author.id, 'revise', round, (ctx) =>
+            this.deps.turns.revise(author, this.d.task, own, critique, ctx),
+          );
           // A failed revision keeps the proposal as it was; the critique is still on record.
           return withRevision(own, {
             round,
@@ -205,9 +209,20 @@ export class DeliberationRun {
     const judged = await this.phase('score', undefined, proposals.length, () =>
       Promise.all(
         proposals.map(async (proposal) => {
-          const out = await this.turn(JUDGE_ID, 'score', undefined, (ctx) => this.deps.turns.judge(this.d.task, proposal, ctx), proposal.authorId);
+          const out = await this.turn(
+            JUDGE_ID,
+            'score',
+            undefined,
+            (ctx) => this.deps.turns.judge(this.d.task, proposal, ctx),
+            proposal.authorId,
+          );
           // An unavailable judgment scores the rubric as 0 rather than dropping the proposal.
-          const judgment = judgeRubric(rubric, out?.value.scores ?? {}, out?.value.comment ?? 'no judgment: the judge failed', out?.raw ?? '');
+          const judgment = judgeRubric(
+            rubric,
+            out?.value.scores ?? {},
+            out?.value.comment ?? 'no judgment: the judge failed',
+            out?.raw ?? '',
+          );
           const checks = runChecks(proposal.content, { requirements });
           const scored = { proposal, judgment, checks, score: combineScore(judgment, checks) };
           this.emit({ type: 'scored', result: { ...scored, rank: 0 } });
@@ -231,7 +246,12 @@ export class DeliberationRun {
     const decision: ArchitectDecision =
       out !== undefined && ids.includes(out.value.chosenId)
         ? { chosenId: out.value.chosenId, rationale: out.value.rationale, candidates: ids, raw: out.raw }
-        : { chosenId: ids[0]!, rationale: 'the architect gave no usable choice; the top-ranked proposal stands', candidates: ids, raw: out?.raw ?? '' };
+        : {
+            chosenId: ids[0]!,
+            rationale: 'the architect gave no usable choice; the top-ranked proposal stands',
+            candidates: ids,
+            raw: out?.raw ?? '',
+          };
     this.d = { ...this.d, decision, winnerId: decision.chosenId };
   }
 
@@ -266,7 +286,10 @@ export class DeliberationRun {
     this.emit({ type: 'phase', phase, ...(round === undefined ? {} : { round }) });
     this.save();
     const value = await body();
-    this.d = { ...this.d, timings: [...this.d.timings, { phase, ...(round === undefined ? {} : { round }), startedAtMs, finishedAtMs: this.deps.clock.now() }] };
+    this.d = {
+      ...this.d,
+      timings: [...this.d.timings, { phase, ...(round === undefined ? {} : { round }), startedAtMs, finishedAtMs: this.deps.clock.now() }],
+    };
     this.save();
     return value;
   }
@@ -286,7 +309,14 @@ export class DeliberationRun {
     try {
       const out = await call({ signal: this.signal, onProgress: (p) => this.progress(who, phase, p.tokens, p.tokensPerSecond) });
       this.turnsDone++;
-      this.deps.deliberations.appendTurn({ ...where, ok: true, raw: out.raw, completionTokens: out.completionTokens, durationMs: out.durationMs, atMs: this.deps.clock.now() });
+      this.deps.deliberations.appendTurn({
+        ...where,
+        ok: true,
+        raw: out.raw,
+        completionTokens: out.completionTokens,
+        durationMs: out.durationMs,
+        atMs: this.deps.clock.now(),
+      });
       const tokensPerSecond = out.durationMs > 0 ? (1000 * out.completionTokens) / out.durationMs : 0;
       this.emit({ type: 'agent', agentId: who, phase, state: 'done', tokens: out.completionTokens, tokensPerSecond });
       return out;
@@ -297,7 +327,15 @@ export class DeliberationRun {
       const { taskId: _task, ...at } = where;
       const failure: AgentFailure = { ...at, code: error.code, message: error.message, atMs: this.deps.clock.now() };
       this.d = { ...this.d, failures: [...this.d.failures, failure] };
-      this.deps.deliberations.appendTurn({ ...where, ok: false, raw: '', error: error.message, completionTokens: 0, durationMs: 0, atMs: failure.atMs });
+      this.deps.deliberations.appendTurn({
+        ...where,
+        ok: false,
+        raw: '',
+        error: error.message,
+        completionTokens: 0,
+        durationMs: 0,
+        atMs: failure.atMs,
+      });
       this.emit({ type: 'agent-failed', agentId: who, phase, code: error.code, message: error.message });
       this.save();
       return undefined;

@@ -1,7 +1,6 @@
 import { makeAgents } from '../domain/council.js';
 import { type Deliberation, interrupted, isTerminal } from '../domain/deliberation.js';
 import { FleetError, notFound } from '../domain/errors.js';
-import type { DeliberationEvent } from '../domain/events.js';
 import type { Role } from '../domain/role.js';
 import type { AgentTurns } from '../ports/agent-turns.js';
 import type { Clock } from '../ports/clock.js';
@@ -9,7 +8,14 @@ import type { CouncilStore } from '../ports/council-store.js';
 import type { DeliberationStore } from '../ports/deliberation-store.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { RunOwners } from '../ports/run-owners.js';
-import type { DeliberateCommand, FleetService, OrchestrateCommand, RunOptions, ServiceMetrics, ServiceStatus } from '../ports/fleet-service.js';
+import type {
+  DeliberateCommand,
+  FleetService,
+  OrchestrateCommand,
+  RunOptions,
+  ServiceMetrics,
+  ServiceStatus,
+} from '../ports/fleet-service.js';
 import { Councils } from './councils.js';
 import { agentsFor, buildTask, DeliberationRun } from './deliberate.js';
 import { DeliberationEvents } from './deliberation-events.js';
@@ -57,13 +63,19 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
     // A retried request with the same task id gets the first run's result, never a second run.
     if (existing !== undefined) {
       if (isTerminal(existing.status)) return existing;
-      throw new FleetError('FAILED_PRECONDITION', `deliberation ${taskId} is ${existing.status} in another process (${existing.owner ?? 'unknown'})`, {
-        field: 'task_id',
-      });
+      throw new FleetError(
+        'FAILED_PRECONDITION',
+        `deliberation ${taskId} is ${existing.status} in another process (${existing.owner ?? 'unknown'})`,
+        {
+          field: 'task_id',
+        },
+      );
     }
     const council = deps.councils.list(command.role)[0];
     if (council === undefined) {
-      throw new FleetError('FAILED_PRECONDITION', `no council for role ${command.role}: create one first (CreateCouncil)`, { field: 'role' });
+      throw new FleetError('FAILED_PRECONDITION', `no council for role ${command.role}: create one first (CreateCouncil)`, {
+        field: 'role',
+      });
     }
     const chooser =
       architect && command.architectSelection !== false
@@ -117,9 +129,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
       const d = deps.deliberations.get(taskId);
       if (d === undefined) throw notFound('deliberation', taskId);
       if (!isTerminal(d.status)) {
-        throw new FleetError('FAILED_PRECONDITION', `deliberation ${taskId} runs in another process (${d.owner ?? 'unknown'}): poll its result instead`, {
-          field: 'task_id',
-        });
+        throw new FleetError(
+          'FAILED_PRECONDITION',
+          `deliberation ${taskId} runs in another process (${d.owner ?? 'unknown'}): poll its result instead`,
+          {
+            field: 'task_id',
+          },
+        );
       }
       // Already over: the watcher gets the outcome straight away (after it holds its unsubscribe).
       let live = true;

@@ -71,7 +71,11 @@ export function computeMetrics({ outcomes, turns, councils, running }: MetricsIn
     agents: {
       total: councils.reduce((sum, c) => sum + c.agents.length, 0),
       active: running.reduce((sum, r) => sum + r.agents, 0),
-      byRole: countBy(councils, (c) => c.role, (c) => c.agents.length),
+      byRole: countBy(
+        councils,
+        (c) => c.role,
+        (c) => c.agents.length,
+      ),
       turns: turns.turns,
       failedTurns: turns.failed,
       completionTokens: turns.completionTokens,

@@ -40,13 +40,9 @@ export interface Proposal {
 }
 
 export const renderContent = (c: ProposalContent): string =>
-  [
-    `Summary: ${c.summary}`,
-    `Approach: ${c.approach}`,
-    `Risks: ${c.risks}`,
-    'Requirements:',
-    ...c.requirements.map((r) => `- ${r}`),
-  ].join('\n');
+  [`Summary: ${c.summary}`, `Approach: ${c.approach}`, `Risks: ${c.risks}`, 'Requirements:', ...c.requirements.map((r) => `- ${r}`)].join(
+    '\n',
+  );
 
 export function withRevision(p: Proposal, revision: Revision): Proposal {
   return { ...p, content: revision.content, revisions: [...p.revisions, revision] };

@@ -65,15 +65,67 @@ export function clampCriterion(name: string, value: unknown): CriterionScore {
   return { name, score: value };
 }
 
-export function judgeRubric(rubric: readonly string[], values: Readonly<Record<string, unknown>>, comment: string, raw: string): RubricJudgment {
+export function judgeRubric(
+  rubric: readonly string[],
+  values: Readonly<Record<string, unknown>>,
+  comment: string,
+  raw: string,
+): RubricJudgment {
   return { criteria: rubric.map((name) => clampCriterion(name, values[name])), comment, raw };
 }
 
 const STOP_WORDS = new Set([
-  'the', 'and', 'for', 'with', 'that', 'this', 'from', 'into', 'must', 'should', 'shall', 'will', 'have',
-  'has', 'are', 'was', 'were', 'been', 'each', 'every', 'any', 'all', 'its', 'their', 'them', 'they',
-  'than', 'then', 'when', 'where', 'which', 'while', 'within', 'without', 'over', 'under', 'only', 'also',
-  'not', 'use', 'uses', 'using', 'can', 'may', 'per', 'via', 'one', 'two', 'make', 'sure', 'able',
+  'the',
+  'and',
+  'for',
+  'with',
+  'that',
+  'this',
+  'from',
+  'into',
+  'must',
+  'should',
+  'shall',
+  'will',
+  'have',
+  'has',
+  'are',
+  'was',
+  'were',
+  'been',
+  'each',
+  'every',
+  'any',
+  'all',
+  'its',
+  'their',
+  'them',
+  'they',
+  'than',
+  'then',
+  'when',
+  'where',
+  'which',
+  'while',
+  'within',
+  'without',
+  'over',
+  'under',
+  'only',
+  'also',
+  'not',
+  'use',
+  'uses',
+  'using',
+  'can',
+  'may',
+  'per',
+  'via',
+  'one',
+  'two',
+  'make',
+  'sure',
+  'able',
 ]);
 
 /** Significant words of a requirement: lower-cased, 3+ letters, not stop words. */
@@ -149,7 +201,12 @@ export function combineScore(judgment: RubricJudgment, suite: CheckSuite): Score
 export interface ClusterChecks {
   readonly policy: { readonly passed: boolean; readonly violations: readonly string[]; readonly message: string };
   /** Every lint violation is an error; no check warns yet. */
-  readonly lint: { readonly passed: boolean; readonly errorCount: number; readonly warningCount: number; readonly errors: readonly string[] };
+  readonly lint: {
+    readonly passed: boolean;
+    readonly errorCount: number;
+    readonly warningCount: number;
+    readonly errors: readonly string[];
+  };
 }
 
 export function clusterChecks(suite: CheckSuite): ClusterChecks {

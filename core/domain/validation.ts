@@ -23,8 +23,7 @@ function checkInteger(value: number, field: string, min: number, max: number): n
   return value;
 }
 
-export const checkAgentCount = (value: number, field: string): number =>
-  checkInteger(value, field, LIMITS.agents.min, LIMITS.agents.max);
+export const checkAgentCount = (value: number, field: string): number => checkInteger(value, field, LIMITS.agents.min, LIMITS.agents.max);
 
 export const checkRounds = (value: number, field: string): number => checkInteger(value, field, LIMITS.rounds.min, LIMITS.rounds.max);
 

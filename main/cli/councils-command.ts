@@ -16,12 +16,22 @@ export function councilsCommand(): Command {
       try {
         const councils = stores.councils.list(role);
         if (flags.json === true) {
-          const rows = councils.map((c) => ({ council_id: c.id, role: c.role, num_agents: c.agents.length, agents: c.agents.map((a) => a.id), model: c.model, rounds: c.rounds }));
+          const rows = councils.map((c) => ({
+            council_id: c.id,
+            role: c.role,
+            num_agents: c.agents.length,
+            agents: c.agents.map((a) => a.id),
+            model: c.model,
+            rounds: c.rounds,
+          }));
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         } else if (councils.length === 0) {
           process.stdout.write('no councils yet: `fleet serve` and `fleet deliberate` create one per role on first start\n');
         } else {
-          for (const c of councils) process.stdout.write(`${c.id}  ${c.role.padEnd(9)}  ${c.agents.length} agents (${c.agents.map((a) => a.id).join(', ')})  model ${c.model}\n`);
+          for (const c of councils)
+            process.stdout.write(
+              `${c.id}  ${c.role.padEnd(9)}  ${c.agents.length} agents (${c.agents.map((a) => a.id).join(', ')})  model ${c.model}\n`,
+            );
         }
       } finally {
         stores.close();

@@ -32,7 +32,12 @@ export function deliberateCommand(): Command {
       .requiredOption('--role <role>', 'council role: DEV, QA, ARCHITECT, DEVOPS or DATA')
       .addOption(intOption('--agents <n>', 'number of agents', LIMITS.agents.min, LIMITS.agents.max).default(DEFAULT_AGENTS))
       .addOption(intOption('--rounds <n>', 'critique-and-revise rounds', LIMITS.rounds.min, LIMITS.rounds.max).default(DEFAULT_ROUNDS))
-      .option('--requirement <text>', 'a requirement every proposal must address (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+      .option(
+        '--requirement <text>',
+        'a requirement every proposal must address (repeatable)',
+        (v: string, acc: string[]) => [...acc, v],
+        [],
+      )
       .option('--rubric <criteria>', 'comma-separated rubric criteria (default: correctness, completeness, clarity, feasibility)')
       .addOption(intOption('--timeout <seconds>', 'deadline for the whole deliberation', 1, 86_400))
       .addOption(intOption('--max-tokens <n>', 'generation budget per proposal', 16, 8192))
@@ -47,7 +52,14 @@ export function deliberateCommand(): Command {
       numAgents: flags.agents,
       rounds: flags.rounds,
       requirements: flags.requirement,
-      ...(flags.rubric === undefined ? {} : { rubric: flags.rubric.split(',').map((s) => s.trim()).filter((s) => s !== '') }),
+      ...(flags.rubric === undefined
+        ? {}
+        : {
+            rubric: flags.rubric
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s !== ''),
+          }),
       ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout * 1000 }),
       ...(flags.maxTokens === undefined ? {} : { maxTokens: flags.maxTokens }),
       ...(flags.taskId === undefined ? {} : { taskId: checkTaskId(flags.taskId, '--task-id') }),

@@ -20,14 +20,24 @@ export function dlqCommand(): Command {
       const letters = await deadLetters(natsConfig(flags), flags.limit);
       const text = (data: Uint8Array) => new TextDecoder().decode(data);
       if (flags.json === true) {
-        const rows = letters.map((l) => ({ seq: l.seq, subject: l.subject, reason: l.reason, field: l.field ?? null, dead_at: l.deadAt.toISOString(), original: text(l.data), truncated: l.truncated }));
+        const rows = letters.map((l) => ({
+          seq: l.seq,
+          subject: l.subject,
+          reason: l.reason,
+          field: l.field ?? null,
+          dead_at: l.deadAt.toISOString(),
+          original: text(l.data),
+          truncated: l.truncated,
+        }));
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       } else if (letters.length === 0) {
         process.stdout.write('no dead letters\n');
       } else {
         for (const l of letters) {
           const original = text(l.data);
-          process.stdout.write(`#${l.seq}  ${l.deadAt.toISOString()}  ${l.subject}\n    reason: ${l.reason}\n    original: ${original.length > 200 ? `${original.slice(0, 199)}…` : original}\n`);
+          process.stdout.write(
+            `#${l.seq}  ${l.deadAt.toISOString()}  ${l.subject}\n    reason: ${l.reason}\n    original: ${original.length > 200 ? `${original.slice(0, 199)}…` : original}\n`,
+          );
         }
       }
     }),
@@ -37,15 +47,17 @@ export function dlqCommand(): Command {
     withNatsOptions(
       new Command('republish')
         .description('publish a corrected event in place of dead letter <seq>, to its original subject')
-        .argument('<seq>', 'the dead letter\'s number, from `fleet dlq list`')
+        .argument('<seq>', "the dead letter's number, from `fleet dlq list`")
         .argument('<file>', 'the corrected event (JSON, flat or in the fleet envelope); - for standard input')
         .option('--remove', 'delete the dead letter once the correction is stored'),
     ).action(async (seq: string, file: string, flags: NatsFlags & { remove?: boolean }) => {
       const n = Number(seq);
-      if (!Number.isInteger(n) || n < 1) throw invalidArgument("<seq>", "a positive integer", seq);
+      if (!Number.isInteger(n) || n < 1) throw invalidArgument('<seq>', 'a positive integer', seq);
       const corrected = readCorrection(file);
       const result = await republish(natsConfig(flags), n, corrected, flags.remove === true);
-      process.stdout.write(`republished to ${result.subject} as #${result.seq}${result.duplicate ? ' (already republished; kept the first)' : ''}\n`);
+      process.stdout.write(
+        `republished to ${result.subject} as #${result.seq}${result.duplicate ? ' (already republished; kept the first)' : ''}\n`,
+      );
     }),
   );
   return dlq;
@@ -56,6 +68,9 @@ function readCorrection(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new FleetError('INVALID_ARGUMENT', `<file>: cannot read ${file === '-' ? 'standard input' : file} (${(e as Error).message})`, { field: '<file>', cause: e });
+    throw new FleetError('INVALID_ARGUMENT', `<file>: cannot read ${file === '-' ? 'standard input' : file} (${(e as Error).message})`, {
+      field: '<file>',
+      cause: e,
+    });
   }
 }

@@ -36,7 +36,9 @@ export function eventsCommand(): Command {
         process.stdout.write(`${JSON.stringify(eventJson(e))}\n`);
       } else {
         const fields = JSON.stringify(e.event.fields);
-        process.stdout.write(`${e.storedAt.toISOString()}  ${e.subject.padEnd(40)}  ${e.event.form.padEnd(8)}  ${fields.length > 140 ? `${fields.slice(0, 139)}…` : fields}\n`);
+        process.stdout.write(
+          `${e.storedAt.toISOString()}  ${e.subject.padEnd(40)}  ${e.event.form.padEnd(8)}  ${fields.length > 140 ? `${fields.slice(0, 139)}…` : fields}\n`,
+        );
       }
     };
     // Streams replay side by side; a finite replay is put in time order before it is shown.

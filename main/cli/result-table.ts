@@ -7,7 +7,9 @@ const cut = (text: string, n: number): string => {
 
 /** The ranked results as a plain-text table, with the winner and anything that went wrong. */
 export function resultTable(d: Deliberation): string {
-  const lines = [`Deliberation ${d.taskId} · ${d.role} · ${d.status} · model ${d.model}${d.durationMs === undefined ? '' : ` · ${(d.durationMs / 1000).toFixed(1)} s`}`];
+  const lines = [
+    `Deliberation ${d.taskId} · ${d.role} · ${d.status} · model ${d.model}${d.durationMs === undefined ? '' : ` · ${(d.durationMs / 1000).toFixed(1)} s`}`,
+  ];
   if (d.results.length > 0) {
     const reqs = d.task.constraints.requirements.length;
     lines.push('', 'Rank  Agent        Score  Rubric  Checks  Reqs   Summary');
@@ -27,8 +29,10 @@ export function resultTable(d: Deliberation): string {
     }
   }
   if (d.winnerId !== undefined) lines.push('', `Winner: ${d.winnerId}`);
-  if (d.decision !== undefined) lines.push(`Architect's choice among ${d.decision.candidates.join(', ')}: ${d.decision.chosenId} — ${cut(d.decision.rationale, 300)}`);
-  for (const f of d.failures) lines.push(`Failure: ${f.agentId} in ${f.phase}${f.round === undefined ? '' : ` (round ${f.round})`}: ${f.message}`);
+  if (d.decision !== undefined)
+    lines.push(`Architect's choice among ${d.decision.candidates.join(', ')}: ${d.decision.chosenId} — ${cut(d.decision.rationale, 300)}`);
+  for (const f of d.failures)
+    lines.push(`Failure: ${f.agentId} in ${f.phase}${f.round === undefined ? '' : ` (round ${f.round})`}: ${f.message}`);
   if (d.error !== undefined) lines.push(`Error: ${d.error}`);
   return lines.join('\n');
 }

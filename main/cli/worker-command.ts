@@ -32,7 +32,12 @@ export function workerCommand(): Command {
     const log = createLogger(paths(config).log, flags.verbose === true ? 'debug' : 'info');
     const model = await openLanguageModel(config, { log, onDownloadProgress: downloadPrinter(process.stderr) });
     try {
-      const worker = await startRemoteWorker(config, createLocalAgentTurns(model), { ...(roles.length > 0 ? { roles } : {}), concurrency: flags.concurrency }, log);
+      const worker = await startRemoteWorker(
+        config,
+        createLocalAgentTurns(model),
+        { ...(roles.length > 0 ? { roles } : {}), concurrency: flags.concurrency },
+        log,
+      );
       process.stdout.write(`fleet: worker serving ${roles.length > 0 ? roles.join(', ') : 'all roles'} on ${model.info.name}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

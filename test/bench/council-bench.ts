@@ -72,7 +72,12 @@ async function main(): Promise<void> {
     models.push({ label: 'bench', path });
   }
   if (spec !== undefined && spec !== TINY_MODEL_NAME && spec !== 'bench') {
-    models.push({ label: basename(spec).replace(/\.gguf$/i, '').replace(/[^A-Za-z0-9]+/g, '_'), path: spec });
+    models.push({
+      label: basename(spec)
+        .replace(/\.gguf$/i, '')
+        .replace(/[^A-Za-z0-9]+/g, '_'),
+      path: spec,
+    });
   }
 
   const overheads: number[] = [];

@@ -63,14 +63,20 @@ async function publishThroughput(nc: NatsConnection): Promise<{ jetstream: numbe
   const js = jetstream(nc);
   const body = (i: number) =>
     encodeEnvelope(
-      makeEnvelope(EVENT_TYPE.DELIBERATION_PROGRESS, { task_id: `bench-${i}`, kind: 'phase', phase: 'propose' }, { eventId: `bench-${Date.now()}-${i}`, correlationId: `bench-${i}`, occurredAtMs: Date.now() }),
+      makeEnvelope(
+        EVENT_TYPE.DELIBERATION_PROGRESS,
+        { task_id: `bench-${i}`, kind: 'phase', phase: 'propose' },
+        { eventId: `bench-${Date.now()}-${i}`, correlationId: `bench-${i}`, occurredAtMs: Date.now() },
+      ),
     );
   const messages = Array.from({ length: MESSAGES }, (_, i) => body(i));
 
   let started = performance.now();
   const run = `${Date.now()}`;
   for (let i = 0; i < MESSAGES; i += WINDOW) {
-    await Promise.all(messages.slice(i, i + WINDOW).map((m, j) => js.publish('orchestration.deliberation.progress', m, { msgID: `${run}-${i + j}` })));
+    await Promise.all(
+      messages.slice(i, i + WINDOW).map((m, j) => js.publish('orchestration.deliberation.progress', m, { msgID: `${run}-${i + j}` })),
+    );
   }
   const jetstreamRate = MESSAGES / ((performance.now() - started) / 1000);
 
@@ -85,14 +91,28 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-event-bench-'));
   const server = await NatsServerSupervisor.start({ dataDir: join(dir, 'nats'), preferredPort: 0, stopOnSignals: false });
   const nc = await connectNats({ url: server.url, token: server.token });
-  const model = timedModel(await createLlamaLanguageModel({ modelPath: await writeTinyModel(join(dir, 'tiny.gguf')), name: 'tiny', threads: 1 }));
+  const model = timedModel(
+    await createLlamaLanguageModel({ modelPath: await writeTinyModel(join(dir, 'tiny.gguf')), name: 'tiny', threads: 1 }),
+  );
   const stores = createSqliteStores(join(dir, 'fleet.db'));
   const local: AgentTurns = createLocalAgentTurns(model);
   const remote = createNatsAgentTurns({ nc });
   const worker = await startAgentWorker({ nc, turns: local });
   const clock = { now: () => Date.now(), newId: () => crypto.randomUUID() };
-  const viaNats = createFleetService({ councils: stores.councils, deliberations: stores.deliberations, turns: remote, clock, modelName: 'tiny' });
-  const direct = createFleetService({ councils: stores.councils, deliberations: stores.deliberations, turns: local, clock, modelName: 'tiny' });
+  const viaNats = createFleetService({
+    councils: stores.councils,
+    deliberations: stores.deliberations,
+    turns: remote,
+    clock,
+    modelName: 'tiny',
+  });
+  const direct = createFleetService({
+    councils: stores.councils,
+    deliberations: stores.deliberations,
+    turns: local,
+    clock,
+    modelName: 'tiny',
+  });
   for (const fleet of [viaNats, direct]) {
     fleet.start();
     fleet.setServing(true);

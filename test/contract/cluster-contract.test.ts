@@ -39,7 +39,8 @@ describe('the API against the cluster contract (proto/cluster-contract.json)', (
       change(p);
       return report(p).conflicts.join('\n');
     };
-    const field = (p: Draft, message: string, name: string) => p.messages.find((m) => m.name === message)!.fields.find((f) => f['name'] === name)!;
+    const field = (p: Draft, message: string, name: string) =>
+      p.messages.find((m) => m.name === message)!.fields.find((f) => f['name'] === name)!;
     const rpc = (p: Draft, name: string) => p.services[0]!.rpcs.find((r) => r.name === name)!;
 
     it('a field of another type under the cluster number', () => {
@@ -48,7 +49,9 @@ describe('the API against the cluster contract (proto/cluster-contract.json)', (
       );
     });
     it('another name under the cluster number', () => {
-      expect(edit((p) => Object.assign(field(p, 'OrchestrateRequest', 'options'), { name: 'rounds' }))).toMatch(/OrchestrateRequest.*name differ/);
+      expect(edit((p) => Object.assign(field(p, 'OrchestrateRequest', 'options'), { name: 'rounds' }))).toMatch(
+        /OrchestrateRequest.*name differ/,
+      );
     });
     it('the cluster name under another number', () => {
       expect(edit((p) => Object.assign(field(p, 'OrchestrateResponse', 'execution_id'), { number: 30 }))).toMatch(
@@ -69,7 +72,9 @@ describe('the API against the cluster contract (proto/cluster-contract.json)', (
         p.services[0]!.rpcs = p.services[0]!.rpcs.filter((r) => r.name !== 'DeliberateForBacklogReview');
       });
       expect(without).toContain('rpc DeliberateForBacklogReview is missing');
-      expect(edit((p) => Object.assign(rpc(p, 'StreamDeliberation'), { server_streaming: false }))).toMatch(/StreamDeliberation.*server_streaming differ/);
+      expect(edit((p) => Object.assign(rpc(p, 'StreamDeliberation'), { server_streaming: false }))).toMatch(
+        /StreamDeliberation.*server_streaming differ/,
+      );
       expect(edit((p) => Object.assign(rpc(p, 'ProcessPlanningEvent'), { request: 'ProcessPlanningEventRequest' }))).toMatch(
         /ProcessPlanningEvent.*request differ/,
       );

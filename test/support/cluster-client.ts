@@ -61,7 +61,7 @@ export function connectClusterClient(address: string): ClusterClient {
       },
       // Decoding throws on bytes that do not fit the cluster's types, which is the failure this
       // client exists to catch.
-      deserialize: (bytes: Buffer): Json => response.toObject(response.decode(bytes), toObject) as Json,
+      deserialize: (bytes: Buffer): Json => response.toObject(response.decode(bytes), toObject),
     };
   };
 
@@ -69,8 +69,14 @@ export function connectClusterClient(address: string): ClusterClient {
     unary(rpc, request, options = {}) {
       const m = method(rpc);
       return new Promise((resolve, reject) => {
-        client.makeUnaryRequest(m.path, m.serialize, m.deserialize, request, new Metadata(), options, (error: ServiceError | null, value?: Json) =>
-          error === null ? resolve(value!) : reject(error),
+        client.makeUnaryRequest(
+          m.path,
+          m.serialize,
+          m.deserialize,
+          request,
+          new Metadata(),
+          options,
+          (error: ServiceError | null, value?: Json) => (error === null ? resolve(value!) : reject(error)),
         );
       });
     },

@@ -72,7 +72,10 @@ interface DescriptorFile {
   package?: string;
   messageType?: DescriptorMessage[];
   enumType?: DescriptorEnum[];
-  service?: { name: string; method?: { name: string; inputType: string; outputType: string; serverStreaming?: boolean; clientStreaming?: boolean }[] }[];
+  service?: {
+    name: string;
+    method?: { name: string; inputType: string; outputType: string; serverStreaming?: boolean; clientStreaming?: boolean }[];
+  }[];
 }
 
 /** Compiles the .proto files of a buf module (default: this project's) and reads them as contract packages. */
@@ -80,7 +83,10 @@ export function loadProjectProtos(moduleRoot = REPO): ContractPackage[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'fleet-image-'));
   try {
     const image = path.join(dir, 'image.json');
-    execFileSync(path.join(REPO, 'node_modules/.bin/buf'), ['build', '--exclude-source-info', '-o', image], { cwd: moduleRoot, stdio: 'pipe' });
+    execFileSync(path.join(REPO, 'node_modules/.bin/buf'), ['build', '--exclude-source-info', '-o', image], {
+      cwd: moduleRoot,
+      stdio: 'pipe',
+    });
     const files = (JSON.parse(readFileSync(image, 'utf8')) as { file: DescriptorFile[] }).file;
     return files.map(fromDescriptor);
   } finally {
@@ -114,7 +120,13 @@ function fromDescriptor(file: DescriptorFile): ContractPackage {
       name: m.name,
       fields: (m.field ?? []).map((f) => {
         const type = typeOf(f);
-        return { name: f.name, number: f.number, type, repeated: f.label === 'LABEL_REPEATED' && !type.startsWith('map<'), optional: f.proto3Optional === true };
+        return {
+          name: f.name,
+          number: f.number,
+          type,
+          repeated: f.label === 'LABEL_REPEATED' && !type.startsWith('map<'),
+          optional: f.proto3Optional === true,
+        };
       }),
     });
     for (const nested of m.nestedType ?? []) add(nested);
@@ -138,7 +150,10 @@ function fromDescriptor(file: DescriptorFile): ContractPackage {
   };
 }
 
-const fromEnum = (e: DescriptorEnum): ContractEnum => ({ name: e.name, values: (e.value ?? []).map((v) => ({ name: v.name, number: v.number ?? 0 })) });
+const fromEnum = (e: DescriptorEnum): ContractEnum => ({
+  name: e.name,
+  values: (e.value ?? []).map((v) => ({ name: v.name, number: v.number ?? 0 })),
+});
 
 // ---------- the comparison ----------
 
@@ -152,7 +167,8 @@ export interface ContractReport {
   readonly missing: readonly string[];
 }
 
-const describeField = (f: ContractField): string => `${f.repeated ? 'repeated ' : ''}${f.optional ? 'optional ' : ''}${f.type} ${f.name} = ${f.number}`;
+const describeField = (f: ContractField): string =>
+  `${f.repeated ? 'repeated ' : ''}${f.optional ? 'optional ' : ''}${f.type} ${f.name} = ${f.number}`;
 
 /**
  * Holds our packages to the cluster's: in every package both define, a message or enum of the
@@ -195,7 +211,9 @@ export function compareWithCluster(cluster: readonly ContractPackage[], ours: re
           if (declaresService) presentFields++;
           continue;
         }
-        conflicts.push(`${where(message.name)}: the cluster has "${describeField(field)}", we have "${describeField(ownField)}" (${[...new Set(differs)].join(', ')} differ)`);
+        conflicts.push(
+          `${where(message.name)}: the cluster has "${describeField(field)}", we have "${describeField(ownField)}" (${[...new Set(differs)].join(', ')} differ)`,
+        );
       }
     }
 
@@ -206,7 +224,9 @@ export function compareWithCluster(cluster: readonly ContractPackage[], ours: re
         const mineValue = own.values.find((v) => v.name === value.name) ?? own.values.find((v) => v.number === value.number);
         if (mineValue === undefined) conflicts.push(`${where(e.name)}: value ${value.name} = ${value.number} is missing`);
         else if (mineValue.name !== value.name || mineValue.number !== value.number) {
-          conflicts.push(`${where(e.name)}: the cluster has ${value.name} = ${value.number}, we have ${mineValue.name} = ${mineValue.number}`);
+          conflicts.push(
+            `${where(e.name)}: the cluster has ${value.name} = ${value.number}, we have ${mineValue.name} = ${mineValue.number}`,
+          );
         }
       }
     }
@@ -224,7 +244,9 @@ export function compareWithCluster(cluster: readonly ContractPackage[], ours: re
         if (differs.length > 0) {
           const shape = (r: ContractRpc): string =>
             `${r.client_streaming ? 'stream ' : ''}${r.request} -> ${r.server_streaming ? 'stream ' : ''}${r.response}`;
-          conflicts.push(`${where(service.name)}.${rpc.name}: the cluster has ${shape(rpc)}, we have ${shape(mineRpc)} (${differs.join(', ')} differ)`);
+          conflicts.push(
+            `${where(service.name)}.${rpc.name}: the cluster has ${shape(rpc)}, we have ${shape(mineRpc)} (${differs.join(', ')} differ)`,
+          );
         }
       }
     }

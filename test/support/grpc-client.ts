@@ -1,10 +1,4 @@
-import {
-  credentials,
-  Metadata,
-  type CallOptions,
-  type ClientReadableStream,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { credentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import {
   CreateCouncilRequest,
   DeleteCouncilRequest,
@@ -93,8 +87,7 @@ export function connectFleetClient(address: string): FleetGrpcClient {
     ...unary,
     raw,
     healthClient,
-    streamDeliberation: (request, options = {}) =>
-      raw.streamDeliberation(DeliberateRequest.fromPartial(request), new Metadata(), options),
+    streamDeliberation: (request, options = {}) => raw.streamDeliberation(DeliberateRequest.fromPartial(request), new Metadata(), options),
     health: (service = '') =>
       new Promise((resolve, reject) => {
         healthClient.check({ service }, (error, response) =>

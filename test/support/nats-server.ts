@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats } from '../../core/adapters/nats/connect.js';
-import { type NatsServerEvent, type NatsServerOptions, NatsServerSupervisor } from '../../core/adapters/nats/server/nats-server-supervisor.js';
+import {
+  type NatsServerEvent,
+  type NatsServerOptions,
+  NatsServerSupervisor,
+} from '../../core/adapters/nats/server/nats-server-supervisor.js';
 
 export interface TestNatsServer {
   readonly server: NatsServerSupervisor;

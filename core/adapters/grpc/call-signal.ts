@@ -12,7 +12,7 @@ interface CancellableCall {
 export interface CallSignal {
   readonly signal: AbortSignal;
   /** Stops listening to the call; after the handler answered, grpc-js reports even a normal end as a cancel. */
-  dispose(): void;
+  readonly dispose: () => void;
 }
 
 // grpc-js ends a call at its deadline with its own timer, then reports it as cancelled; Node timers

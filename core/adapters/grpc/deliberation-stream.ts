@@ -46,10 +46,9 @@ export function streamDeliberation(
     try {
       const start = toStreamStart(call.request);
       if (start.kind === 'start') {
-        service.deliberate(start.command, { signal, onEvent }).then(
-          (d) => onEvent({ type: 'finished', taskId: d.taskId, atMs: d.finishedAtMs ?? facts.now(), deliberation: d }),
-          end,
-        );
+        service
+          .deliberate(start.command, { signal, onEvent })
+          .then((d) => onEvent({ type: 'finished', taskId: d.taskId, atMs: d.finishedAtMs ?? facts.now(), deliberation: d }), end);
         return;
       }
       // Subscribe before reading, so a deliberation finishing in between is still seen.

@@ -37,22 +37,35 @@ export function deliberationUpdates(facts: ServerFacts): {
   let progress = 0;
 
   // Called after status and step are updated for the event, so the update says where it now is.
-  const make = (event: { taskId: string; atMs: number; progressPercent?: number }, fields: DeepPartial<DeliberationUpdate>): DeliberationUpdate => {
+  const make = (
+    event: { taskId: string; atMs: number; progressPercent?: number },
+    fields: DeepPartial<DeliberationUpdate>,
+  ): DeliberationUpdate => {
     progress = Math.max(progress, event.progressPercent ?? 0);
-    return DeliberationUpdate.fromPartial({ taskId: event.taskId, atMs: event.atMs, status, progressPercent: progress, currentStep: step, ...fields });
+    return DeliberationUpdate.fromPartial({
+      taskId: event.taskId,
+      atMs: event.atMs,
+      status,
+      progressPercent: progress,
+      currentStep: step,
+      ...fields,
+    });
   };
 
   const finished = (d: Deliberation, atMs: number): DeliberationUpdate => {
     status = ENDED_STATUS[d.status];
     const result = toDeliberateResponse(d, facts);
-    return make({ taskId: d.taskId, atMs, progressPercent: 100 }, {
-      type: UpdateType.UPDATE_TYPE_FINISHED,
-      deliberationStatus: toProtoStatus(d.status),
-      message: d.error ?? '',
-      currentAgent: d.winnerId ?? '',
-      partialResult: result.results.find((r) => r.proposal?.authorId === d.winnerId),
-      result,
-    });
+    return make(
+      { taskId: d.taskId, atMs, progressPercent: 100 },
+      {
+        type: UpdateType.UPDATE_TYPE_FINISHED,
+        deliberationStatus: toProtoStatus(d.status),
+        message: d.error ?? '',
+        currentAgent: d.winnerId ?? '',
+        partialResult: result.results.find((r) => r.proposal?.authorId === d.winnerId),
+        result,
+      },
+    );
   };
 
   const update = (event: DeliberationEvent): DeliberationUpdate => {

@@ -51,7 +51,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
         return;
       }
       server.forceShutdown();
-      reject(new FleetError('UNAVAILABLE', `cannot listen for gRPC on ${address}: ${error.message}; ${bindHint(error.message)}`, { cause: error }));
+      reject(
+        new FleetError('UNAVAILABLE', `cannot listen for gRPC on ${address}: ${error.message}; ${bindHint(error.message)}`, {
+          cause: error,
+        }),
+      );
     });
   });
   log('info', 'gRPC listening', { address: `${host}:${boundPort}` });

@@ -90,9 +90,7 @@ export function orchestratorHandlers(service: FleetService, facts: ServerFacts, 
       return { success: true, message: `agent ${agentId} left council ${council.id}` };
     }),
 
-    getStatus: unary('GetStatus', (request) =>
-      toStatusResponse(service.status(), request.includeStats ? service.metrics() : undefined),
-    ),
+    getStatus: unary('GetStatus', (request) => toStatusResponse(service.status(), request.includeStats ? service.metrics() : undefined)),
     getMetrics: unary('GetMetrics', (request) => {
       const query = toMetricsQuery(request, facts.now());
       return toMetricsResponse(service.metrics(query.sinceMs === undefined ? {} : { sinceMs: query.sinceMs }), query.only);
@@ -102,7 +100,10 @@ export function orchestratorHandlers(service: FleetService, facts: ServerFacts, 
       'ProcessPlanningEvent',
       'planning events are taken from NATS (planning.plan.approved); the gRPC entry needs the planning service, not served yet',
     ),
-    deriveSubtasks: unimplemented('DeriveSubtasks', 'task derivation needs the planning service and its task-derivation planner, not served yet'),
+    deriveSubtasks: unimplemented(
+      'DeriveSubtasks',
+      'task derivation needs the planning service and its task-derivation planner, not served yet',
+    ),
     getTaskContext: unimplemented('GetTaskContext', 'task context needs the context graph service, not served yet'),
   };
 }

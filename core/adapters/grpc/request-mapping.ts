@@ -12,14 +12,7 @@ import type {
 import { DEFAULT_AGENTS, LIMITS } from '../../domain/council.js';
 import { invalidArgument } from '../../domain/errors.js';
 import type { Role } from '../../domain/role.js';
-import {
-  checkAgentCount,
-  checkDescription,
-  checkPositive,
-  checkRounds,
-  checkTaskId,
-  parseRole,
-} from '../../domain/validation.js';
+import { checkAgentCount, checkDescription, checkPositive, checkRounds, checkTaskId, parseRole } from '../../domain/validation.js';
 import type { CreateCouncilCommand, DeliberateCommand, OrchestrateCommand } from '../../ports/fleet-service.js';
 
 // Every proto request is validated here, once, into a domain command; errors name the wire field.
@@ -85,12 +78,18 @@ function toConstraints(constraints: TaskConstraints | undefined): ConstraintFiel
 
 /** Rubric criteria arrive as one string (the cluster's type): split on commas or newlines, deduplicated. */
 function splitRubric(rubric: string): string[] {
-  return [...new Set(rubric.split(/[,\n]/).map((c) => c.trim()).filter((c) => c.length > 0))];
+  return [
+    ...new Set(
+      rubric
+        .split(/[,\n]/)
+        .map((c) => c.trim())
+        .filter((c) => c.length > 0),
+    ),
+  ];
 }
 
 export type StreamStart =
-  | { readonly kind: 'start'; readonly command: DeliberateCommand }
-  | { readonly kind: 'watch'; readonly taskId: string };
+  { readonly kind: 'start'; readonly command: DeliberateCommand } | { readonly kind: 'watch'; readonly taskId: string };
 
 export function toStreamStart(request: DeliberateRequest): StreamStart {
   if (request.taskDescription !== '') return { kind: 'start', command: toDeliberateCommand(request) };
@@ -147,7 +146,8 @@ export function toMetricsQuery(request: GetMetricsRequest, nowMs: number): Metri
   if (kind !== '' && !(METRIC_KINDS as readonly string[]).includes(kind)) {
     throw invalidArgument('metric_type', `one of ${METRIC_KINDS.join(', ')}, or empty for all`, request.metricType);
   }
-  if (request.timeRangeMs < 0) throw invalidArgument('time_range_ms', 'a non-negative number of milliseconds (0: everything stored)', request.timeRangeMs);
+  if (request.timeRangeMs < 0)
+    throw invalidArgument('time_range_ms', 'a non-negative number of milliseconds (0: everything stored)', request.timeRangeMs);
   return {
     ...(kind === '' ? {} : { only: kind as MetricsQuery['only'] }),
     ...(request.timeRangeMs === 0 ? {} : { sinceMs: nowMs - request.timeRangeMs }),

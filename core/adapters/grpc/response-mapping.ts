@@ -60,7 +60,8 @@ export function toGetDeliberationResultResponse(d: Deliberation, facts: ServerFa
 }
 
 /** The same answer in JSON, every field present and named as the .proto names it (snake_case). */
-export const toDeliberationJson = (d: Deliberation, facts: ServerFacts): unknown => GetResultMessage.toJSON(toGetDeliberationResultResponse(d, facts));
+export const toDeliberationJson = (d: Deliberation, facts: ServerFacts): unknown =>
+  GetResultMessage.toJSON(toGetDeliberationResultResponse(d, facts));
 
 export function toOrchestrateResponse(d: Deliberation, facts: ServerFacts): OrchestrateResponse {
   const results = ranked(d).map(toResult);
@@ -84,7 +85,13 @@ export function toCouncilInfo(council: Council, includeAgents: boolean, busy: bo
     role: council.role,
     numAgents: council.agents.length,
     agents: includeAgents
-      ? council.agents.map((a) => ({ agentId: a.id, role: a.role, status: busy ? 'busy' : 'ready', capabilities: undefined, perspective: a.perspective }))
+      ? council.agents.map((a) => ({
+          agentId: a.id,
+          role: a.role,
+          status: busy ? 'busy' : 'ready',
+          capabilities: undefined,
+          perspective: a.perspective,
+        }))
       : [],
     status: busy ? 'busy' : 'idle',
     model: council.model,
@@ -186,9 +193,16 @@ function detailOf(d: Deliberation): DeliberationDetail {
     rounds: d.rounds,
     failures: d.failures.map(toFailure),
     currentPhase: d.currentPhase ?? '',
-    timings: d.timings.map((t) => ({ phase: t.phase, round: t.round, startedAtMs: t.startedAtMs, durationMs: t.finishedAtMs - t.startedAtMs })),
+    timings: d.timings.map((t) => ({
+      phase: t.phase,
+      round: t.round,
+      startedAtMs: t.startedAtMs,
+      durationMs: t.finishedAtMs - t.startedAtMs,
+    })),
     decision:
-      d.decision === undefined ? undefined : { chosenId: d.decision.chosenId, rationale: d.decision.rationale, candidates: [...d.decision.candidates] },
+      d.decision === undefined
+        ? undefined
+        : { chosenId: d.decision.chosenId, rationale: d.decision.rationale, candidates: [...d.decision.candidates] },
     task: {
       description: d.task.description,
       rubric: [...d.task.constraints.rubric],

@@ -201,10 +201,12 @@ export class BatchScheduler {
     if (this.loop) return;
     // Start on the next macrotask, so that requests issued together (Promise.all over a council's
     // agents) are admitted together and can share their prompt prefix.
-    this.loop = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.run()).finally(() => {
-      this.loop = undefined;
-      if (!this.closed && this.pending.length > 0) this.kick();
-    });
+    this.loop = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.run())
+      .finally(() => {
+        this.loop = undefined;
+        if (!this.closed && this.pending.length > 0) this.kick();
+      });
   }
 
   private async run(): Promise<void> {
@@ -379,7 +381,7 @@ export class BatchScheduler {
       this.counters.promptTokensEvaluated += remaining.length;
       slot.stepTokens = remaining.length;
       slot.startedAt = performance.now();
-      slot.generator = slot.sequence!.evaluate(remaining as Token[], {
+      slot.generator = slot.sequence!.evaluate(remaining, {
         temperature: job.temperature,
         seed: job.seed,
         grammarEvaluationState: job.grammar,
@@ -410,9 +412,7 @@ export class BatchScheduler {
         ),
       ),
       ...singles.map((slot) => {
-        const cached = prefixSharing
-          ? prefixCache.longestPrefixOf(slot.job.tokens, slot.job.tokens.length - 1)
-          : undefined;
+        const cached = prefixSharing ? prefixCache.longestPrefixOf(slot.job.tokens, slot.job.tokens.length - 1) : undefined;
         return this.startFrom(slot, cached && cached.tokens.length >= minSharedPrefixTokens ? cached : undefined);
       }),
     ]);
@@ -439,7 +439,7 @@ export class BatchScheduler {
     // Carried on even if the leader is cancelled meanwhile: the followers still need the prefix.
     try {
       const rest = prefix.slice(leader.start);
-      await leader.sequence!.evaluateWithoutGeneratingNewTokens(rest as Token[]);
+      await leader.sequence!.evaluateWithoutGeneratingNewTokens(rest);
       this.counters.promptTokensEvaluated += rest.length;
       const entry = await this.options.prefixCache.store(leader.sequence!, prefix);
       leader.start = prefix.length;

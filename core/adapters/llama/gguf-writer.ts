@@ -37,10 +37,7 @@ const GGML_TYPE = { F32: 0, F16: 1, Q8_0: 8 } as const;
 const Q8_0_BLOCK = 32;
 const VALUE_TYPE = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10 } as const;
 
-export function encodeGguf(
-  metadata: ReadonlyArray<readonly [string, GgufValue]>,
-  tensors: readonly GgufTensor[],
-): EncodedGguf {
+export function encodeGguf(metadata: ReadonlyArray<readonly [string, GgufValue]>, tensors: readonly GgufTensor[]): EncodedGguf {
   const header = new ByteWriter();
   header.bytes(Buffer.from('GGUF', 'latin1'));
   header.u32(3);
@@ -186,13 +183,13 @@ function toHalf(value: number): number {
     let half = mantissa >>> shift;
     const rest = mantissa & ((1 << shift) - 1);
     const halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && (half & 1))) half++;
+    if (rest > halfway || (rest === halfway && half & 1)) half++;
     return sign | half;
   }
   let half = (e << 10) | (mantissa >>> 13);
   const rest = mantissa & 0x1fff;
   // A carry out of the mantissa bumps the exponent, up to infinity: that is the correct rounding.
-  if (rest > 0x1000 || (rest === 0x1000 && (half & 1))) half++;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
   return sign | half;
 }
 

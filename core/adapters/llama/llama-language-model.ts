@@ -197,7 +197,7 @@ class LlamaCppModel implements LlamaLanguageModel {
         ? (generated, ms) => onProgress({ tokens: generated, tokensPerSecond: ms > 0 ? (generated * 1000) / ms : 0 })
         : undefined,
     });
-    const text = this.model.detokenize(outcome.tokens as Token[]);
+    const text = this.model.detokenize(outcome.tokens);
     return {
       text: grammar?.trimWhitespaceSuffix ? text.trimEnd() : text,
       promptTokens: tokens.length,

@@ -71,8 +71,7 @@ async function download(uri: string, options: ResolveModelOptions): Promise<stri
         cli: false,
         fileName,
         signal: options.signal,
-        onProgress: ({ downloadedSize, totalSize }) =>
-          options.onProgress?.({ downloadedBytes: downloadedSize, totalBytes: totalSize }),
+        onProgress: ({ downloadedSize, totalSize }) => options.onProgress?.({ downloadedBytes: downloadedSize, totalBytes: totalSize }),
       }),
       options.signal,
     );
@@ -113,11 +112,7 @@ async function checkReachable(host: string, uri: string, options: ResolveModelOp
 }
 
 const unavailable = (uri: string, host: string, reason: string, cause: unknown): FleetError =>
-  new FleetError(
-    'UNAVAILABLE',
-    `model ${uri} could not be downloaded from ${new URL(host).host}: ${reason}; ${OFFLINE_HINT}`,
-    { cause },
-  );
+  new FleetError('UNAVAILABLE', `model ${uri} could not be downloaded from ${new URL(host).host}: ${reason}; ${OFFLINE_HINT}`, { cause });
 
 function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

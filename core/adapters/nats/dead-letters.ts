@@ -66,13 +66,19 @@ export async function writeDeadLetter(js: JetStreamClient, letter: DeadLetterInp
   const data = letter.data.length > room ? letter.data.subarray(0, room) : letter.data;
   // The content is part of the id too: a stream deleted and created again reuses its sequences.
   const digest = createHash('sha256').update(letter.subject).update(letter.data).digest('hex').slice(0, 32);
-  const msgID = letter.stream !== undefined && letter.streamSeq !== undefined ? `dlq.${letter.stream}.${letter.streamSeq}.${digest}` : `dlq.${digest}`;
+  const msgID =
+    letter.stream !== undefined && letter.streamSeq !== undefined ? `dlq.${letter.stream}.${letter.streamSeq}.${digest}` : `dlq.${digest}`;
   const ack = await js.publish(`${DEAD_LETTER_PREFIX}${letter.subject}`, data, { headers: h, msgID });
   return ack.seq;
 }
 
 /** Dead-letters a message a consumer refused, with where it was read from and why. */
-export function deadLetterMessage(js: JetStreamClient, m: JsMsg, reason: { message: string; field?: string | undefined }, maxPayload: number): Promise<number> {
+export function deadLetterMessage(
+  js: JetStreamClient,
+  m: JsMsg,
+  reason: { message: string; field?: string | undefined },
+  maxPayload: number,
+): Promise<number> {
   return writeDeadLetter(
     js,
     {
@@ -149,7 +155,9 @@ export async function republishDeadLetter(
   try {
     ack = await jetstream(nc).publish(letter.subject, data, { msgID });
   } catch (e) {
-    throw new FleetError('UNAVAILABLE', `could not republish dead letter ${seq} to ${letter.subject}: ${(e as Error).message}`, { cause: e });
+    throw new FleetError('UNAVAILABLE', `could not republish dead letter ${seq} to ${letter.subject}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   if (options.remove === true) await (await jetstreamManager(nc)).streams.deleteMessage(STREAM.DEAD_LETTER, seq);
   return { subject: letter.subject, seq: ack.seq, duplicate: ack.duplicate };

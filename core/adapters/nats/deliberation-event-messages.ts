@@ -3,7 +3,15 @@ import type { DeliberationEvent } from '../../domain/events.js';
 import { renderContent } from '../../domain/proposal.js';
 import { clusterChecks } from '../../domain/scoring.js';
 import type { EventIds } from './event-envelope.js';
-import { type CheckSuiteWire, type DecisionWire, type DeliberationFinishedPayload, type DeliberationProgressPayload, EVENT_TYPE, type KnownEventType, type PayloadOf } from './event-payloads.js';
+import {
+  type CheckSuiteWire,
+  type DecisionWire,
+  type DeliberationFinishedPayload,
+  type DeliberationProgressPayload,
+  EVENT_TYPE,
+  type KnownEventType,
+  type PayloadOf,
+} from './event-payloads.js';
 import { type FlatEvent, makeFlatEvent } from './fleet-event.js';
 
 /** A deliberation event as it goes on the wire: flat, so the cluster's consumers read it as they read their own. */
@@ -35,7 +43,8 @@ export function toEventMessage(event: DeliberationEvent): EventMessage {
     );
   switch (event.type) {
     case 'status':
-      if (event.status === 'IN_PROGRESS') return message(EVENT_TYPE.DELIBERATION_STARTED, { task_id, ...story, status: event.status }, 'started', true);
+      if (event.status === 'IN_PROGRESS')
+        return message(EVENT_TYPE.DELIBERATION_STARTED, { task_id, ...story, status: event.status }, 'started', true);
       // The outcome itself is announced by the `finished` event that follows.
       return progress({ kind: 'status', status: event.status }, `status.${event.status}`);
     case 'phase':
@@ -46,7 +55,13 @@ export function toEventMessage(event: DeliberationEvent): EventMessage {
     case 'agent': {
       const key = `agent.${event.agentId}.${event.phase}.${event.state}.${event.atMs}`;
       const tokens = event.tokens === undefined ? {} : { tokens: event.tokens };
-      if (event.state === 'done') return message(EVENT_TYPE.AGENT_RESPONSE_COMPLETED, { task_id, ...story, agent_id: event.agentId, phase: event.phase, ...tokens }, key, true);
+      if (event.state === 'done')
+        return message(
+          EVENT_TYPE.AGENT_RESPONSE_COMPLETED,
+          { task_id, ...story, agent_id: event.agentId, phase: event.phase, ...tokens },
+          key,
+          true,
+        );
       return progress(
         {
           kind: 'agent',

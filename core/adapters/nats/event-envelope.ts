@@ -63,7 +63,8 @@ export const parseEnvelope = (subject: string, data: Uint8Array, maxBytes = MAX_
 /** `parseEnvelope` for what is already decoded. */
 export function readEnvelope(subject: string, json: unknown): EventEnvelope {
   const envelope = check(envelopeSchema, json, '');
-  if (!isOnSubject(subject, envelope.type)) throw invalid('type', `"${subject}" (the subject it was published on)`, JSON.stringify(envelope.type));
+  if (!isOnSubject(subject, envelope.type))
+    throw invalid('type', `"${subject}" (the subject it was published on)`, JSON.stringify(envelope.type));
   return { ...envelope, payload: check(specOf(envelope.type).schema, envelope.payload, 'payload') };
 }
 

@@ -33,7 +33,9 @@ export type Inspected<T> = { readonly ok: true; readonly value: T } | { readonly
 /** Validates `value`, found at `root` ('' for the top level), describing every field at fault. */
 export function inspect<T>(schema: z.ZodType<T>, value: unknown, root: string): Inspected<T> {
   const result = schema.safeParse(value, { reportInput: true });
-  return result.success ? { ok: true, value: result.data } : { ok: false, problems: result.error.issues.map((issue) => describeIssue(issue, root)) };
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, problems: result.error.issues.map((issue) => describeIssue(issue, root)) };
 }
 
 export function check<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
@@ -68,7 +70,9 @@ function describeIssue(issue: z.core.$ZodIssue, root: string): Problem {
       break;
     case 'too_small':
       expected =
-        issue.origin === 'string' && Number(issue.minimum) === 1 ? 'a non-empty string' : `at least ${String(issue.minimum)} ${unit(issue.origin)}`;
+        issue.origin === 'string' && Number(issue.minimum) === 1
+          ? 'a non-empty string'
+          : `at least ${String(issue.minimum)} ${unit(issue.origin)}`;
       break;
     case 'too_big':
       expected = `at most ${String(issue.maximum)} ${unit(issue.origin)}`;
@@ -84,8 +88,10 @@ const unit = (origin: string): string => (origin === 'string' ? 'characters' : o
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing (missing)';
   if (value === null) return 'null';
-  if (typeof value === 'string') return value.length > 60 ? `"${value.slice(0, 57)}..." (${value.length} characters)` : JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 60 ? `"${value.slice(0, 57)}..." (${value.length} characters)` : JSON.stringify(value);
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${value}`;
+  return typeof value;
 }

@@ -21,7 +21,8 @@ const HAS_ZONE = /(Z|[+-]\d\d:\d\d)$/i;
 const MAX_EPOCH_SECONDS = 253_402_300_799;
 
 function epochMs(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 && value <= MAX_EPOCH_SECONDS ? Math.round(value * 1000) : undefined;
+  if (typeof value === 'number')
+    return Number.isFinite(value) && value >= 0 && value <= MAX_EPOCH_SECONDS ? Math.round(value * 1000) : undefined;
   if (typeof value !== 'string' || !isoDateTimeAnyZone.safeParse(value).success) return undefined;
   return Date.parse(HAS_ZONE.test(value) ? value : `${value}Z`);
 }
@@ -131,7 +132,14 @@ export type DeliberationFinishedPayload = z.infer<typeof deliberationFinished>;
 export const agentResponseCompleted = z.object({ task_id: id, ...storyOf, agent_id: id, phase, tokens: count.optional() });
 export type AgentResponseCompletedPayload = z.infer<typeof agentResponseCompleted>;
 
-export const agentResponseFailed = z.object({ task_id: id, ...storyOf, agent_id: id, phase, code: z.enum(ERROR_CODES), message: z.string() });
+export const agentResponseFailed = z.object({
+  task_id: id,
+  ...storyOf,
+  agent_id: id,
+  phase,
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+});
 export type AgentResponseFailedPayload = z.infer<typeof agentResponseFailed>;
 
 export const EVENT_TYPE = {
@@ -178,7 +186,11 @@ export const EVENT_SPECS: { readonly [T in KnownEventType]: EventSpec<PayloadOf[
     // A story can pass between the same two phases more than once: when it did tells them apart.
     identity: (p, at) => ({ key: `${p.story_id}:${p.from_phase}:${p.to_phase}:${at}`, correlationId: p.story_id }),
   },
-  'context.updated': { schema: contextUpdated, timed: false, identity: (p) => ({ key: `${p.story_id}:${p.version}`, correlationId: p.story_id }) },
+  'context.updated': {
+    schema: contextUpdated,
+    timed: false,
+    identity: (p) => ({ key: `${p.story_id}:${p.version}`, correlationId: p.story_id }),
+  },
   'orchestration.deliberation.started': { schema: deliberationStarted, timed: true },
   'orchestration.deliberation.progress': { schema: deliberationProgress, timed: true },
   'orchestration.deliberation.completed': { schema: deliberationFinished, timed: true },

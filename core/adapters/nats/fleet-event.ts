@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type EventEnvelope, type EventIds, isOnSubject, makeEnvelope, readEnvelope } from './event-envelope.js';
 import { check, decodeJson, encodeJson, inspect, invalid, MAX_EVENT_BYTES, refuse } from './event-json.js';
-import { EVENT_TYPE_NAME, eventTypeName, id, isoDateTime, type KnownEventType, type PayloadOf, specOf, timestamp } from './event-payloads.js';
+import {
+  EVENT_TYPE_NAME,
+  eventTypeName,
+  id,
+  isoDateTime,
+  type KnownEventType,
+  type PayloadOf,
+  specOf,
+  timestamp,
+} from './event-payloads.js';
 
 /**
  * The two forms an event comes in. `flat`: one JSON object, its fields at the top level, as the

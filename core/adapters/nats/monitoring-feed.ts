@@ -102,7 +102,12 @@ async function closeReader(reader: { consumer: Consumer; messages: ConsumerMessa
   await reader.consumer.delete().catch(() => undefined);
 }
 
-async function pump(stream: StreamName, messages: ConsumerMessages, queue: FeedQueue<FeedEvent>, onInvalid?: (m: InvalidFeedMessage) => void): Promise<void> {
+async function pump(
+  stream: StreamName,
+  messages: ConsumerMessages,
+  queue: FeedQueue<FeedEvent>,
+  onInvalid?: (m: InvalidFeedMessage) => void,
+): Promise<void> {
   try {
     for await (const m of messages) {
       let event: FleetEvent;

@@ -61,8 +61,12 @@ export class NatsEventBus implements EventBus {
         await sleep(RETRY_DELAYS_MS[attempt - 1] ?? 3_000);
       }
     }
-    throw new FleetError('UNAVAILABLE', `could not publish ${message.subject} (${msgID}): ${last instanceof Error ? last.message : String(last)}`, {
-      cause: last,
-    });
+    throw new FleetError(
+      'UNAVAILABLE',
+      `could not publish ${message.subject} (${msgID}): ${last instanceof Error ? last.message : String(last)}`,
+      {
+        cause: last,
+      },
+    );
   }
 }

@@ -203,7 +203,10 @@ function planCommands(event: FleetEvent<PlanApprovedPayload>): DeliberateCommand
   const roles = [...new Set(plan.roles)];
   if (roles.length === 0) return [];
   const text = [plan.title, plan.description].filter((s): s is string => s !== undefined && s.trim() !== '').join('\n\n');
-  const description = checkDescription(text === '' ? `Plan ${plan.plan_id} for story ${plan.story_id}` : text, fieldPath(event, 'description'));
+  const description = checkDescription(
+    text === '' ? `Plan ${plan.plan_id} for story ${plan.story_id}` : text,
+    fieldPath(event, 'description'),
+  );
   return roles.map((role) => ({
     taskId: checkTaskId(planTaskId(plan.plan_id, role), fieldPath(event, 'plan_id')),
     role,

@@ -49,8 +49,7 @@ export function createOpenAiHttpLanguageModel(options: OpenAiHttpOptions): Langu
   const inFlight = new Set<(reason: FleetError) => void>();
   let closed = false;
 
-  const closedError = (): FleetError =>
-    new FleetError('FAILED_PRECONDITION', `the client for the model server at ${url} is closed`);
+  const closedError = (): FleetError => new FleetError('FAILED_PRECONDITION', `the client for the model server at ${url} is closed`);
 
   async function generate(request: GenerateRequest): Promise<GenerateResult> {
     if (closed) throw closedError();
@@ -110,7 +109,10 @@ export function createOpenAiHttpLanguageModel(options: OpenAiHttpOptions): Langu
       if (chunk.usage != null) usage = chunk.usage;
     }
     if (!done && finishReason === undefined) {
-      throw new FleetError('UNAVAILABLE', `the stream from the model server at ${url} ended before the model finished (no finish_reason, no [DONE])`);
+      throw new FleetError(
+        'UNAVAILABLE',
+        `the stream from the model server at ${url} ended before the model finished (no finish_reason, no [DONE])`,
+      );
     }
     return {
       text,
@@ -160,10 +162,11 @@ export function createOpenAiHttpLanguageModel(options: OpenAiHttpOptions): Langu
   return {
     info: { name: options.model, backend: 'openai-http', gpu: false },
     generate,
-    async close() {
+    close() {
       closed = true;
       const reason = new FleetError('CANCELLED', `the client for the model server at ${url} was closed`);
       for (const abort of inFlight) abort(reason);
+      return Promise.resolve();
     },
   };
 }

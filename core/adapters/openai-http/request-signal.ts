@@ -21,9 +21,10 @@ export function requestSignal(options: { caller?: AbortSignal; timeoutMs: number
   if (caller?.aborted) onCallerAbort();
   else caller?.addEventListener('abort', onCallerAbort, { once: true });
   // setTimeout fires at once for delays past 2^31-1 ms (~24.8 days); treat those as no timeout.
-  const timer = options.timeoutMs <= MAX_TIMER_MS
-    ? setTimeout(() => controller.abort(new FleetError('DEADLINE_EXCEEDED', options.timeoutMessage)), options.timeoutMs)
-    : undefined;
+  const timer =
+    options.timeoutMs <= MAX_TIMER_MS
+      ? setTimeout(() => controller.abort(new FleetError('DEADLINE_EXCEEDED', options.timeoutMessage)), options.timeoutMs)
+      : undefined;
   return {
     signal: controller.signal,
     abort: (reason) => controller.abort(reason),

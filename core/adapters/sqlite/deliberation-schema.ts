@@ -107,9 +107,7 @@ export const deliberationSchema: z.ZodType<Deliberation> = z.object({
   status: z.enum(DELIBERATION_STATUSES),
   results: z.array(result),
   winnerId: z.string().optional(),
-  decision: z
-    .object({ chosenId: z.string(), rationale: z.string(), candidates: z.array(z.string()), raw: z.string() })
-    .optional(),
+  decision: z.object({ chosenId: z.string(), rationale: z.string(), candidates: z.array(z.string()), raw: z.string() }).optional(),
   failures: z.array(
     z.object({
       agentId: z.string(),
@@ -131,9 +129,7 @@ export const deliberationSchema: z.ZodType<Deliberation> = z.object({
 
 /** A short account of why a value failed a schema: the first few fields at fault and what was wrong. */
 export function describeIssues(error: z.ZodError, max = 3): string {
-  const shown = error.issues
-    .slice(0, max)
-    .map((issue) => `${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`);
+  const shown = error.issues.slice(0, max).map((issue) => `${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`);
   const more = error.issues.length > max ? `; and ${error.issues.length - max} more` : '';
   return shown.join('; ') + more;
 }

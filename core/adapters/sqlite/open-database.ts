@@ -72,8 +72,10 @@ function openError(filePath: string, error: unknown, busyTimeoutMs: number): Fle
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return fail(`database ${filePath} is locked by another process (waited ${busyTimeoutMs} ms): ${detail}`, 'UNAVAILABLE');
   }
-  if (code === 'SQLITE_NOTADB') return fail(`${filePath} is not a SQLite database (${detail}); move it aside or use another data directory`);
-  if (code?.startsWith('SQLITE_CORRUPT')) return fail(`database ${filePath} is damaged (${detail}); restore it from a backup or move it aside`);
+  if (code === 'SQLITE_NOTADB')
+    return fail(`${filePath} is not a SQLite database (${detail}); move it aside or use another data directory`);
+  if (code?.startsWith('SQLITE_CORRUPT'))
+    return fail(`database ${filePath} is damaged (${detail}); restore it from a backup or move it aside`);
   if (code?.startsWith('SQLITE_READONLY') || code?.startsWith('SQLITE_PERM')) return fail(`cannot write database ${filePath}: ${detail}`);
   return fail(`cannot open database ${filePath}: ${detail}`);
 }

@@ -70,9 +70,7 @@ export function createSqliteCouncilStore(db: SqliteDatabase): CouncilStore {
     const row: unknown = selectOne.get(id);
     return row === undefined ? undefined : read(row);
   });
-  const list = db.transaction((byRole?: Role): Council[] =>
-    (byRole === undefined ? selectAll.all() : selectByRole.all(byRole)).map(read),
-  );
+  const list = db.transaction((byRole?: Role): Council[] => (byRole === undefined ? selectAll.all() : selectByRole.all(byRole)).map(read));
 
   return {
     save: (council) => save(council),

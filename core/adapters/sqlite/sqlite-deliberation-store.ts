@@ -133,20 +133,18 @@ export function createSqliteDeliberationStore(db: SqliteDatabase, options: Sqlit
     turns(taskId) {
       const rows = turnRows.safeParse(selectTurns.all(taskId));
       if (!rows.success) throw corrupt(taskId, `turns: ${describeIssues(rows.error)}`);
-      return rows.data.map(
-        (r): TurnRecord => ({
-          taskId: r.task_id,
-          agentId: r.agent_id,
-          phase: r.phase,
-          ...(r.round === null ? {} : { round: r.round }),
-          ok: r.ok === 1,
-          raw: r.raw,
-          ...(r.error === null ? {} : { error: r.error }),
-          completionTokens: r.completion_tokens,
-          durationMs: r.duration_ms,
-          atMs: r.at_ms,
-        }),
-      );
+      return rows.data.map((r): TurnRecord => ({
+        taskId: r.task_id,
+        agentId: r.agent_id,
+        phase: r.phase,
+        ...(r.round === null ? {} : { round: r.round }),
+        ok: r.ok === 1,
+        raw: r.raw,
+        ...(r.error === null ? {} : { error: r.error }),
+        completionTokens: r.completion_tokens,
+        durationMs: r.duration_ms,
+        atMs: r.at_ms,
+      }));
     },
 
     list(listOptions) {
@@ -163,17 +161,15 @@ export function createSqliteDeliberationStore(db: SqliteDatabase, options: Sqlit
     outcomes(outcomeOptions) {
       const rows = outcomeRows.safeParse(selectOutcomes.all(outcomeOptions?.sinceMs ?? 0));
       if (!rows.success) throw corrupt('(outcomes)', describeIssues(rows.error));
-      return rows.data.map(
-        (r): DeliberationOutcome => ({
-          taskId: r.task_id,
-          councilId: r.council_id,
-          role: r.role,
-          status: r.status,
-          orchestrated: r.orchestrated === 1,
-          durationMs: r.duration_ms,
-          finishedAtMs: r.finished_at_ms,
-        }),
-      );
+      return rows.data.map((r): DeliberationOutcome => ({
+        taskId: r.task_id,
+        councilId: r.council_id,
+        role: r.role,
+        status: r.status,
+        orchestrated: r.orchestrated === 1,
+        durationMs: r.duration_ms,
+        finishedAtMs: r.finished_at_ms,
+      }));
     },
 
     turnTotals(totalOptions) {

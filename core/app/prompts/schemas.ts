@@ -29,7 +29,10 @@ export const critiqueOutput = z.object({
  * is accepted as any number: a remote server may not honour the schema, and the domain clamps values,
  * recording the repair, rather than losing the whole judgment.
  */
-const criterionScore = z.number().optional().meta({ enum: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+const criterionScore = z
+  .number()
+  .optional()
+  .meta({ enum: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
 
 export const judgmentOutput = (rubric: readonly string[]) =>
   z.object({

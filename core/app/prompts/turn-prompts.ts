@@ -21,7 +21,7 @@ export function critiquePrompt(reviewer: Agent, task: Task, target: Proposal, ro
   return [
     taskBlock(task),
     '',
-    'Critique a colleague\'s proposal as JSON with: feedback (what to change and why) and issues (the concrete problems, most important first).',
+    "Critique a colleague's proposal as JSON with: feedback (what to change and why) and issues (the concrete problems, most important first).",
     `You are agent ${reviewer.id}; your angle: ${reviewer.perspective}. Round ${round}.`,
     `Proposal by ${target.authorId}:`,
     renderContent(target.content),

@@ -65,24 +65,79 @@ export function createLocalAgentTurns(model: LanguageModel, budgets: TurnBudgets
 
   return {
     propose: (agent: Agent, task: Task, ctx: TurnContext): Promise<TurnOutput<ProposalContent>> =>
-      turn(`proposal by ${agent.id}`, proposalOutput, proposalSchema, task, proposePrompt(agent, task), task.constraints.maxTokens, budgets.temperature, seedOf(task.id, agent.id, 'propose'), ctx),
+      turn(
+        `proposal by ${agent.id}`,
+        proposalOutput,
+        proposalSchema,
+        task,
+        proposePrompt(agent, task),
+        task.constraints.maxTokens,
+        budgets.temperature,
+        seedOf(task.id, agent.id, 'propose'),
+        ctx,
+      ),
 
     critique: (reviewer: Agent, task: Task, target: Proposal, round: number, ctx: TurnContext): Promise<TurnOutput<CritiqueValue>> =>
-      turn(`critique by ${reviewer.id}`, critiqueOutput, critiqueSchema, task, critiquePrompt(reviewer, task, target, round), budgets.critique, budgets.temperature, seedOf(task.id, reviewer.id, 'critique', String(round)), ctx),
+      turn(
+        `critique by ${reviewer.id}`,
+        critiqueOutput,
+        critiqueSchema,
+        task,
+        critiquePrompt(reviewer, task, target, round),
+        budgets.critique,
+        budgets.temperature,
+        seedOf(task.id, reviewer.id, 'critique', String(round)),
+        ctx,
+      ),
 
     revise: (author: Agent, task: Task, proposal: Proposal, critique: Critique, ctx: TurnContext): Promise<TurnOutput<ProposalContent>> =>
-      turn(`revision by ${author.id}`, proposalOutput, proposalSchema, task, revisePrompt(author, task, proposal, critique), task.constraints.maxTokens, budgets.temperature, seedOf(task.id, author.id, 'revise', String(critique.round)), ctx),
+      turn(
+        `revision by ${author.id}`,
+        proposalOutput,
+        proposalSchema,
+        task,
+        revisePrompt(author, task, proposal, critique),
+        task.constraints.maxTokens,
+        budgets.temperature,
+        seedOf(task.id, author.id, 'revise', String(critique.round)),
+        ctx,
+      ),
 
     judge: async (task: Task, proposal: Proposal, ctx: TurnContext): Promise<TurnOutput<JudgmentValue>> => {
       const schema = judgmentOutput(task.constraints.rubric);
-      const out = await turn(`judgment of ${proposal.authorId}`, schema, toJsonSchema(schema), task, judgePrompt(task, proposal), budgets.judge, 0, 0, ctx);
-      return { ...out, value: { scores: out.value.scores as Record<string, unknown>, comment: out.value.comment } };
+      const out = await turn(
+        `judgment of ${proposal.authorId}`,
+        schema,
+        toJsonSchema(schema),
+        task,
+        judgePrompt(task, proposal),
+        budgets.judge,
+        0,
+        0,
+        ctx,
+      );
+      return { ...out, value: { scores: out.value.scores, comment: out.value.comment } };
     },
 
-    choose: async (architect: Agent, task: Task, candidates: readonly DeliberationResult[], ctx: TurnContext): Promise<TurnOutput<ChoiceValue>> => {
+    choose: async (
+      architect: Agent,
+      task: Task,
+      candidates: readonly DeliberationResult[],
+      ctx: TurnContext,
+    ): Promise<TurnOutput<ChoiceValue>> => {
       const ids = candidates.map((c) => c.proposal.authorId);
       const schema = choiceOutput(ids as [string, ...string[]]);
-      const out = await turn(`choice by ${architect.id}`, schema, toJsonSchema(schema), task, choosePrompt(architect, task, candidates), budgets.choose, 0, 0, ctx);
+      const out = await turn(
+        `choice by ${architect.id}`,
+        schema,
+        toJsonSchema(schema),
+        task,
+        choosePrompt(architect, task, candidates),
+        budgets.choose,
+        0,
+        0,
+        ctx,
+      );
       return { ...out, value: { chosenId: out.value.chosen_id, rationale: out.value.rationale } };
     },
   };

@@ -10,7 +10,23 @@ describe('fleet CLI', () => {
   const dataDir = tempDataDir();
 
   it('deliberates and prints the deliberation as one snake_case JSON object', async () => {
-    const run = await runFleet(['deliberate', '--data-dir', dataDir, '--model', 'tiny', '--role', 'DEV', '--agents', '2', '--rounds', '1', '--task-id', 'cli-1', '--json', 'Add rate limiting to the login endpoint']);
+    const run = await runFleet([
+      'deliberate',
+      '--data-dir',
+      dataDir,
+      '--model',
+      'tiny',
+      '--role',
+      'DEV',
+      '--agents',
+      '2',
+      '--rounds',
+      '1',
+      '--task-id',
+      'cli-1',
+      '--json',
+      'Add rate limiting to the login endpoint',
+    ]);
     expect(run.stderr).toContain('── propose');
     expect(run.code).toBe(0);
     const d = JSON.parse(run.stdout) as Record<string, any>;
@@ -32,7 +48,11 @@ describe('fleet CLI', () => {
       expect(r.proposal.revisions).toEqual([r.proposal.content]);
       expect(r.proposal.revision_history[0].critique.reviewer_id).toMatch(/^dev-/);
       expect(typeof r.score).toBe('number');
-      expect(r.checks.additional_checks.map((c: any) => c.check_type)).toEqual(['requirements_addressed', 'sections_present', 'length_bounds']);
+      expect(r.checks.additional_checks.map((c: any) => c.check_type)).toEqual([
+        'requirements_addressed',
+        'sections_present',
+        'length_bounds',
+      ]);
       expect(r.checks.policy).toMatchObject({ passed: expect.any(Boolean), message: expect.stringContaining('policy checks') });
     }
 
@@ -41,11 +61,30 @@ describe('fleet CLI', () => {
     expect(stored.code).toBe(0);
     expect(JSON.parse(stored.stdout)).toEqual(d);
     const councils = await runFleet(['councils', '--data-dir', dataDir, '--json']);
-    expect((JSON.parse(councils.stdout) as Array<{ role: string }>).map((c) => c.role).sort()).toEqual(['ARCHITECT', 'DATA', 'DEV', 'DEVOPS', 'QA']);
+    expect((JSON.parse(councils.stdout) as Array<{ role: string }>).map((c) => c.role).sort()).toEqual([
+      'ARCHITECT',
+      'DATA',
+      'DEV',
+      'DEVOPS',
+      'QA',
+    ]);
   });
 
   it('prints a ranked table with the winner', async () => {
-    const run = await runFleet(['deliberate', '--data-dir', dataDir, '--model', 'tiny', '--role', 'QA', '--agents', '3', '--rounds', '0', 'Test plan for the login limiter']);
+    const run = await runFleet([
+      'deliberate',
+      '--data-dir',
+      dataDir,
+      '--model',
+      'tiny',
+      '--role',
+      'QA',
+      '--agents',
+      '3',
+      '--rounds',
+      '0',
+      'Test plan for the login limiter',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Rank\s+Agent\s+Score/);
     expect(run.stdout).toMatch(/^1\s+qa-\d/m);

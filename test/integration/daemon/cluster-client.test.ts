@@ -41,7 +41,11 @@ describe('a cluster client against the daemon', () => {
 
   it('manages councils and agents by role, as the cluster does', async () => {
     expect(await call('DeleteCouncil', { role: 'DATA' })).toMatchObject({ success: true, agents_removed: 3 });
-    const created = await call('CreateCouncil', { role: 'DATA', num_agents: 2, config: { deliberation_rounds: 1, enable_peer_review: true } });
+    const created = await call('CreateCouncil', {
+      role: 'DATA',
+      num_agents: 2,
+      config: { deliberation_rounds: 1, enable_peer_review: true },
+    });
     expect(created).toMatchObject({ agents_created: 2, agent_ids: ['data-1', 'data-2'] });
     expect(created.council_id).not.toBe('');
     expect(await call('RegisterAgent', { agent_id: 'data-x', role: 'DATA', capabilities: { languages: ['sql'] } })).toMatchObject({
@@ -63,7 +67,11 @@ describe('a cluster client against the daemon', () => {
       expect(r.checks.policy).toMatchObject({ passed: expect.any(Boolean), message: expect.stringContaining('policy') });
       expect(r.checks.lint.error_count).toBe(r.checks.lint.errors.length);
       expect(r.checks.dryrun).toBeNull();
-      expect((r.checks.additional_checks as Json[]).map((c) => c.check_type)).toEqual(['requirements_addressed', 'sections_present', 'length_bounds']);
+      expect((r.checks.additional_checks as Json[]).map((c) => c.check_type)).toEqual([
+        'requirements_addressed',
+        'sections_present',
+        'length_bounds',
+      ]);
       expect(r.checks.all_passed).toBe((r.checks.additional_checks as Json[]).every((c) => c.passed));
     }
 
@@ -73,7 +81,7 @@ describe('a cluster client against the daemon', () => {
   });
 
   it("streams with the cluster's DeliberationUpdate: statuses in order, progress rising to 100, partial results", async () => {
-    const updates = await (client.stream as (rpc: string, request: Json) => Promise<Json[]>)('StreamDeliberation', { ...task, task_id: 'cluster-stream-1', rounds: 1, num_agents: 2 });
+    const updates = await client.stream('StreamDeliberation', { ...task, task_id: 'cluster-stream-1', rounds: 1, num_agents: 2 });
     const statuses = updates.map((u) => u.status as string).filter((s, i, all) => i === 0 || all[i - 1] !== s);
     expect(statuses).toEqual(['generating', 'reviewing', 'scoring', 'complete']);
     const progress = updates.map((u) => u.progress_percent as number);
@@ -85,7 +93,12 @@ describe('a cluster client against the daemon', () => {
     const partial = updates.filter((u) => u.partial_result !== null).map((u) => u.partial_result as Json);
     // Each of the two proposals as it is scored (rank 0, not ranked yet), then the winner.
     expect(partial.map((r) => r.rank)).toEqual([0, 0, 1]);
-    expect(partial.slice(0, 2).map((r) => r.proposal.author_id).sort()).toEqual(['dev-1', 'dev-2']);
+    expect(
+      partial
+        .slice(0, 2)
+        .map((r) => r.proposal.author_id)
+        .sort(),
+    ).toEqual(['dev-1', 'dev-2']);
   });
 
   it('orchestrates with OrchestratorOptions honoured', async () => {
@@ -130,7 +143,13 @@ describe('a cluster client against the daemon', () => {
     expect(stats.avg_deliberation_time_ms).toBeCloseTo(metrics.performance.avg_deliberation_ms, 6);
   });
 
-  it.each(['DeliberateForBacklogReview', 'ProcessPlanningEvent', 'DeriveSubtasks', 'GetTaskContext'])('gets UNIMPLEMENTED naming what is missing from %s', async (rpc) => {
-    await expect(call(rpc, {})).rejects.toMatchObject({ code: GrpcStatus.UNIMPLEMENTED, details: expect.stringMatching(/not implemented by this daemon: .+ not served yet/) });
-  });
+  it.each(['DeliberateForBacklogReview', 'ProcessPlanningEvent', 'DeriveSubtasks', 'GetTaskContext'])(
+    'gets UNIMPLEMENTED naming what is missing from %s',
+    async (rpc) => {
+      await expect(call(rpc, {})).rejects.toMatchObject({
+        code: GrpcStatus.UNIMPLEMENTED,
+        details: expect.stringMatching(/not implemented by this daemon: .+ not served yet/),
+      });
+    },
+  );
 });

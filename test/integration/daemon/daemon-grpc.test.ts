@@ -60,9 +60,15 @@ describe('fleet serve over gRPC', () => {
     }
   });
 
-  it('streams a deliberation\'s phases in order, ending with the result', async () => {
+  it("streams a deliberation's phases in order, ending with the result", async () => {
     const updates = await collectStream(
-      client.streamDeliberation({ taskId: 'grpc-stream-1', taskDescription: 'Plan the QA for the uploader retries', role: 'QA', numAgents: 2, rounds: 1 }),
+      client.streamDeliberation({
+        taskId: 'grpc-stream-1',
+        taskDescription: 'Plan the QA for the uploader retries',
+        role: 'QA',
+        numAgents: 2,
+        rounds: 1,
+      }),
     );
     const phases = updates.filter((u) => u.type === UpdateType.UPDATE_TYPE_PHASE).map((u) => u.phase);
     expect(phases).toEqual(['propose', 'critique', 'revise', 'score', 'rank']);
@@ -102,7 +108,14 @@ describe('fleet serve over gRPC', () => {
     const error = await rejection(
       client.deliberate(
         // Eight agents and five review rounds take seconds even on the tiny model.
-        { taskId: 'grpc-deadline', taskDescription: 'Write a long design', role: 'ARCHITECT', numAgents: 8, rounds: 5, constraints: { maxTokens: 8192 } },
+        {
+          taskId: 'grpc-deadline',
+          taskDescription: 'Write a long design',
+          role: 'ARCHITECT',
+          numAgents: 8,
+          rounds: 5,
+          constraints: { maxTokens: 8192 },
+        },
         { deadline: deadlineIn(300) },
       ),
     );

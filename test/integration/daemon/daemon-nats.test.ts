@@ -18,7 +18,8 @@ import { runFleet, startDaemon, tempDataDir } from '../../support/fleet-process.
 // The daemon with its embedded nats-server, driven through NATS as the cluster's planning service
 // would: real nats-server, real llama.cpp (tiny model), real SQLite.
 
-const endpoint = (dataDir: string): { url: string; token: string } => JSON.parse(readFileSync(join(dataDir, 'nats', 'endpoint.json'), 'utf8'));
+const endpoint = (dataDir: string): { url: string; token: string } =>
+  JSON.parse(readFileSync(join(dataDir, 'nats', 'endpoint.json'), 'utf8'));
 const natsPid = (dataDir: string): number => Number(readFileSync(join(dataDir, 'nats', 'nats-server.pid'), 'utf8').trim());
 const alive = (pid: number): boolean => {
   try {
@@ -67,7 +68,13 @@ const completedTaskIds = (events: FeedEvent[]): string[] =>
 /** What the cluster's planning service publishes: the plan's fields flat, stamped without a zone. */
 const flatPlanEvent = (planId: string, roles: Role[]): Uint8Array =>
   new TextEncoder().encode(
-    JSON.stringify({ story_id: `story-${planId}`, plan_id: planId, approved_by: 'po@example.com', roles, timestamp: new Date().toISOString().replace('Z', '') }),
+    JSON.stringify({
+      story_id: `story-${planId}`,
+      plan_id: planId,
+      approved_by: 'po@example.com',
+      roles,
+      timestamp: new Date().toISOString().replace('Z', ''),
+    }),
   );
 
 /** The fields of orchestration.deliberation.completed the cluster's context service reads, from the stored bytes. */
@@ -147,11 +154,23 @@ describe('the daemon on its embedded NATS', () => {
   it('dead-letters malformed events with the reason and keeps serving', async () => {
     const { daemon, dataDir, nc, js } = await daemonWithNats();
     const bad = (payload: Record<string, unknown>) =>
-      new TextEncoder().encode(JSON.stringify({ event_id: `bad-${Math.random()}`, type: 'planning.plan.approved', version: 1, occurred_at: new Date().toISOString(), correlation_id: 'x', payload }));
+      new TextEncoder().encode(
+        JSON.stringify({
+          event_id: `bad-${Math.random()}`,
+          type: 'planning.plan.approved',
+          version: 1,
+          occurred_at: new Date().toISOString(),
+          correlation_id: 'x',
+          payload,
+        }),
+      );
     await js.publish('planning.plan.approved', new TextEncoder().encode('not json {'));
     await js.publish('planning.plan.approved', bad({ story_id: 's', approved_by: 'a', roles: ['DEV'] }));
     await js.publish('planning.plan.approved', bad({ plan_id: 'p', story_id: 's', approved_by: 'a', roles: 'DEV' }));
-    await js.publish('planning.plan.approved', bad({ plan_id: 'p', story_id: 's', approved_by: 'a', roles: ['DEV'], description: 'x'.repeat(300_000) }));
+    await js.publish(
+      'planning.plan.approved',
+      bad({ plan_id: 'p', story_id: 's', approved_by: 'a', roles: ['DEV'], description: 'x'.repeat(300_000) }),
+    );
     const { plan_id: _, ...noPlanId } = JSON.parse(new TextDecoder().decode(flatPlanEvent('p2', ['DATA']))) as Record<string, unknown>;
     await js.publish('planning.plan.approved', new TextEncoder().encode(JSON.stringify(noPlanId)));
 
@@ -184,10 +203,17 @@ describe('the daemon on its embedded NATS', () => {
 
     // `fleet events` replays the feed across streams, in time order.
     const replay = await runFleet(['events', '--since', '5m', '--json', '--data-dir', dataDir]);
-    const lines = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as { subject: string; form: string; event_id: string; fields: Record<string, unknown> });
+    const lines = replay.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { subject: string; form: string; event_id: string; fields: Record<string, unknown> });
     const subjects = lines.map((l) => l.subject);
     // The corrected plan came flat, as the cluster sends it; what the daemon announces is flat too.
-    expect(lines.find((l) => l.subject === 'planning.plan.approved')).toMatchObject({ form: 'flat', event_id: 'planning.plan.approved:p2', fields: { plan_id: 'p2' } });
+    expect(lines.find((l) => l.subject === 'planning.plan.approved')).toMatchObject({
+      form: 'flat',
+      event_id: 'planning.plan.approved:p2',
+      fields: { plan_id: 'p2' },
+    });
     expect(new Set(lines.filter((l) => l.subject.startsWith('orchestration.')).map((l) => l.form))).toEqual(new Set(['flat']));
     expect(subjects.indexOf('orchestration.deliberation.started')).toBeLessThan(subjects.indexOf('orchestration.deliberation.completed'));
     expect(subjects.indexOf('planning.plan.approved')).toBeLessThan(subjects.indexOf('orchestration.deliberation.started'));
@@ -201,7 +227,15 @@ describe('the daemon on its embedded NATS', () => {
     // The daemon's own connection reconnects; a client does too, and work flows again once JetStream
     // has recovered its streams (a request before that times out; seen under load).
     const jsm = await jetstreamManager(nc);
-    await until(async () => jsm.streams.info('ORCHESTRATOR_EVENTS').then(() => true, () => false), 20_000, 'JetStream to recover its streams');
+    await until(
+      async () =>
+        jsm.streams.info('ORCHESTRATOR_EVENTS').then(
+          () => true,
+          () => false,
+        ),
+      20_000,
+      'JetStream to recover its streams',
+    );
     const feed = await watchOrchestration(nc);
     cleanups.push(() => feed.close());
     await jetstream(nc).publish('planning.plan.approved', planEvent('p3', ['DEVOPS']));

@@ -47,7 +47,10 @@ describe('a council deliberating on real llama.cpp (tiny model)', () => {
     // Ranked best first: requirement coverage, then score.
     for (let i = 1; i < d.results.length; i++) {
       const [a, b] = [d.results[i - 1]!, d.results[i]!];
-      expect(a.checks.requirementCoverage > b.checks.requirementCoverage || (a.checks.requirementCoverage === b.checks.requirementCoverage && a.score.total >= b.score.total)).toBe(true);
+      expect(
+        a.checks.requirementCoverage > b.checks.requirementCoverage ||
+          (a.checks.requirementCoverage === b.checks.requirementCoverage && a.score.total >= b.score.total),
+      ).toBe(true);
     }
     const phases = events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase);
     expect(phases).toEqual(['propose', 'critique', 'revise', 'score', 'rank']);
@@ -69,8 +72,18 @@ describe('a council deliberating on real llama.cpp (tiny model)', () => {
     const controller = new AbortController();
     const started = Date.now();
     const running = core.fleet.deliberate(
-      { taskId: 'cancel-me', description: 'Write a very long design document', role: 'ARCHITECT', maxTokens: 8192, numAgents: 8, rounds: 5 },
-      { signal: controller.signal, onEvent: (e) => e.type === 'agent' && e.state === 'started' && setTimeout(() => controller.abort(), 50) },
+      {
+        taskId: 'cancel-me',
+        description: 'Write a very long design document',
+        role: 'ARCHITECT',
+        maxTokens: 8192,
+        numAgents: 8,
+        rounds: 5,
+      },
+      {
+        signal: controller.signal,
+        onEvent: (e) => e.type === 'agent' && e.state === 'started' && setTimeout(() => controller.abort(), 50),
+      },
     );
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(Date.now() - started).toBeLessThan(5000);
@@ -79,13 +92,27 @@ describe('a council deliberating on real llama.cpp (tiny model)', () => {
 
   it('times out at the task deadline with DEADLINE_EXCEEDED and TIMEOUT', async () => {
     await expect(
-      core.fleet.deliberate({ taskId: 'too-slow', description: 'Plan the data migration', role: 'DATA', maxTokens: 8192, timeoutMs: 150, numAgents: 8, rounds: 5 }),
+      core.fleet.deliberate({
+        taskId: 'too-slow',
+        description: 'Plan the data migration',
+        role: 'DATA',
+        maxTokens: 8192,
+        timeoutMs: 150,
+        numAgents: 8,
+        rounds: 5,
+      }),
     ).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     expect(core.fleet.getDeliberation('too-slow').status).toBe('TIMEOUT');
   });
 
   it('orchestrates: the architect chooses among the top k with a rationale', async () => {
-    const d = await core.fleet.orchestrate({ description: 'Choose a cache for session data', role: 'DEVOPS', numAgents: 3, rounds: 0, topK: 2 });
+    const d = await core.fleet.orchestrate({
+      description: 'Choose a cache for session data',
+      role: 'DEVOPS',
+      numAgents: 3,
+      rounds: 0,
+      topK: 2,
+    });
     expect(d.status).toBe('COMPLETED');
     expect(d.decision?.candidates).toEqual(d.results.slice(0, 2).map((r) => r.proposal.authorId));
     expect(d.decision?.candidates).toContain(d.decision?.chosenId);

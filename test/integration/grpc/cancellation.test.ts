@@ -20,9 +20,11 @@ describe('gRPC deadlines and cancellation', () => {
 
   it('turns a call deadline into DEADLINE_EXCEEDED and aborts the core with that reason', async () => {
     const started = Date.now();
-    await expect(h.client.deliberate({ taskDescription: 'Add retries', role: 'DEV' }, { deadline: deadlineIn(200) })).rejects.toMatchObject({
-      code: status.DEADLINE_EXCEEDED,
-    });
+    await expect(h.client.deliberate({ taskDescription: 'Add retries', role: 'DEV' }, { deadline: deadlineIn(200) })).rejects.toMatchObject(
+      {
+        code: status.DEADLINE_EXCEEDED,
+      },
+    );
     expect(Date.now() - started).toBeLessThan(2000);
 
     const [signal] = h.fleet.signals;

@@ -132,7 +132,10 @@ describe('gRPC councils, agents, status and metrics', () => {
       code: status.INVALID_ARGUMENT,
       details: expect.stringContaining('metric_type'),
     });
-    await expect(h.client.getMetrics({ timeRangeMs: -5 })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('time_range_ms') });
+    await expect(h.client.getMetrics({ timeRangeMs: -5 })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('time_range_ms'),
+    });
   });
 
   it('answers the planning rpcs and the backlog review UNIMPLEMENTED, naming what is missing', async () => {
@@ -140,7 +143,10 @@ describe('gRPC councils, agents, status and metrics', () => {
       code: status.UNIMPLEMENTED,
       details: expect.stringContaining('planning service'),
     });
-    await expect(h.client.getTaskContext({ taskId: 't' })).rejects.toMatchObject({ code: status.UNIMPLEMENTED, details: expect.stringContaining('context graph') });
+    await expect(h.client.getTaskContext({ taskId: 't' })).rejects.toMatchObject({
+      code: status.UNIMPLEMENTED,
+      details: expect.stringContaining('context graph'),
+    });
     await expect(h.client.deriveSubtasks({ planId: 'p' })).rejects.toMatchObject({ details: expect.stringContaining('task derivation') });
   });
 });

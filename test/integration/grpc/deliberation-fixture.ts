@@ -79,7 +79,12 @@ export function completedDeliberation(overrides: Partial<Deliberation> = {}): De
       id: overrides.taskId ?? 'task-1',
       description: 'Add retries to the uploader',
       role,
-      constraints: { rubric: [...DEFAULT_RUBRIC], requirements: REQUIREMENTS, timeoutMs: DEFAULT_TIMEOUT_MS, maxTokens: DEFAULT_MAX_TOKENS },
+      constraints: {
+        rubric: [...DEFAULT_RUBRIC],
+        requirements: REQUIREMENTS,
+        timeoutMs: DEFAULT_TIMEOUT_MS,
+        maxTokens: DEFAULT_MAX_TOKENS,
+      },
     },
     agents,
     rounds: 1,

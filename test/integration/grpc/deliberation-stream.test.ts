@@ -23,10 +23,35 @@ describe('gRPC StreamDeliberation', () => {
       const events: DeliberationEvent[] = [
         { type: 'status', taskId, atMs: 1, status: 'IN_PROGRESS', progressPercent: 0 },
         { type: 'phase', taskId, atMs: 2, phase: 'propose', progressPercent: 0 },
-        { type: 'agent', taskId, atMs: 3, agentId: 'dev-1', phase: 'propose', state: 'progress', tokens: 40, tokensPerSecond: 20.5, progressPercent: 0 },
-        { type: 'agent-failed', taskId, atMs: 4, agentId: 'dev-2', phase: 'propose', code: 'UNAVAILABLE', message: 'model crashed', progressPercent: 20 },
+        {
+          type: 'agent',
+          taskId,
+          atMs: 3,
+          agentId: 'dev-1',
+          phase: 'propose',
+          state: 'progress',
+          tokens: 40,
+          tokensPerSecond: 20.5,
+          progressPercent: 0,
+        },
+        {
+          type: 'agent-failed',
+          taskId,
+          atMs: 4,
+          agentId: 'dev-2',
+          phase: 'propose',
+          code: 'UNAVAILABLE',
+          message: 'model crashed',
+          progressPercent: 20,
+        },
         { type: 'phase', taskId, atMs: 5, phase: 'critique', round: 1, progressPercent: 40 },
-        { type: 'scored', taskId, atMs: 6, result: { ...d.results.find((r) => r.proposal.authorId === 'dev-2')!, rank: 0 }, progressPercent: 80 },
+        {
+          type: 'scored',
+          taskId,
+          atMs: 6,
+          result: { ...d.results.find((r) => r.proposal.authorId === 'dev-2')!, rank: 0 },
+          progressPercent: 80,
+        },
       ];
       for (const event of events) {
         onEvent?.(event);
@@ -52,10 +77,22 @@ describe('gRPC StreamDeliberation', () => {
     expect(updates[2]).toMatchObject({ currentAgent: 'dev-1', phase: 'propose', state: 'progress', tokens: 40, tokensPerSecond: 20.5 });
     expect(updates[3]).toMatchObject({ currentAgent: 'dev-2', code: 'UNAVAILABLE', message: 'model crashed' });
     expect(updates[4]).toMatchObject({ phase: 'critique', round: 1 });
-    expect(updates[6]!.result).toMatchObject({ taskId: 'live-1', winnerId: 'dev-1', status: DeliberationStatus.DELIBERATION_STATUS_COMPLETED });
+    expect(updates[6]!.result).toMatchObject({
+      taskId: 'live-1',
+      winnerId: 'dev-1',
+      status: DeliberationStatus.DELIBERATION_STATUS_COMPLETED,
+    });
 
     // The cluster's fields, on every update: where it is, in the cluster's words, and how far along.
-    expect(updates.map((u) => u.status)).toEqual(['generating', 'generating', 'generating', 'generating', 'reviewing', 'reviewing', 'complete']);
+    expect(updates.map((u) => u.status)).toEqual([
+      'generating',
+      'generating',
+      'generating',
+      'generating',
+      'reviewing',
+      'reviewing',
+      'complete',
+    ]);
     expect(updates.map((u) => u.currentStep)).toEqual(['', 'propose', 'propose', 'propose', 'critique 1', 'critique 1', 'critique 1']);
     expect(updates.map((u) => u.progressPercent)).toEqual([0, 0, 0, 20, 40, 80, 100]);
     expect(updates[5]!.partialResult).toMatchObject({ rank: 0, proposal: { authorId: 'dev-2' } });

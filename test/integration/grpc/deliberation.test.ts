@@ -62,7 +62,9 @@ describe('gRPC Deliberate, Orchestrate and GetDeliberationResult', () => {
     const response = await h.client.deliberate({ taskDescription: 'Add retries', role: 'DEV' });
     expect(response.status).toBe(DeliberationStatus.DELIBERATION_STATUS_FAILED);
     expect(response.errorMessage).toBe('every agent failed to propose');
-    expect(response.detail!.failures).toEqual([{ agentId: 'dev-1', phase: 'propose', code: 'UNAVAILABLE', message: 'model crashed', round: 0, atMs: 5 }]);
+    expect(response.detail!.failures).toEqual([
+      { agentId: 'dev-1', phase: 'propose', code: 'UNAVAILABLE', message: 'model crashed', round: 0, atMs: 5 },
+    ]);
     expect(response.metadata!.tags['failures']).toBe('1');
   });
 
@@ -85,7 +87,13 @@ describe('gRPC Deliberate, Orchestrate and GetDeliberationResult', () => {
       planId: 'plan-9',
       options: { enablePeerReview: false, deliberationRounds: 3, enableArchitectSelection: false },
     });
-    expect(h.fleet.commands.at(-1)).toMatchObject({ peerReview: false, rounds: 3, architectSelection: false, storyId: 'story-9', planId: 'plan-9' });
+    expect(h.fleet.commands.at(-1)).toMatchObject({
+      peerReview: false,
+      rounds: 3,
+      architectSelection: false,
+      storyId: 'story-9',
+      planId: 'plan-9',
+    });
     await h.client.orchestrate({ taskDescription: 'Add retries', role: 'DEV' });
     const defaults = h.fleet.commands.at(-1)!;
     expect(defaults).not.toHaveProperty('peerReview');
@@ -104,7 +112,11 @@ describe('gRPC Deliberate, Orchestrate and GetDeliberationResult', () => {
     expect(done.results).toHaveLength(2);
 
     const running = await h.client.getDeliberationResult({ taskId: 'running-1' });
-    expect(running).toMatchObject({ status: DeliberationStatus.DELIBERATION_STATUS_IN_PROGRESS, detail: { currentPhase: 'critique' }, results: [] });
+    expect(running).toMatchObject({
+      status: DeliberationStatus.DELIBERATION_STATUS_IN_PROGRESS,
+      detail: { currentPhase: 'critique' },
+      results: [],
+    });
   });
 
   it('answers NOT_FOUND for an unknown task id', async () => {

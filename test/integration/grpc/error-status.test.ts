@@ -25,7 +25,10 @@ describe('gRPC error statuses', () => {
     h.fleet.getDeliberation = () => {
       throw new FleetError(code, `scripted ${code}`);
     };
-    await expect(h.client.getDeliberationResult({ taskId: 'task-1' })).rejects.toMatchObject({ code: expected, details: `scripted ${code}` });
+    await expect(h.client.getDeliberationResult({ taskId: 'task-1' })).rejects.toMatchObject({
+      code: expected,
+      details: `scripted ${code}`,
+    });
   });
 
   it('hides an unexpected error behind INTERNAL, logs it, and keeps serving', async () => {
@@ -64,9 +67,15 @@ describe('gRPC error statuses', () => {
     expect(await h.client.health()).toBe('SERVING');
   });
 
-  it.each(['deliberateForBacklogReview', 'deriveSubtasks', 'getTaskContext', 'processPlanningEvent'] as const)('answers UNIMPLEMENTED for %s', async (rpc) => {
-    await expect(h.client[rpc]({})).rejects.toMatchObject({ code: status.UNIMPLEMENTED, details: expect.stringContaining('not implemented') });
-  });
+  it.each(['deliberateForBacklogReview', 'deriveSubtasks', 'getTaskContext', 'processPlanningEvent'] as const)(
+    'answers UNIMPLEMENTED for %s',
+    async (rpc) => {
+      await expect(h.client[rpc]({})).rejects.toMatchObject({
+        code: status.UNIMPLEMENTED,
+        details: expect.stringContaining('not implemented'),
+      });
+    },
+  );
 
   it('refuses a port that is taken with UNAVAILABLE, naming the address and --grpc-port', async () => {
     const attempt = startGrpcServer({ service: new ScriptedFleetService(), version: 'test', port: h.server.port });

@@ -58,14 +58,25 @@ describe('gRPC adapter over the real FleetService (scripted turns)', () => {
 
   it('streams a deliberation it starts, then answers a watch of the finished one with one update', async () => {
     const updates = await collectStream(client.streamDeliberation({ taskId: 'up-2', taskDescription: 'Add retries', role: 'DEV' }));
-    expect(updates[0]).toMatchObject({ type: UpdateType.UPDATE_TYPE_STATUS, deliberationStatus: DeliberationStatus.DELIBERATION_STATUS_IN_PROGRESS });
+    expect(updates[0]).toMatchObject({
+      type: UpdateType.UPDATE_TYPE_STATUS,
+      deliberationStatus: DeliberationStatus.DELIBERATION_STATUS_IN_PROGRESS,
+    });
     // Progress comes from the real use case's turn count: it never goes back and ends at 100.
     const progress = updates.map((u) => u.progressPercent);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress.at(-1)).toBe(100);
     expect(progress.filter((p) => p > 0 && p < 100).length).toBeGreaterThan(0);
-    expect(updates.filter((u) => u.type === UpdateType.UPDATE_TYPE_SCORED).map((u) => u.partialResult?.proposal?.authorId).sort()).toEqual(
-      updates.at(-1)!.result!.results.map((r) => r.proposal!.authorId).sort(),
+    expect(
+      updates
+        .filter((u) => u.type === UpdateType.UPDATE_TYPE_SCORED)
+        .map((u) => u.partialResult?.proposal?.authorId)
+        .sort(),
+    ).toEqual(
+      updates
+        .at(-1)!
+        .result!.results.map((r) => r.proposal!.authorId)
+        .sort(),
     );
     expect(updates.filter((u) => u.type === UpdateType.UPDATE_TYPE_FINISHED)).toHaveLength(1);
     expect(updates.at(-1)?.type).toBe(UpdateType.UPDATE_TYPE_FINISHED);

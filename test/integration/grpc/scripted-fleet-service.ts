@@ -28,8 +28,10 @@ export class ScriptedFleetService implements FleetService {
   private readonly listeners = new Map<string, Set<(event: DeliberationEvent) => void>>();
   unsubscribed = 0;
 
-  runDeliberate: Run<DeliberateCommand> = async (command) => completedDeliberation({ taskId: command.taskId ?? 'task-1', role: command.role });
-  runOrchestrate: Run<OrchestrateCommand> = async (command) => completedDeliberation({ taskId: command.taskId ?? 'task-1', role: command.role });
+  runDeliberate: Run<DeliberateCommand> = async (command) =>
+    completedDeliberation({ taskId: command.taskId ?? 'task-1', role: command.role });
+  runOrchestrate: Run<OrchestrateCommand> = async (command) =>
+    completedDeliberation({ taskId: command.taskId ?? 'task-1', role: command.role });
   statusOf: () => ServiceStatus = () => ({
     status: 'SERVING',
     uptimeSeconds: 12.7,
@@ -102,8 +104,13 @@ export class ScriptedFleetService implements FleetService {
   registerAgent(councilId: string, agentId?: string): Agent {
     const council = this.councils.get(councilId);
     if (council === undefined) throw notFound('council', councilId);
-    const agent: Agent = { id: agentId ?? `${council.role.toLowerCase()}-${council.agents.length + 1}`, role: council.role, perspective: 'p' };
-    if (council.agents.some((a) => a.id === agent.id)) throw new FleetError('INVALID_ARGUMENT', `agent_id: ${agent.id} is already in the council`, { field: 'agent_id' });
+    const agent: Agent = {
+      id: agentId ?? `${council.role.toLowerCase()}-${council.agents.length + 1}`,
+      role: council.role,
+      perspective: 'p',
+    };
+    if (council.agents.some((a) => a.id === agent.id))
+      throw new FleetError('INVALID_ARGUMENT', `agent_id: ${agent.id} is already in the council`, { field: 'agent_id' });
     this.councils.set(councilId, { ...council, agents: [...council.agents, agent] });
     return agent;
   }
@@ -124,7 +131,15 @@ export class ScriptedFleetService implements FleetService {
     return {
       deliberations: { total: 8, orchestrations: 2, completed: 5, failed: 2, running: 1, byRole: { DEV: 6, QA: 2 } },
       latencyMs: { avgDeliberation: 1500.5, avgOrchestration: 2100, p50: 1400, p95: 2900, p99: 3100 },
-      agents: { total: 15, active: 3, byRole: { DEV: 3, QA: 3, ARCHITECT: 3, DEVOPS: 3, DATA: 3 }, turns: 40, failedTurns: 3, completionTokens: 12_345, avgTurnMs: 210.5 },
+      agents: {
+        total: 15,
+        active: 3,
+        byRole: { DEV: 3, QA: 3, ARCHITECT: 3, DEVOPS: 3, DATA: 3 },
+        turns: 40,
+        failedTurns: 3,
+        completionTokens: 12_345,
+        avgTurnMs: 210.5,
+      },
       councils: [
         { councilId: 'council-1', role: 'DEV', status: 'busy', availableAgents: 0, busyAgents: 3, successRate: 0.75 },
         { councilId: 'council-2', role: 'QA', status: 'idle', availableAgents: 3, busyAgents: 0, successRate: 1 },

@@ -27,9 +27,7 @@ describe('llama language model on the tiny model', () => {
 
   it('generates text within maxTokens and reports what it did', async () => {
     const progress: number[] = [];
-    const result = await model.generate(
-      request({ maxTokens: 20, onProgress: (p) => progress.push(p.tokens) }),
-    );
+    const result = await model.generate(request({ maxTokens: 20, onProgress: (p) => progress.push(p.tokens) }));
     expect(result.text.length).toBeGreaterThan(0);
     expect(result.completionTokens).toBeLessThanOrEqual(20);
     expect(result.finishReason).toBe(result.completionTokens === 20 ? 'length' : 'stop');
@@ -122,9 +120,7 @@ describe('llama language model on the tiny model', () => {
 
   it('reports an expired deadline as DEADLINE_EXCEEDED, and an already-aborted signal as CANCELLED', async () => {
     const started = performance.now();
-    const late = await rejection(
-      model.generate(request({ maxTokens: 4000, ignoreEos: true, signal: AbortSignal.timeout(50) })),
-    );
+    const late = await rejection(model.generate(request({ maxTokens: 4000, ignoreEos: true, signal: AbortSignal.timeout(50) })));
     expect(late.code).toBe('DEADLINE_EXCEEDED');
     expect(performance.now() - started).toBeLessThan(1000);
     expect(await rejection(model.generate(request({ signal: AbortSignal.abort() })))).toMatchObject({ code: 'CANCELLED' });

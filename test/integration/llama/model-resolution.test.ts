@@ -60,7 +60,9 @@ describe('model resolution', () => {
   });
 
   it('stops at an aborted signal with CANCELLED', async () => {
-    expect(await rejection(resolveModel(DEFAULT_MODEL_URI, { modelsDir: join(modelsDir, 'empty'), signal: AbortSignal.abort() }))).toMatchObject({
+    expect(
+      await rejection(resolveModel(DEFAULT_MODEL_URI, { modelsDir: join(modelsDir, 'empty'), signal: AbortSignal.abort() })),
+    ).toMatchObject({
       code: 'CANCELLED',
     });
   });

@@ -1,6 +1,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLlamaLanguageModel, type LlamaLanguageModel, type LlamaLanguageModelOptions } from '../../../core/adapters/llama/llama-language-model.js';
+import {
+  createLlamaLanguageModel,
+  type LlamaLanguageModel,
+  type LlamaLanguageModelOptions,
+} from '../../../core/adapters/llama/llama-language-model.js';
 import { TINY_MODEL_NAME, writeTinyModel } from '../../../core/adapters/llama/tiny-model.js';
 
 /** The tiny model, in a folder shared by test runs (writing it is skipped when it is already there). */

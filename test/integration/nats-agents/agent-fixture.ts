@@ -1,7 +1,16 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterEach } from 'vitest';
-import { type AgentWorker, type AgentWorkerActivity, type AgentWorkerOptions, startAgentWorker } from '../../../core/adapters/nats/agent-turns/agent-worker.js';
-import { createNatsAgentTurns, type NatsAgentTurns, type NatsAgentTurnsOptions } from '../../../core/adapters/nats/agent-turns/nats-agent-turns.js';
+import {
+  type AgentWorker,
+  type AgentWorkerActivity,
+  type AgentWorkerOptions,
+  startAgentWorker,
+} from '../../../core/adapters/nats/agent-turns/agent-worker.js';
+import {
+  createNatsAgentTurns,
+  type NatsAgentTurns,
+  type NatsAgentTurnsOptions,
+} from '../../../core/adapters/nats/agent-turns/nats-agent-turns.js';
 import { createFleetService, type FleetCore } from '../../../core/app/fleet-service.js';
 import type { AgentTurns } from '../../../core/ports/agent-turns.js';
 import { memoryStores, testClock } from '../../support/memory-stores.js';

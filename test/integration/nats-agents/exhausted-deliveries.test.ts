@@ -4,7 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_WORKER_DURABLE, workerDurableName } from '../../../core/adapters/nats/agent-turns/agent-worker.js';
 import { MAX_DELIVERIES_ADVISORY } from '../../../core/adapters/nats/agent-turns/exhausted-requests.js';
 import { encodeTurnResponse } from '../../../core/adapters/nats/agent-turns/turn-messages.js';
-import { requestSubject, responseMessageId, responseSubject, roleRequestFilter, turnRequestId } from '../../../core/adapters/nats/agent-turns/turn-subjects.js';
+import {
+  requestSubject,
+  responseMessageId,
+  responseSubject,
+  roleRequestFilter,
+  turnRequestId,
+} from '../../../core/adapters/nats/agent-turns/turn-subjects.js';
 import { makeAgents } from '../../../core/domain/council.js';
 import { FleetError } from '../../../core/domain/errors.js';
 import type { Role } from '../../../core/domain/role.js';
@@ -30,7 +36,12 @@ const task = (id: string, role: Role = 'DEV'): Task => ({
   id,
   description: 'Add rate limiting to the login endpoint',
   role,
-  constraints: { rubric: ['correctness', 'clarity'], requirements: ['Limits are configurable per tenant'], timeoutMs: 60_000, maxTokens: 256 },
+  constraints: {
+    rubric: ['correctness', 'clarity'],
+    requirements: ['Limits are configurable per tenant'],
+    timeoutMs: 60_000,
+    maxTokens: 256,
+  },
 });
 const ctx = () => ({ signal: new AbortController().signal });
 
@@ -125,8 +136,12 @@ describe('a turn whose request runs out of deliveries', () => {
 
     expect(error).toBeInstanceOf(FleetError);
     expect(error).toMatchObject({ code: 'UNAVAILABLE' });
-    expect((error as Error).message).toMatch(/^no worker completed propose for dev-1 after 2 deliveries \(the DEV workers crashed or stalled on it\)/);
-    expect((error as Error).message).toContain(`consumer ${workerDurableName(DEFAULT_WORKER_DURABLE, 'DEV')} for turn dies-every-time.propose.0.dev-1`);
+    expect((error as Error).message).toMatch(
+      /^no worker completed propose for dev-1 after 2 deliveries \(the DEV workers crashed or stalled on it\)/,
+    );
+    expect((error as Error).message).toContain(
+      `consumer ${workerDurableName(DEFAULT_WORKER_DURABLE, 'DEV')} for turn dies-every-time.propose.0.dev-1`,
+    );
     // Two ack_waits and a pull, not the turn's timeout.
     expect(tookMs).toBeGreaterThanOrEqual(2 * ACK_WAIT_MS - 100);
     expect(tookMs).toBeLessThan(5_000);
@@ -157,7 +172,12 @@ describe('a turn whose request runs out of deliveries', () => {
     // The last worker was slow, not dead: its reply lands after its ack_wait.
     await new Promise((r) => setTimeout(r, ACK_WAIT_MS + 200));
     const content = { summary: 'late but complete', approach: 'steps', risks: 'none', requirements: [] };
-    const reply = encodeTurnResponse(id, 'late-reply', { status: 'ok', phase: 'propose', output: { value: content, raw: '{}', completionTokens: 7, durationMs: 1 }, worker: 'slow-box' }, Date.now());
+    const reply = encodeTurnResponse(
+      id,
+      'late-reply',
+      { status: 'ok', phase: 'propose', output: { value: content, raw: '{}', completionTokens: 7, durationMs: 1 }, worker: 'slow-box' },
+      Date.now(),
+    );
     await jetstream(workerNc).publish(responseSubject(id), reply, { msgID: responseMessageId(id) });
     workers.resume();
 
@@ -177,7 +197,12 @@ describe('a turn whose request runs out of deliveries', () => {
     // Stored before this requester's reply consumer exists, which reads only what comes after it: only
     // the look-up the advisory makes can find it.
     const content = { summary: 'stored before the advisory', approach: 'steps', risks: 'none', requirements: [] };
-    const reply = encodeTurnResponse(id, 'stored-before', { status: 'ok', phase: 'propose', output: { value: content, raw: '{}', completionTokens: 7, durationMs: 1 }, worker: 'w' }, Date.now());
+    const reply = encodeTurnResponse(
+      id,
+      'stored-before',
+      { status: 'ok', phase: 'propose', output: { value: content, raw: '{}', completionTokens: 7, durationMs: 1 }, worker: 'w' },
+      Date.now(),
+    );
     await jetstream(workerNc).publish(responseSubject(id), reply, { msgID: responseMessageId(id) });
     const workers = await dyingWorkers(workerNc, 'DEV');
     const turns = agents.requester(orchestrator, { turnTimeoutMs: TURN_TIMEOUT_MS });
@@ -194,7 +219,10 @@ describe('a turn whose request runs out of deliveries', () => {
   it('ignores an advisory it cannot read or whose request is no longer stored, with a debug log', async () => {
     const [orchestrator, other] = [await nats().connect(), await nats().connect()];
     const logs: { level: string; message: string; fields?: Readonly<Record<string, unknown>> }[] = [];
-    const turns = agents.requester(orchestrator, { turnTimeoutMs: TURN_TIMEOUT_MS, onLog: (level, message, fields) => logs.push({ level, message, fields }) });
+    const turns = agents.requester(orchestrator, {
+      turnTimeoutMs: TURN_TIMEOUT_MS,
+      onLog: (level, message, fields) => logs.push({ level, message, fields }),
+    });
     const dev1 = makeAgents('DEV', 1)[0]!;
     const id = turnRequestId({ taskId: 'odd-advisories', phase: 'propose', agentId: dev1.id });
     let settled = false;
@@ -207,19 +235,34 @@ describe('a turn whose request runs out of deliveries', () => {
     await untilStored(orchestrator, requestSubject('DEV', 'propose'));
 
     const advisory = (seq: number) =>
-      JSON.stringify({ type: 'io.nats.jetstream.advisory.v1.max_deliver', id: 'x', timestamp: new Date().toISOString(), stream: 'AGENT_REQUESTS', consumer: 'gone', stream_seq: seq, deliveries: 2 });
+      JSON.stringify({
+        type: 'io.nats.jetstream.advisory.v1.max_deliver',
+        id: 'x',
+        timestamp: new Date().toISOString(),
+        stream: 'AGENT_REQUESTS',
+        consumer: 'gone',
+        stream_seq: seq,
+        deliveries: 2,
+      });
     const subject = MAX_DELIVERIES_ADVISORY.replace('>', 'gone');
     other.publish(subject, advisory(999_999));
     other.publish(subject, '{"type":"io.nats.jetstream.advisory.v1.max_deliver"}');
     await other.flush();
     await waitFor(() => logs.filter((l) => l.level === 'debug').length === 2, 'both advisories logged');
-    expect(logs).toContainEqual(expect.objectContaining({ level: 'debug', fields: expect.objectContaining({ seq: 999_999, why: 'no longer stored' }) }));
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'debug', fields: expect.objectContaining({ seq: 999_999, why: 'no longer stored' }) }),
+    );
     expect(logs).toContainEqual(expect.objectContaining({ level: 'debug', message: 'unreadable max-deliveries advisory ignored' }));
     expect(settled).toBe(false);
 
     // Still waiting, and a reply still ends it.
     const content = { summary: 'answered after all', approach: 'steps', risks: 'none', requirements: [] };
-    const reply = encodeTurnResponse(id, 'odd-advisories', { status: 'ok', phase: 'propose', output: { value: content, raw: '{}', completionTokens: 7, durationMs: 1 }, worker: 'w' }, Date.now());
+    const reply = encodeTurnResponse(
+      id,
+      'odd-advisories',
+      { status: 'ok', phase: 'propose', output: { value: content, raw: '{}', completionTokens: 7, durationMs: 1 }, worker: 'w' },
+      Date.now(),
+    );
     await jetstream(other).publish(responseSubject(id), reply, { msgID: responseMessageId(id) });
     expect((await running).value.summary).toBe('answered after all');
     await turns.close();

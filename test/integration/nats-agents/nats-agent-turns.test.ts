@@ -38,7 +38,15 @@ describe('agent turns over NATS', () => {
     const { activity } = await agents.worker(workerNc, remote);
     const fleet = fleetOn(agents.requester(orchestrator));
 
-    const d = await fleet.orchestrate({ taskId: 'login-limits', description: 'Add rate limiting to the login endpoint', role: 'DEV', requirements, numAgents: 3, rounds: 1, topK: 2 });
+    const d = await fleet.orchestrate({
+      taskId: 'login-limits',
+      description: 'Add rate limiting to the login endpoint',
+      role: 'DEV',
+      requirements,
+      numAgents: 3,
+      rounds: 1,
+      topK: 2,
+    });
 
     expect(d.status).toBe('COMPLETED');
     expect(d.failures).toEqual([]);
@@ -101,7 +109,10 @@ describe('agent turns over NATS', () => {
     const turns = agents.requester(orchestrator);
     const seen: number[] = [];
 
-    await turns.propose(makeAgents('DEV', 1)[0]!, task('progress'), { signal: new AbortController().signal, onProgress: (p) => seen.push(p.tokens) });
+    await turns.propose(makeAgents('DEV', 1)[0]!, task('progress'), {
+      signal: new AbortController().signal,
+      onProgress: (p) => seen.push(p.tokens),
+    });
 
     expect(seen.length).toBeGreaterThanOrEqual(2);
     // Throttled: 10 reports 30 ms apart, at most one per 60 ms goes out.
@@ -150,8 +161,16 @@ describe('agent turns over NATS', () => {
     const js = jetstream(orchestrator);
     const subject = requestSubject('DEV', 'propose');
     await js.publish(subject, new TextEncoder().encode('{not json'), { msgID: 'garbage-1' });
-    const envelope = { event_id: 'broken.propose.0.dev-1', type: 'agent.request', version: 1, occurred_at: new Date().toISOString(), correlation_id: 'broken' };
-    await js.publish(subject, new TextEncoder().encode(JSON.stringify({ ...envelope, payload: { phase: 'propose', role: 'DEV' } })), { msgID: 'garbage-2' });
+    const envelope = {
+      event_id: 'broken.propose.0.dev-1',
+      type: 'agent.request',
+      version: 1,
+      occurred_at: new Date().toISOString(),
+      correlation_id: 'broken',
+    };
+    await js.publish(subject, new TextEncoder().encode(JSON.stringify({ ...envelope, payload: { phase: 'propose', role: 'DEV' } })), {
+      msgID: 'garbage-2',
+    });
 
     await waitFor(() => activity.filter((a) => a.type === 'dead-lettered').length === 2, 'both dead-lettered');
     const letters = await listDeadLetters(orchestrator, { subject });
@@ -160,8 +179,13 @@ describe('agent turns over NATS', () => {
     expect(letters[1]!.reason).toMatch(/payload\.task/);
     expect(letters[1]!.consumer).toBe(workerDurableName(DEFAULT_WORKER_DURABLE, 'DEV'));
     // The second named its request id: its requester gets the refusal instead of waiting out its timeout.
-    const reply = await (await jetstreamManager(orchestrator)).streams.getMessage('AGENT_RESPONSES', { last_by_subj: responseSubject('broken.propose.0.dev-1') });
-    expect(reply?.json<{ payload: { status: string; code: string } }>().payload).toMatchObject({ status: 'error', code: 'INVALID_ARGUMENT' });
+    const reply = await (
+      await jetstreamManager(orchestrator)
+    ).streams.getMessage('AGENT_RESPONSES', { last_by_subj: responseSubject('broken.propose.0.dev-1') });
+    expect(reply?.json<{ payload: { status: string; code: string } }>().payload).toMatchObject({
+      status: 'error',
+      code: 'INVALID_ARGUMENT',
+    });
 
     // Still serving.
     const out = await agents.requester(orchestrator).propose(makeAgents('DEV', 1)[0]!, task('after-garbage'), ctx());
@@ -177,13 +201,22 @@ describe('agent turns over NATS', () => {
 
     // The same request published twice by hand: stored once.
     const id = turnRequestId({ taskId: 'twice', phase: 'propose', agentId: dev1.id });
-    const bytes = encodeTurnRequest({ requestId: id, phase: 'propose', role: 'DEV', task: task('twice'), agent: dev1, expiresAtMs: Date.now() + 60_000 }, Date.now());
+    const bytes = encodeTurnRequest(
+      { requestId: id, phase: 'propose', role: 'DEV', task: task('twice'), agent: dev1, expiresAtMs: Date.now() + 60_000 },
+      Date.now(),
+    );
     const js = jetstream(orchestrator);
-    const acks = [await js.publish(requestSubject('DEV', 'propose'), bytes, { msgID: id }), await js.publish(requestSubject('DEV', 'propose'), bytes, { msgID: id })];
+    const acks = [
+      await js.publish(requestSubject('DEV', 'propose'), bytes, { msgID: id }),
+      await js.publish(requestSubject('DEV', 'propose'), bytes, { msgID: id }),
+    ];
     expect(acks.map((a) => a.duplicate)).toEqual([false, true]);
 
     // Two requesters (an orchestrator and its retry elsewhere) asking for the same turn meanwhile.
-    const [a, b] = await Promise.all([agents.requester(orchestrator).propose(dev1, task('twice'), ctx()), agents.requester(other).propose(dev1, task('twice'), ctx())]);
+    const [a, b] = await Promise.all([
+      agents.requester(orchestrator).propose(dev1, task('twice'), ctx()),
+      agents.requester(other).propose(dev1, task('twice'), ctx()),
+    ]);
     expect(a).toEqual(b);
     expect(remote.calls).toHaveLength(1);
     // And after the reply is stored, asking again is answered from the stream without running the turn.
@@ -204,7 +237,10 @@ describe('agent turns over NATS', () => {
         if (a.type === 'started' && a.requestId === id) while (Date.now() <= lastMomentMs) continue;
       },
     });
-    const bytes = encodeTurnRequest({ requestId: id, phase: 'propose', role: 'DEV', task: task('last-moment'), agent: dev1, expiresAtMs: lastMomentMs - 2_000 }, Date.now());
+    const bytes = encodeTurnRequest(
+      { requestId: id, phase: 'propose', role: 'DEV', task: task('last-moment'), agent: dev1, expiresAtMs: lastMomentMs - 2_000 },
+      Date.now(),
+    );
     await jetstream(orchestrator).publish(requestSubject('DEV', 'propose'), bytes, { msgID: id });
 
     await waitFor(() => activity.some((a) => a.type === 'answered' || a.type === 'error'), 'the request settled');
@@ -218,8 +254,22 @@ describe('agent turns over NATS', () => {
     const running = turns.critique(makeAgents('QA', 1)[0]!, task('bad-reply', 'QA'), proposalOf('qa-2'), 1, ctx());
     const id = turnRequestId({ taskId: 'bad-reply', phase: 'critique', round: 1, agentId: 'qa-1', subject: 'qa-2' });
     await untilStored(orchestrator, 'AGENT_REQUESTS', requestSubject('QA', 'critique'));
-    const reply = { event_id: `${id}.response`, type: 'agent.response.turn', version: 1, occurred_at: new Date().toISOString(), correlation_id: 'bad-reply' };
-    await jetstream(orchestrator).publish(responseSubject(id), new TextEncoder().encode(JSON.stringify({ ...reply, payload: { status: 'ok', phase: 'critique', value: { feedback: 3 }, raw: '', completion_tokens: 1, duration_ms: 1 } })));
+    const reply = {
+      event_id: `${id}.response`,
+      type: 'agent.response.turn',
+      version: 1,
+      occurred_at: new Date().toISOString(),
+      correlation_id: 'bad-reply',
+    };
+    await jetstream(orchestrator).publish(
+      responseSubject(id),
+      new TextEncoder().encode(
+        JSON.stringify({
+          ...reply,
+          payload: { status: 'ok', phase: 'critique', value: { feedback: 3 }, raw: '', completion_tokens: 1, duration_ms: 1 },
+        }),
+      ),
+    );
 
     const error = await running.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FleetError);

@@ -38,7 +38,13 @@ export function scriptedTurns(options: ScriptOptions = {}): ScriptedTurns {
   let inFlight = 0;
   let maxInFlight = 0;
 
-  async function turn<T>(method: keyof AgentTurns, agentId: string, args: unknown[], ctx: TurnContext, value: () => T): Promise<TurnOutput<T>> {
+  async function turn<T>(
+    method: keyof AgentTurns,
+    agentId: string,
+    args: unknown[],
+    ctx: TurnContext,
+    value: () => T,
+  ): Promise<TurnOutput<T>> {
     calls.push({ method, agentId, args });
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);

@@ -24,14 +24,35 @@ const task: Task = {
   role: 'DEV',
   constraints: { rubric: ['correctness', 'clarity'], requirements: ['Failed logins are logged'], timeoutMs: 600_000, maxTokens: 512 },
 };
-const content = { summary: 'Token bucket per tenant', approach: 'Redis counters', risks: 'Clock skew', requirements: ['Failed logins are logged via audit log'] };
-const critique: Critique = { reviewerId: 'dev-2', targetAuthorId: 'dev-1', round: 1, feedback: 'Name the metrics', issues: ['no metrics', 'no limits'], raw: '{"feedback":"Name the metrics"}', createdAtMs: 1_700_000_000_123 };
+const content = {
+  summary: 'Token bucket per tenant',
+  approach: 'Redis counters',
+  risks: 'Clock skew',
+  requirements: ['Failed logins are logged via audit log'],
+};
+const critique: Critique = {
+  reviewerId: 'dev-2',
+  targetAuthorId: 'dev-1',
+  round: 1,
+  feedback: 'Name the metrics',
+  issues: ['no metrics', 'no limits'],
+  raw: '{"feedback":"Name the metrics"}',
+  createdAtMs: 1_700_000_000_123,
+};
 const proposal: Proposal = {
   authorId: 'dev-1',
   authorRole: 'DEV',
   content: { ...content, summary: 'Token bucket per tenant, with metrics' },
   original: content,
-  revisions: [{ round: 1, content: { ...content, summary: 'Token bucket per tenant, with metrics' }, critique, raw: '{"summary":"…"}', createdAtMs: 1_700_000_000_456 }],
+  revisions: [
+    {
+      round: 1,
+      content: { ...content, summary: 'Token bucket per tenant, with metrics' },
+      critique,
+      raw: '{"summary":"…"}',
+      createdAtMs: 1_700_000_000_456,
+    },
+  ],
   raw: '{"summary":"Token bucket per tenant"}',
   createdAtMs: 1_700_000_000_001,
 };
@@ -42,10 +63,24 @@ const head = { role: 'DEV' as const, task, expiresAtMs: 1_700_000_600_000 };
 
 const requests: TurnRequest[] = [
   { ...head, requestId: 'plan-p.1-DEV.propose.0.dev-1', phase: 'propose', agent },
-  { ...head, requestId: 'plan-p.1-DEV.critique.1.dev-2.dev-1', phase: 'critique', agent: { ...agent, id: 'dev-2' }, round: 1, target: proposal },
+  {
+    ...head,
+    requestId: 'plan-p.1-DEV.critique.1.dev-2.dev-1',
+    phase: 'critique',
+    agent: { ...agent, id: 'dev-2' },
+    round: 1,
+    target: proposal,
+  },
   { ...head, requestId: 'plan-p.1-DEV.revise.1.dev-1', phase: 'revise', agent, proposal, critique },
   { ...head, requestId: 'plan-p.1-DEV.score.0.judge.dev-1', phase: 'score', proposal },
-  { ...head, role: 'ARCHITECT', requestId: 'plan-p.1-DEV.choose.0.architect-1', phase: 'choose', agent: { ...agent, id: 'architect-1', role: 'ARCHITECT' }, candidates: [result, { ...result, rank: 2 }] },
+  {
+    ...head,
+    role: 'ARCHITECT',
+    requestId: 'plan-p.1-DEV.choose.0.architect-1',
+    phase: 'choose',
+    agent: { ...agent, id: 'architect-1', role: 'ARCHITECT' },
+    candidates: [result, { ...result, rank: 2 }],
+  },
 ];
 
 describe('turn wire format', () => {
@@ -59,14 +94,35 @@ describe('turn wire format', () => {
 
   it('refuses a request whose payload disagrees with its subject, naming the field', () => {
     const bytes = encodeTurnRequest(requests[0]!, Date.now());
-    expect(() => decodeTurnRequest(requestSubject('QA', 'propose'), bytes, MAX)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'payload.phase' }));
+    expect(() => decodeTurnRequest(requestSubject('QA', 'propose'), bytes, MAX)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'payload.phase' }),
+    );
   });
 
   it('round-trips replies, and turns a worker error into a FleetError with its code', () => {
     const id = 'plan-p.1-DEV.score.0.judge.dev-1';
-    const ok = encodeTurnResponse(id, task.id, { status: 'ok', phase: 'score', output: { value: { scores: { correctness: 12, clarity: 'n/a' }, comment: 'x' }, raw: 'r', completionTokens: 3, durationMs: 4 } }, Date.now());
-    expect(decodeTurnResponse(responseSubject(id), ok, id, 'score', MAX)).toEqual({ value: { scores: { correctness: 12, clarity: 'n/a' }, comment: 'x' }, raw: 'r', completionTokens: 3, durationMs: 4 });
-    const failed = encodeTurnResponse(id, task.id, { status: 'error', phase: 'score', code: 'UNAVAILABLE', message: 'vLLM down', worker: 'w1' }, Date.now());
+    const ok = encodeTurnResponse(
+      id,
+      task.id,
+      {
+        status: 'ok',
+        phase: 'score',
+        output: { value: { scores: { correctness: 12, clarity: 'n/a' }, comment: 'x' }, raw: 'r', completionTokens: 3, durationMs: 4 },
+      },
+      Date.now(),
+    );
+    expect(decodeTurnResponse(responseSubject(id), ok, id, 'score', MAX)).toEqual({
+      value: { scores: { correctness: 12, clarity: 'n/a' }, comment: 'x' },
+      raw: 'r',
+      completionTokens: 3,
+      durationMs: 4,
+    });
+    const failed = encodeTurnResponse(
+      id,
+      task.id,
+      { status: 'error', phase: 'score', code: 'UNAVAILABLE', message: 'vLLM down', worker: 'w1' },
+      Date.now(),
+    );
     const error = decodeTurnResponse(responseSubject(id), failed, id, 'score', MAX);
     expect(error).toBeInstanceOf(FleetError);
     expect(error).toMatchObject({ code: 'UNAVAILABLE', message: 'vLLM down (worker w1)' });
@@ -75,7 +131,9 @@ describe('turn wire format', () => {
   });
 
   it('makes deterministic request ids that are always valid subject tokens', () => {
-    expect(turnRequestId({ taskId: 't-1', phase: 'critique', round: 2, agentId: 'qa-1', subject: 'qa-2' })).toBe('t-1.critique.2.qa-1.qa-2');
+    expect(turnRequestId({ taskId: 't-1', phase: 'critique', round: 2, agentId: 'qa-1', subject: 'qa-2' })).toBe(
+      't-1.critique.2.qa-1.qa-2',
+    );
     const odd = turnRequestId({ taskId: 'a..b', phase: 'propose', agentId: 'my agent*' });
     expect(odd).toBe(turnRequestId({ taskId: 'a..b', phase: 'propose', agentId: 'my agent*' }));
     expect(odd).toMatch(/^x[0-9a-f]{24}\.propose\.0\.x[0-9a-f]{24}$/);

@@ -24,7 +24,13 @@ const ACK_WAIT_MS = 1_000;
 function startWorkerProcess(url: string, token: string, turnMs: number): Promise<{ child: ChildProcess; started: string[] }> {
   const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FLEET_NATS_URL: url, FLEET_NATS_TOKEN: token, FLEET_TURN_MS: String(turnMs), FLEET_ACK_WAIT_MS: String(ACK_WAIT_MS) },
+    env: {
+      ...process.env,
+      FLEET_NATS_URL: url,
+      FLEET_NATS_TOKEN: token,
+      FLEET_TURN_MS: String(turnMs),
+      FLEET_ACK_WAIT_MS: String(ACK_WAIT_MS),
+    },
   });
   children.push(child);
   const started: string[] = [];
@@ -53,7 +59,13 @@ describe('an agent worker killed mid-generation', () => {
     const fleet = fleetOn(agents.requester(orchestrator));
 
     const first = await startWorkerProcess(url, token, 60_000);
-    const running = fleet.deliberate({ taskId: 'survives-a-crash', description: 'Add rate limiting to the login endpoint', role: 'DEV', numAgents: 2, rounds: 0 });
+    const running = fleet.deliberate({
+      taskId: 'survives-a-crash',
+      description: 'Add rate limiting to the login endpoint',
+      role: 'DEV',
+      numAgents: 2,
+      rounds: 0,
+    });
     await waitFor(() => first.started.length === 2, 'both proposals running in the first worker');
     first.child.kill('SIGKILL');
     await waitGone(first.child.pid!);

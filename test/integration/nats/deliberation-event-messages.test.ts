@@ -15,7 +15,12 @@ describe('deliberation events on the wire', () => {
   it("announces a completed deliberation with the fields the cluster's context service reads, our metadata beside them", () => {
     const results = rankedResults();
     const d = deliberation('plan-p1-DEV', 'COMPLETED', { results, winnerId: 'dev-1' });
-    const finished = { type: 'finished', taskId: d.taskId, atMs: AT, deliberation: { ...d, task: { ...d.task, storyId: 'story-1', planId: 'p1' } } } as const;
+    const finished = {
+      type: 'finished',
+      taskId: d.taskId,
+      atMs: AT,
+      deliberation: { ...d, task: { ...d.task, storyId: 'story-1', planId: 'p1' } },
+    } as const;
 
     expect(toEventMessage(finished)).toMatchObject({ subject: 'orchestration.deliberation.completed', durable: true });
     expect(wire(finished)).toEqual({
@@ -66,7 +71,12 @@ describe('deliberation events on the wire', () => {
               ],
               message: 'policy checks failed: requirements_addressed, sections_present',
             },
-            lint: { passed: false, error_count: 1, warning_count: 0, errors: [expect.stringMatching(/^length \d+ chars outside 80\.\.8000$/)] },
+            lint: {
+              passed: false,
+              error_count: 1,
+              warning_count: 0,
+              errors: [expect.stringMatching(/^length \d+ chars outside 80\.\.8000$/)],
+            },
             additional_checks: [
               expect.objectContaining({ check_type: 'requirements_addressed', passed: false, score: 0 }),
               expect.objectContaining({ check_type: 'sections_present', passed: false, score: 0 }),
@@ -85,7 +95,10 @@ describe('deliberation events on the wire', () => {
   it("gives the ARCHITECT's rationale to the proposal it chose, the judge's comment to the others", () => {
     const decision = { chosenId: 'dev-2', rationale: 'Smaller change, easier to review.', candidates: ['dev-1', 'dev-2'], raw: '{}' };
     const d = deliberation('t-arch', 'COMPLETED', { results: rankedResults(), winnerId: 'dev-2', decision, orchestrated: true });
-    const decisions = wire({ type: 'finished', taskId: d.taskId, atMs: AT, deliberation: d }).decisions as Array<{ type: string; rationale: string }>;
+    const decisions = wire({ type: 'finished', taskId: d.taskId, atMs: AT, deliberation: d }).decisions as Array<{
+      type: string;
+      rationale: string;
+    }>;
     expect(decisions.map((x) => [x.type, x.rationale])).toEqual([
       ['proposal', 'Clear and complete.'],
       ['winner', 'Smaller change, easier to review.'],
@@ -94,7 +107,9 @@ describe('deliberation events on the wire', () => {
 
   it('sends an empty story_id for a deliberation that came from no story, and announces a failure the same way', () => {
     const d = deliberation('t-failed', 'FAILED', { error: 'every agent failed' });
-    expect(toEventMessage({ type: 'finished', taskId: d.taskId, atMs: AT, deliberation: d }).subject).toBe('orchestration.deliberation.failed');
+    expect(toEventMessage({ type: 'finished', taskId: d.taskId, atMs: AT, deliberation: d }).subject).toBe(
+      'orchestration.deliberation.failed',
+    );
     expect(wire({ type: 'finished', taskId: d.taskId, atMs: AT, deliberation: d })).toMatchObject({
       event_type: 'orchestration.deliberation.failed',
       story_id: '',
@@ -117,7 +132,10 @@ describe('deliberation events on the wire', () => {
       score: scored!.score.total,
       progress_percent: 80,
     });
-    expect(wire({ type: 'phase', taskId: 't-1', atMs: AT, phase: 'critique', round: 1, progressPercent: 40 })).toMatchObject({ kind: 'phase', progress_percent: 40 });
+    expect(wire({ type: 'phase', taskId: 't-1', atMs: AT, phase: 'critique', round: 1, progressPercent: 40 })).toMatchObject({
+      kind: 'phase',
+      progress_percent: 40,
+    });
   });
 
   it('publishes every kind of event flat, and reads each back as it was meant', () => {
@@ -125,9 +143,26 @@ describe('deliberation events on the wire', () => {
     const events: DeliberationEvent[] = [
       { type: 'status', taskId: 't-2', atMs: AT, status: 'IN_PROGRESS', progressPercent: 0 },
       { type: 'phase', taskId: 't-2', atMs: AT + 1, phase: 'propose', progressPercent: 0 },
-      { type: 'agent', taskId: 't-2', atMs: AT + 2, agentId: 'dev-1', phase: 'propose', state: 'progress', tokens: 12, tokensPerSecond: 30 },
+      {
+        type: 'agent',
+        taskId: 't-2',
+        atMs: AT + 2,
+        agentId: 'dev-1',
+        phase: 'propose',
+        state: 'progress',
+        tokens: 12,
+        tokensPerSecond: 30,
+      },
       { type: 'agent', taskId: 't-2', atMs: AT + 3, agentId: 'dev-1', phase: 'propose', state: 'done', tokens: 120 },
-      { type: 'agent-failed', taskId: 't-2', atMs: AT + 4, agentId: 'dev-2', phase: 'propose', code: 'DEADLINE_EXCEEDED', message: 'too slow' },
+      {
+        type: 'agent-failed',
+        taskId: 't-2',
+        atMs: AT + 4,
+        agentId: 'dev-2',
+        phase: 'propose',
+        code: 'DEADLINE_EXCEEDED',
+        message: 'too slow',
+      },
       { type: 'scored', taskId: 't-2', atMs: AT + 5, result: { ...rankedResults()[0]!, rank: 0 } },
       { type: 'finished', taskId: 't-2', atMs: AT + 6, deliberation: d },
     ];
@@ -147,12 +182,32 @@ describe('deliberation events on the wire', () => {
       'orchestration.deliberation.completed',
     ]);
     read.forEach((e, i) => {
-      expect(e).toMatchObject({ form: 'flat', eventId: toEventMessage(events[i]!).event.event_id, occurredAtMs: events[i]!.atMs, correlationId: 't-2' });
+      expect(e).toMatchObject({
+        form: 'flat',
+        eventId: toEventMessage(events[i]!).event.event_id,
+        occurredAtMs: events[i]!.atMs,
+        correlationId: 't-2',
+      });
       // Our metadata is read as metadata, not left among the fields.
-      for (const key of ['event_id', 'type', 'version', 'occurred_at', 'correlation_id', 'event_type', 'timestamp']) expect(e.fields).not.toHaveProperty(key);
+      for (const key of ['event_id', 'type', 'version', 'occurred_at', 'correlation_id', 'event_type', 'timestamp'])
+        expect(e.fields).not.toHaveProperty(key);
     });
-    expect(read[2]!.fields).toEqual({ task_id: 't-2', kind: 'agent', agent_id: 'dev-1', phase: 'propose', state: 'progress', tokens: 12, tokens_per_second: 30 });
-    expect(read[4]!.fields).toEqual({ task_id: 't-2', agent_id: 'dev-2', phase: 'propose', code: 'DEADLINE_EXCEEDED', message: 'too slow' });
+    expect(read[2]!.fields).toEqual({
+      task_id: 't-2',
+      kind: 'agent',
+      agent_id: 'dev-1',
+      phase: 'propose',
+      state: 'progress',
+      tokens: 12,
+      tokens_per_second: 30,
+    });
+    expect(read[4]!.fields).toEqual({
+      task_id: 't-2',
+      agent_id: 'dev-2',
+      phase: 'propose',
+      code: 'DEADLINE_EXCEEDED',
+      message: 'too slow',
+    });
   });
 
   it("names the deliberation's story on every event when it serves one", () => {

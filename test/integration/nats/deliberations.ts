@@ -38,7 +38,12 @@ export function deliberation(taskId: string, status: Deliberation['status'], ove
     taskId,
     councilId: 'council-dev',
     role: 'DEV',
-    task: { id: taskId, description: 'd', role: 'DEV', constraints: { rubric: [], requirements: REQUIREMENTS, timeoutMs: 1, maxTokens: 1 } },
+    task: {
+      id: taskId,
+      description: 'd',
+      role: 'DEV',
+      constraints: { rubric: [], requirements: REQUIREMENTS, timeoutMs: 1, maxTokens: 1 },
+    },
     agents: [],
     rounds: 1,
     model: 'tiny',

@@ -3,7 +3,12 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../../core/adapters/nats/event-envelope.js';
-import { type FeedEvent, type InvalidFeedMessage, type MonitoringFeed, openMonitoringFeed } from '../../../core/adapters/nats/monitoring-feed.js';
+import {
+  type FeedEvent,
+  type InvalidFeedMessage,
+  type MonitoringFeed,
+  openMonitoringFeed,
+} from '../../../core/adapters/nats/monitoring-feed.js';
 import { NatsEventBus } from '../../../core/adapters/nats/nats-event-bus.js';
 import { FleetError } from '../../../core/domain/errors.js';
 import type { DeliberationEvent } from '../../../core/domain/events.js';
@@ -42,7 +47,12 @@ function lifecycle(taskId: string, t0: number): DeliberationEvent[] {
     { type: 'agent', taskId, atMs: t0 + 2, agentId: 'dev-1', phase: 'propose', state: 'started' },
     { type: 'agent', taskId, atMs: t0 + 3, agentId: 'dev-1', phase: 'propose', state: 'done', tokens: 120 },
     { type: 'agent-failed', taskId, atMs: t0 + 4, agentId: 'dev-2', phase: 'propose', code: 'DEADLINE_EXCEEDED', message: 'too slow' },
-    { type: 'finished', taskId, atMs: t0 + 5, deliberation: deliberation(taskId, 'COMPLETED', { results: rankedResults(), winnerId: 'dev-1' }) },
+    {
+      type: 'finished',
+      taskId,
+      atMs: t0 + 5,
+      deliberation: deliberation(taskId, 'COMPLETED', { results: rankedResults(), winnerId: 'dev-1' }),
+    },
   ];
 }
 const LIFECYCLE_SUBJECTS = [
@@ -67,7 +77,10 @@ describe('NATS event bus and monitoring feed', () => {
     await js.publish('agent.request.DEV', raw('agent.request.DEV', { turn: 'propose' }, 'r1'));
     await js.publish('context.updated', new TextEncoder().encode(JSON.stringify({ story_id: 's', version: 2 })));
     for (const event of lifecycle('task-1', Date.UTC(2025, 0, 1))) await bus.publish(event);
-    await js.publish('planning.plan.approved', raw('planning.plan.approved', { plan_id: 'p', story_id: 's', approved_by: 'a', roles: ['DEV'] }, 'p1'));
+    await js.publish(
+      'planning.plan.approved',
+      raw('planning.plan.approved', { plan_id: 'p', story_id: 's', approved_by: 'a', roles: ['DEV'] }, 'p1'),
+    );
 
     const events = await next(9);
     const formOf = (stream: string) => [...new Set(events.filter((e) => e.stream === stream).map((e) => e.event.form))];
@@ -95,7 +108,16 @@ describe('NATS event bus and monitoring feed', () => {
       eventId: 'task-1.finished',
       type: 'orchestration.deliberation.completed',
       occurredAtMs: Date.UTC(2025, 0, 1) + 5,
-      fields: { task_id: 'task-1', story_id: '', role: 'DEV', council_id: 'council-dev', status: 'COMPLETED', winner_id: 'dev-1', failures: 0, duration_ms: 2_000 },
+      fields: {
+        task_id: 'task-1',
+        story_id: '',
+        role: 'DEV',
+        council_id: 'council-dev',
+        status: 'COMPLETED',
+        winner_id: 'dev-1',
+        failures: 0,
+        duration_ms: 2_000,
+      },
     });
     expect((completed.event.fields.decisions as unknown[]).length).toBe(2);
     expect(deliberationEvents.find((e) => e.subject === 'agent.response.failed')!.event.fields).toEqual({
@@ -115,7 +137,9 @@ describe('NATS event bus and monitoring feed', () => {
     await bus.publish({ type: 'finished', taskId: d.taskId, atMs: t0, deliberation: { ...d, task: { ...d.task, storyId: 'story-1' } } });
 
     // As the cluster's context service reads it: the stored bytes, JSON, top-level fields, no envelope.
-    const stored = await (await jetstreamManager(nc)).streams.getMessage('ORCHESTRATOR_EVENTS', { last_by_subj: 'orchestration.deliberation.completed' });
+    const stored = await (
+      await jetstreamManager(nc)
+    ).streams.getMessage('ORCHESTRATOR_EVENTS', { last_by_subj: 'orchestration.deliberation.completed' });
     const event = JSON.parse(new TextDecoder().decode(stored!.data)) as {
       event_type: string;
       story_id: string;

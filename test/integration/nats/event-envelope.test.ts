@@ -35,7 +35,11 @@ function rejection(data: Uint8Array, subject = SUBJECT, parse: (subject: string,
 
 describe('event envelope', () => {
   it('round-trips a built envelope, snake_case on the wire', () => {
-    const envelope = makeEnvelope('planning.plan.approved', goodPayload, { eventId: 'e1', correlationId: 'p-7', occurredAtMs: Date.UTC(2025, 0, 2) });
+    const envelope = makeEnvelope('planning.plan.approved', goodPayload, {
+      eventId: 'e1',
+      correlationId: 'p-7',
+      occurredAtMs: Date.UTC(2025, 0, 2),
+    });
     const wire = new TextDecoder().decode(encodeEnvelope(envelope));
     expect(wire).toContain('"event_id":"e1"');
     expect(wire).toContain('"occurred_at":"2025-01-02T00:00:00.000Z"');
@@ -66,12 +70,27 @@ describe('event envelope', () => {
   });
 
   it.each([
-    ['missing plan_id', approved({ ...goodPayload, plan_id: undefined }), 'payload.plan_id', /payload\.plan_id: expected a string, got nothing \(missing\)/],
+    [
+      'missing plan_id',
+      approved({ ...goodPayload, plan_id: undefined }),
+      'payload.plan_id',
+      /payload\.plan_id: expected a string, got nothing \(missing\)/,
+    ],
     ['roles not an array', approved({ ...goodPayload, roles: 'DEV' }), 'payload.roles', /payload\.roles: expected an array, got "DEV"/],
-    ['an unknown role', approved({ ...goodPayload, roles: ['DEV', 'PM'] }), 'payload.roles[1]', /payload\.roles\[1\]: expected one of DEV, QA, ARCHITECT, DEVOPS, DATA, got "PM"/],
+    [
+      'an unknown role',
+      approved({ ...goodPayload, roles: ['DEV', 'PM'] }),
+      'payload.roles[1]',
+      /payload\.roles\[1\]: expected one of DEV, QA, ARCHITECT, DEVOPS, DATA, got "PM"/,
+    ],
     ['a number for approved_by', approved({ ...goodPayload, approved_by: 42 }), 'payload.approved_by', /expected a string, got number 42/],
     ['a plan id unfit for a task id', approved({ ...goodPayload, plan_id: 'a b' }), 'payload.plan_id', /expected an id of letters, digits/],
-    ['another envelope version', approved(goodPayload, { version: 2 }), 'version', /version: expected 1 \(the envelope version this build reads\), got number 2/],
+    [
+      'another envelope version',
+      approved(goodPayload, { version: 2 }),
+      'version',
+      /version: expected 1 \(the envelope version this build reads\), got number 2/,
+    ],
     ['a bad time', approved(goodPayload, { occurred_at: 'yesterday' }), 'occurred_at', /occurred_at: expected an ISO 8601 date-time/],
     ['not an object', [1, 2], 'event', /event: expected a JSON object, got an array of 2/],
   ])('refuses %s, naming the field', (_what, event, field, message) => {
@@ -81,7 +100,14 @@ describe('event envelope', () => {
   });
 
   it('reads an envelope strictly where only an envelope will do (agent turns)', () => {
-    const camelCase = { eventId: 'x', type: SUBJECT, version: 1, occurred_at: '2025-06-01T10:00:00Z', correlation_id: 'c', payload: goodPayload };
+    const camelCase = {
+      eventId: 'x',
+      type: SUBJECT,
+      version: 1,
+      occurred_at: '2025-06-01T10:00:00Z',
+      correlation_id: 'c',
+      payload: goodPayload,
+    };
     expect(rejection(bytes(camelCase), SUBJECT, parseEnvelope).message).toMatch(/^event_id: expected a string, got nothing \(missing\)/);
   });
 
@@ -89,7 +115,9 @@ describe('event envelope', () => {
     expect(rejection(bytes('{"event_id": ')).message).toMatch(/^message: expected JSON, got invalid JSON/);
     expect(rejection(bytes('')).message).toBe('message: expected JSON, got an empty message');
     expect(rejection(new Uint8Array([0xff, 0xfe, 0x00])).message).toBe('message: expected UTF-8 text');
-    expect(rejection(new Uint8Array(MAX_EVENT_BYTES + 1)).message).toBe(`message: expected at most ${MAX_EVENT_BYTES} bytes, got ${MAX_EVENT_BYTES + 1} bytes`);
+    expect(rejection(new Uint8Array(MAX_EVENT_BYTES + 1)).message).toBe(
+      `message: expected at most ${MAX_EVENT_BYTES} bytes, got ${MAX_EVENT_BYTES + 1} bytes`,
+    );
   });
 
   it('refuses an event whose type is not the subject it came on', () => {

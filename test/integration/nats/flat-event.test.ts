@@ -105,7 +105,9 @@ describe('flat events', () => {
 
   it('refuses an event_type that is not the subject it came on', () => {
     const error = rejection(APPROVED, approval({ event_type: 'planning.plan.rejected' }));
-    expect(error.message).toBe('event_type: expected "planning.plan.approved" (the subject it was published on), got "planning.plan.rejected"');
+    expect(error.message).toBe(
+      'event_type: expected "planning.plan.approved" (the subject it was published on), got "planning.plan.rejected"',
+    );
   });
 
   it("reads a story's transition, all of its fields required, known by the story, the phases and when", () => {
@@ -115,13 +117,21 @@ describe('flat events', () => {
       correlationId: 's-1',
       fields: { story_id: 's-1', from_phase: 'DESIGN', to_phase: 'BUILD' },
     });
-    expect(rejection('planning.story.transitioned', { ...moved, to_phase: undefined }).message).toBe('to_phase: expected a string, got nothing (missing)');
+    expect(rejection('planning.story.transitioned', { ...moved, to_phase: undefined }).message).toBe(
+      'to_phase: expected a string, got nothing (missing)',
+    );
     expect(rejection('planning.story.transitioned', { ...moved, timestamp: undefined }).field).toBe('timestamp');
   });
 
   it("reads the context service's update, which carries no time", () => {
     const event = read('context.updated', { story_id: 's-1', version: 4 });
-    expect(event).toEqual({ form: 'flat', type: 'context.updated', eventId: 'context.updated:s-1:4', correlationId: 's-1', fields: { story_id: 's-1', version: 4 } });
+    expect(event).toEqual({
+      form: 'flat',
+      type: 'context.updated',
+      eventId: 'context.updated:s-1:4',
+      correlationId: 's-1',
+      fields: { story_id: 's-1', version: 4 },
+    });
     expect(rejection('context.updated', { story_id: 's-1', version: 'v4' }).message).toBe('version: expected a number, got "v4"');
   });
 
@@ -129,7 +139,11 @@ describe('flat events', () => {
     const note = { text: 'hello', at: 3 };
     const digest = createHash('sha256').update(bytes(note)).digest('hex').slice(0, 32);
     expect(read('context.note', note)).toEqual({ form: 'flat', type: 'context.note', eventId: `context.note:${digest}`, fields: note });
-    expect(read('context.note', { ...note, event_id: 'n-1', correlation_id: 'c-1' })).toMatchObject({ eventId: 'n-1', correlationId: 'c-1', fields: note });
+    expect(read('context.note', { ...note, event_id: 'n-1', correlation_id: 'c-1' })).toMatchObject({
+      eventId: 'n-1',
+      correlationId: 'c-1',
+      fields: note,
+    });
     expect(rejection('context.note', ['not', 'an', 'object']).message).toBe('event: expected a JSON object, got an array of 3');
   });
 });

@@ -41,7 +41,8 @@ function fakeService(run: (command: DeliberateCommand) => Promise<void> = async 
 const envelope = (payload: Record<string, unknown>, eventId = 'evt-1'): string =>
   JSON.stringify({ event_id: eventId, type: SUBJECT, version: 1, occurred_at: new Date().toISOString(), correlation_id: 'c-1', payload });
 /** The cluster's planning service publishes the plan's fields flat, stamped with a zone-less ISO time. */
-const flat = (fields: Record<string, unknown>, timestamp: unknown = '2025-06-01T10:00:00.123456'): string => JSON.stringify({ ...fields, timestamp });
+const flat = (fields: Record<string, unknown>, timestamp: unknown = '2025-06-01T10:00:00.123456'): string =>
+  JSON.stringify({ ...fields, timestamp });
 const plan = (planId: string, roles: string[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   plan_id: planId,
   story_id: 'story-1',
@@ -82,7 +83,12 @@ describe('planning consumer', () => {
       ]),
     );
     expect(service.calls).toHaveLength(2);
-    expect(activity.find((a) => a.type === 'handled')).toMatchObject({ form: 'envelope', eventId: 'evt-1', planId: 'p-1', storyId: 'story-1' });
+    expect(activity.find((a) => a.type === 'handled')).toMatchObject({
+      form: 'envelope',
+      eventId: 'evt-1',
+      planId: 'p-1',
+      storyId: 'story-1',
+    });
     expect(await consumerState(nc)).toEqual({ pending: 0, ackPending: 0, redelivered: 0 });
   });
 
@@ -133,7 +139,13 @@ describe('planning consumer', () => {
     await publish(nc, envelope(plan('p-versioned', ['DEV'])), 'versioned');
 
     await waitFor(() => activity.filter((a) => a.type === 'handled').length === 5, 'all five handled');
-    expect(service.calls.map((c) => c.taskId).sort()).toEqual(['plan-p-epoch-DEV', 'plan-p-naive-DEV', 'plan-p-unversioned-DEV', 'plan-p-versioned-DEV', 'plan-p-zoned-DEV']);
+    expect(service.calls.map((c) => c.taskId).sort()).toEqual([
+      'plan-p-epoch-DEV',
+      'plan-p-naive-DEV',
+      'plan-p-unversioned-DEV',
+      'plan-p-versioned-DEV',
+      'plan-p-zoned-DEV',
+    ]);
     expect(activity.filter((a) => a.type === 'dead-lettered')).toEqual([]);
   });
 
@@ -192,10 +204,22 @@ describe('planning consumer', () => {
     const huge = envelope(plan('p-huge', ['DEV'], { description: 'x'.repeat(300 * 1024) }));
     const bad: [string, string | Uint8Array, RegExp][] = [
       ['not-json', 'plan approved!', /^message: expected JSON, got invalid JSON/],
-      ['no-plan-id', envelope(plan('p-3', ['DEV'], { plan_id: undefined })), /^payload\.plan_id: expected a string, got nothing \(missing\)$/],
-      ['wrong-types', envelope({ ...plan('p-3', ['DEV']), roles: 'DEV', approved_by: 7 }), /payload\.approved_by: expected a string, got number 7; payload\.roles: expected an array/],
+      [
+        'no-plan-id',
+        envelope(plan('p-3', ['DEV'], { plan_id: undefined })),
+        /^payload\.plan_id: expected a string, got nothing \(missing\)$/,
+      ],
+      [
+        'wrong-types',
+        envelope({ ...plan('p-3', ['DEV']), roles: 'DEV', approved_by: 7 }),
+        /payload\.approved_by: expected a string, got number 7; payload\.roles: expected an array/,
+      ],
       ['huge', huge, /^message: expected at most 262144 bytes, got \d+ bytes$/],
-      ['flat-no-plan-id', flat({ story_id: 's', approved_by: 'a', roles: ['DEV'] }), /^plan_id: expected a string, got nothing \(missing\)$/],
+      [
+        'flat-no-plan-id',
+        flat({ story_id: 's', approved_by: 'a', roles: ['DEV'] }),
+        /^plan_id: expected a string, got nothing \(missing\)$/,
+      ],
       ['flat-bad-time', flat(plan('p-3', ['DEV']), 'last tuesday'), /^timestamp: expected an ISO 8601 date-time .*, got "last tuesday"$/],
     ];
     for (const [id, data] of bad) await publish(nc, data, id);
@@ -211,7 +235,13 @@ describe('planning consumer', () => {
       const letter = letters[i]!;
       expect(letter.subject).toBe(SUBJECT);
       expect(letter.reason).toMatch(reason);
-      expect(letter).toMatchObject({ stream: 'PLANNING_EVENTS', streamSeq: i + 1, consumer: DEFAULT_PLANNING_CONSUMER, deliveries: 1, truncated: false });
+      expect(letter).toMatchObject({
+        stream: 'PLANNING_EVENTS',
+        streamSeq: i + 1,
+        consumer: DEFAULT_PLANNING_CONSUMER,
+        deliveries: 1,
+        truncated: false,
+      });
       expect(Buffer.from(letter.data).equals(Buffer.from(data))).toBe(true);
     });
     expect(letters.map((l) => l.field)).toEqual(['message', 'payload.plan_id', 'payload.approved_by', 'message', 'plan_id', 'timestamp']);
@@ -260,19 +290,26 @@ describe('planning consumer', () => {
     let refusals = 1;
     const service = fakeService(async (command) => {
       if (command.role === 'QA' && refusals-- > 0) throw new FleetError('UNAVAILABLE', 'the service is not serving');
-      if (command.role === 'DATA') throw new FleetError('INVALID_ARGUMENT', 'description: expected at most 20000 characters', { field: 'description' });
+      if (command.role === 'DATA')
+        throw new FleetError('INVALID_ARGUMENT', 'description: expected at most 20000 characters', { field: 'description' });
     });
     const activity = await start(nc, { deliberate: service.deliberate, retryDelaysMs: [50] });
     await publish(nc, envelope(plan('p-5', ['DEV', 'QA'])), 'evt-5');
     await waitFor(() => activity.some((a) => a.type === 'handled'), 'the retry to succeed');
-    expect(activity.find((a) => a.type === 'retrying')).toMatchObject({ delivery: 1, delayMs: 50, reason: expect.stringContaining('role QA (task plan-p-5-QA): UNAVAILABLE') });
+    expect(activity.find((a) => a.type === 'retrying')).toMatchObject({
+      delivery: 1,
+      delayMs: 50,
+      reason: expect.stringContaining('role QA (task plan-p-5-QA): UNAVAILABLE'),
+    });
     // The retry found DEV's deliberation done and ran only QA's again.
     expect(service.calls.map((c) => c.taskId)).toEqual(['plan-p-5-DEV', 'plan-p-5-QA', 'plan-p-5-DEV', 'plan-p-5-QA']);
 
     await publish(nc, envelope(plan('p-6', ['DATA'])), 'evt-6');
     await waitFor(() => activity.some((a) => a.type === 'dead-lettered'), 'the refused plan dead-lettered');
     const [letter] = await listDeadLetters(nc);
-    expect(letter!.reason).toBe('refused: role DATA (task plan-p-6-DATA): INVALID_ARGUMENT: description: expected at most 20000 characters');
+    expect(letter!.reason).toBe(
+      'refused: role DATA (task plan-p-6-DATA): INVALID_ARGUMENT: description: expected at most 20000 characters',
+    );
   });
 
   it('dead-letters an event still failing on its last delivery', async () => {

@@ -4,7 +4,13 @@ import type { AddressInfo } from 'node:net';
 /** What the fake answers one request with. */
 export type Reply =
   /** A well-formed chat completion stream, one chunk per token. */
-  | { readonly kind: 'stream'; readonly tokens: readonly string[]; readonly delayMs?: number; readonly finishReason?: string; readonly usage?: boolean }
+  | {
+      readonly kind: 'stream';
+      readonly tokens: readonly string[];
+      readonly delayMs?: number;
+      readonly finishReason?: string;
+      readonly usage?: boolean;
+    }
   /** Raw bytes after a 200 event-stream header, for malformed and oddly split streams. */
   | { readonly kind: 'raw'; readonly parts: ReadonlyArray<string | Uint8Array>; readonly delayMs?: number; readonly contentType?: string }
   | { readonly kind: 'status'; readonly status: number; readonly body: string };
@@ -79,7 +85,10 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
       res.end(reply.body);
       return;
     }
-    res.writeHead(200, { 'content-type': reply.kind === 'raw' ? (reply.contentType ?? 'text/event-stream') : 'text/event-stream', 'cache-control': 'no-cache' });
+    res.writeHead(200, {
+      'content-type': reply.kind === 'raw' ? (reply.contentType ?? 'text/event-stream') : 'text/event-stream',
+      'cache-control': 'no-cache',
+    });
     if (reply.kind === 'raw') {
       for (const part of reply.parts) {
         if (res.destroyed) return;
@@ -101,7 +110,9 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
     res.write(event([{ index: 0, delta: {}, finish_reason: reply.finishReason ?? 'stop' }]));
     const wantsUsage = (body['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage === true;
     if (reply.usage ?? wantsUsage) {
-      res.write(event([], { usage: { prompt_tokens: 42, completion_tokens: reply.tokens.length, total_tokens: 42 + reply.tokens.length } }));
+      res.write(
+        event([], { usage: { prompt_tokens: 42, completion_tokens: reply.tokens.length, total_tokens: 42 + reply.tokens.length } }),
+      );
     }
     res.end('data: [DONE]\n\n');
   }

@@ -83,9 +83,17 @@ describe('OpenAI-compatible HTTP model: errors', () => {
   });
 
   it('reads the older vLLM error shape and FastAPI validation details', async () => {
-    server.reply = () => ({ kind: 'status', status: 400, body: JSON.stringify({ object: 'error', message: 'guided_json is invalid', type: 'BadRequestError', code: 400 }) });
+    server.reply = () => ({
+      kind: 'status',
+      status: 400,
+      body: JSON.stringify({ object: 'error', message: 'guided_json is invalid', type: 'BadRequestError', code: 400 }),
+    });
     expect((await failure(generate())).message).toMatch(/HTTP 400: guided_json is invalid$/);
-    server.reply = () => ({ kind: 'status', status: 422, body: JSON.stringify({ detail: [{ loc: ['body', 'messages'], msg: 'field required' }] }) });
+    server.reply = () => ({
+      kind: 'status',
+      status: 422,
+      body: JSON.stringify({ detail: [{ loc: ['body', 'messages'], msg: 'field required' }] }),
+    });
     const error = await failure(generate());
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toContain('field required');
@@ -117,7 +125,9 @@ describe('OpenAI-compatible HTTP model: errors', () => {
     server.reply = () => ({ kind: 'raw', parts: ['data: {"choices": [{"delta": {"content": "a"}}]}\n\n', 'data: {"choices": [oops\n\n'] });
     const error = await failure(generate());
     expect(error.code).toBe('INTERNAL');
-    expect(error.message).toBe(`malformed response from the model server at ${server.url}/v1/chat/completions: event 2 is not JSON: {"choices": [oops`);
+    expect(error.message).toBe(
+      `malformed response from the model server at ${server.url}/v1/chat/completions: event 2 is not JSON: {"choices": [oops`,
+    );
   });
 
   it('reports an event of the wrong shape as INTERNAL, naming the field', async () => {
@@ -144,7 +154,10 @@ describe('OpenAI-compatible HTTP model: errors', () => {
   it('reports an error event sent mid-stream with the server’s message', async () => {
     server.reply = () => ({
       kind: 'raw',
-      parts: ['data: {"choices": [{"delta": {"content": "a"}}]}\n\n', 'data: {"error": {"message": "CUDA out of memory", "code": 500}}\n\n'],
+      parts: [
+        'data: {"choices": [{"delta": {"content": "a"}}]}\n\n',
+        'data: {"error": {"message": "CUDA out of memory", "code": 500}}\n\n',
+      ],
     });
     const error = await failure(generate());
     expect(error.code).toBe('UNAVAILABLE');
@@ -177,6 +190,9 @@ describe('OpenAI-compatible HTTP model: errors', () => {
     expect(bad({ baseUrl: 'ftp://x', model: 'm' })).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'baseUrl' });
     expect(bad({ baseUrl: server.url, model: ' ' })).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'model' });
     expect(bad({ baseUrl: server.url, model: 'm', maxConcurrent: 0 })).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'maxConcurrent' });
-    expect(bad({ baseUrl: server.url, model: 'm', requestTimeoutMs: -1 })).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'requestTimeoutMs' });
+    expect(bad({ baseUrl: server.url, model: 'm', requestTimeoutMs: -1 })).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'requestTimeoutMs',
+    });
   });
 });

@@ -9,12 +9,24 @@ import type { TurnRecord } from '../../../core/ports/deliberation-store.js';
 export const T0 = 1_760_000_000_000;
 
 export function agentsOf(role: Role, count: number): Agent[] {
-  const perspectives = ['favour the simplest design that fully works', 'favour robustness: failure modes, validation, recovery', 'favour performance and resource use'];
+  const perspectives = [
+    'favour the simplest design that fully works',
+    'favour robustness: failure modes, validation, recovery',
+    'favour performance and resource use',
+  ];
   return Array.from({ length: count }, (_, i) => ({ id: `${role.toLowerCase()}-${i + 1}`, role, perspective: perspectives[i % 3]! }));
 }
 
 export function councilFixture(id: string, role: Role, createdAtMs = T0, agentCount = 3): Council {
-  return { id, role, agents: agentsOf(role, agentCount), model: 'qwen2.5-0.5b-instruct-q4_k_m.gguf', rounds: 1, peerReview: true, createdAtMs };
+  return {
+    id,
+    role,
+    agents: agentsOf(role, agentCount),
+    model: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
+    rounds: 1,
+    peerReview: true,
+    createdAtMs,
+  };
 }
 
 const content = (author: string, revised: boolean): ProposalContent => ({
@@ -26,7 +38,16 @@ const content = (author: string, revised: boolean): ProposalContent => ({
 
 function proposal(author: Agent, reviewer: Agent, at: number, revised: boolean): Proposal {
   const original = content(author.id, false);
-  if (!revised) return { authorId: author.id, authorRole: author.role, content: original, original, revisions: [], raw: JSON.stringify(original), createdAtMs: at };
+  if (!revised)
+    return {
+      authorId: author.id,
+      authorRole: author.role,
+      content: original,
+      original,
+      revisions: [],
+      raw: JSON.stringify(original),
+      createdAtMs: at,
+    };
   const critique: Critique = {
     reviewerId: reviewer.id,
     targetAuthorId: author.id,
@@ -87,7 +108,10 @@ function result(p: Proposal, rank: number, total: number): DeliberationResult {
 export function completedDeliberation(taskId: string, createdAtMs = T0): Deliberation {
   const agents = agentsOf('DEV', 3);
   const [a, b, c] = agents as [Agent, Agent, Agent];
-  const results = [result(proposal(a, b, createdAtMs + 1_000, true), 1, 0.8325), result(proposal(b, a, createdAtMs + 1_100, false), 2, 0.7123456789012345)];
+  const results = [
+    result(proposal(a, b, createdAtMs + 1_000, true), 1, 0.8325),
+    result(proposal(b, a, createdAtMs + 1_100, false), 2, 0.7123456789012345),
+  ];
   return {
     taskId,
     councilId: 'council-dev',
@@ -96,7 +120,12 @@ export function completedDeliberation(taskId: string, createdAtMs = T0): Deliber
       id: taskId,
       description: 'Design rate limiting for the public API: "per key", with metrics — and a ünïcödé note 🚦.',
       role: 'DEV',
-      constraints: { rubric: ['correctness', 'completeness', 'clarity', 'feasibility'], requirements: ['limit per API key', 'expose metrics'], timeoutMs: 600_000, maxTokens: 384 },
+      constraints: {
+        rubric: ['correctness', 'completeness', 'clarity', 'feasibility'],
+        requirements: ['limit per API key', 'expose metrics'],
+        timeoutMs: 600_000,
+        maxTokens: 384,
+      },
     },
     agents,
     rounds: 1,
@@ -104,8 +133,22 @@ export function completedDeliberation(taskId: string, createdAtMs = T0): Deliber
     status: 'COMPLETED',
     results,
     winnerId: a.id,
-    decision: { chosenId: a.id, rationale: 'Covers every requirement and bounds the outage.', candidates: [a.id, b.id], raw: '{"chosenId":"dev-1","rationale":"Covers every requirement"}' },
-    failures: [{ agentId: c.id, phase: 'critique', round: 1, code: 'DEADLINE_EXCEEDED', message: 'turn exceeded its budget', atMs: createdAtMs + 3_000 }],
+    decision: {
+      chosenId: a.id,
+      rationale: 'Covers every requirement and bounds the outage.',
+      candidates: [a.id, b.id],
+      raw: '{"chosenId":"dev-1","rationale":"Covers every requirement"}',
+    },
+    failures: [
+      {
+        agentId: c.id,
+        phase: 'critique',
+        round: 1,
+        code: 'DEADLINE_EXCEEDED',
+        message: 'turn exceeded its budget',
+        atMs: createdAtMs + 3_000,
+      },
+    ],
     timings: [
       { phase: 'propose', startedAtMs: createdAtMs + 10, finishedAtMs: createdAtMs + 1_500 },
       { phase: 'critique', round: 1, startedAtMs: createdAtMs + 1_500, finishedAtMs: createdAtMs + 3_000.25 },

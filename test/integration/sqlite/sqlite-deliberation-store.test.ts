@@ -166,11 +166,14 @@ describe('SQLite deliberation store', () => {
     opened.push(tolerant);
     expect(tolerant.deliberations.unfinished().map((d) => d.taskId)).toEqual(['task-2']);
     expect(tolerant.deliberations.list().map((d) => d.taskId)).toEqual(['task-2']);
-    expect(reported.map((e) => e.message)).toEqual([expect.stringMatching(/^deliberation task-1: /), expect.stringMatching(/^deliberation task-1: /)]);
+    expect(reported.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^deliberation task-1: /),
+      expect.stringMatching(/^deliberation task-1: /),
+    ]);
     expect(() => tolerant.deliberations.get('task-1')).toThrow(/deliberation task-1/);
   });
 
-    it('reports a body that belongs to another task', () => {
+  it('reports a body that belongs to another task', () => {
     open().deliberations.save(completedDeliberation('task-1'));
     corruptBody('task-1', JSON.stringify(completedDeliberation('task-9')));
     expect(thrown(() => open().deliberations.get('task-1')).message).toMatch(/deliberation task-1: .*belongs to task task-9/);
@@ -193,14 +196,35 @@ describe('SQLite deliberation store', () => {
     for (let i = 0; i < 5; i++) deliberations.appendTurn(turnFixture('done-old', i, i !== 4));
 
     expect(deliberations.outcomes()).toEqual([
-      { taskId: 'done-old', councilId: 'council-dev', role: 'DEV', status: 'COMPLETED', orchestrated: true, durationMs: 6_000, finishedAtMs: T0 + 6_000 },
-      { taskId: 'failed-new', councilId: 'council-dev', role: 'DEV', status: 'FAILED', orchestrated: false, durationMs: 10_000, finishedAtMs: T0 + 70_000 },
+      {
+        taskId: 'done-old',
+        councilId: 'council-dev',
+        role: 'DEV',
+        status: 'COMPLETED',
+        orchestrated: true,
+        durationMs: 6_000,
+        finishedAtMs: T0 + 6_000,
+      },
+      {
+        taskId: 'failed-new',
+        councilId: 'council-dev',
+        role: 'DEV',
+        status: 'FAILED',
+        orchestrated: false,
+        durationMs: 10_000,
+        finishedAtMs: T0 + 70_000,
+      },
     ]);
     expect(deliberations.outcomes({ sinceMs: T0 + 10_000 }).map((o) => o.taskId)).toEqual(['failed-new']);
 
     // Four turns succeeded (1234.5..1237.5 ms), one failed; every turn's tokens count.
     expect(deliberations.turnTotals()).toEqual({ turns: 5, failed: 1, completionTokens: 510, avgDurationMs: 1236 });
-    expect(deliberations.turnTotals({ sinceMs: T0 + 3_000 })).toEqual({ turns: 2, failed: 1, completionTokens: 207, avgDurationMs: 1237.5 });
+    expect(deliberations.turnTotals({ sinceMs: T0 + 3_000 })).toEqual({
+      turns: 2,
+      failed: 1,
+      completionTokens: 207,
+      avgDurationMs: 1237.5,
+    });
   });
 
   it('reads back records written before checks had a kind and violations', () => {

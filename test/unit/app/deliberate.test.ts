@@ -74,12 +74,22 @@ describe('deliberate', () => {
     expect(d.status).toBe('COMPLETED');
     expect(d.results.map((r) => r.rank)).toEqual([1, 2, 3]);
     expect(d.winnerId).toBe('dev-2');
-    expect(turns.calls.filter((c) => c.startsWith('critique'))).toEqual(['critique dev-1->dev-2 r1', 'critique dev-2->dev-3 r1', 'critique dev-3->dev-1 r1']);
+    expect(turns.calls.filter((c) => c.startsWith('critique'))).toEqual([
+      'critique dev-1->dev-2 r1',
+      'critique dev-2->dev-3 r1',
+      'critique dev-3->dev-1 r1',
+    ]);
     const winner = d.results[0]!.proposal;
     expect(winner.revisions).toHaveLength(1);
     expect(winner.revisions[0]!.critique.reviewerId).toBe('dev-1');
     expect(winner.content.summary).toContain('(revised)');
-    expect(events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase)).toEqual(['propose', 'critique', 'revise', 'score', 'rank']);
+    expect(events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase)).toEqual([
+      'propose',
+      'critique',
+      'revise',
+      'score',
+      'rank',
+    ]);
     expect(stores.deliberations.get(d.taskId)?.status).toBe('COMPLETED');
     expect(stores.deliberations.turns(d.taskId).length).toBe(3 + 3 + 3 + 3);
   });
@@ -106,7 +116,9 @@ describe('deliberate', () => {
     const d = await fleet.deliberate({ ...command, rounds: 1 });
     expect(d.status).toBe('COMPLETED');
     expect(d.results).toHaveLength(2);
-    expect(d.failures).toEqual([expect.objectContaining({ agentId: 'dev-2', phase: 'propose', code: 'INTERNAL', message: 'model crashed' })]);
+    expect(d.failures).toEqual([
+      expect.objectContaining({ agentId: 'dev-2', phase: 'propose', code: 'INTERNAL', message: 'model crashed' }),
+    ]);
   });
 
   it('fails with every reason when all agents fail', async () => {
@@ -136,7 +148,9 @@ describe('deliberate', () => {
   });
 
   it('times out at the task deadline as TIMEOUT / DEADLINE_EXCEEDED', async () => {
-    const turns = scriptedTurns({ propose: (_a, ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('x')))) });
+    const turns = scriptedTurns({
+      propose: (_a, ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('x')))),
+    });
     const { fleet, stores } = service(turns);
     await expect(fleet.deliberate({ ...command, taskId: 'slow', timeoutMs: 30 })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     expect(stores.deliberations.get('slow')?.status).toBe('TIMEOUT');
@@ -187,14 +201,26 @@ describe('deliberations of other processes', () => {
   it('fails at startup only the unfinished deliberations whose process is gone', async () => {
     const stores = memoryStores();
     const turns = scriptedTurns({});
-    const first = createFleetService({ ...stores, turns, clock: testClock(), modelName: 'scripted', owners: { self: 'host:1:a', isAlive: () => true } });
+    const first = createFleetService({
+      ...stores,
+      turns,
+      clock: testClock(),
+      modelName: 'scripted',
+      owners: { self: 'host:1:a', isAlive: () => true },
+    });
     first.start();
     first.setServing(true);
     const d = await first.deliberate({ ...command, taskId: 'elsewhere', rounds: 0 });
     stores.deliberations.save({ ...d, taskId: 'alive', status: 'IN_PROGRESS', owner: 'host:2:b' });
     stores.deliberations.save({ ...d, taskId: 'dead', status: 'IN_PROGRESS', owner: 'host:3:c' });
 
-    const second = createFleetService({ ...stores, turns, clock: testClock(), modelName: 'scripted', owners: { self: 'host:4:d', isAlive: (o) => o === 'host:2:b' } });
+    const second = createFleetService({
+      ...stores,
+      turns,
+      clock: testClock(),
+      modelName: 'scripted',
+      owners: { self: 'host:4:d', isAlive: (o) => o === 'host:2:b' },
+    });
     expect(second.start().interrupted).toEqual(['dead']);
     expect(second.getDeliberation('alive').status).toBe('IN_PROGRESS');
     second.setServing(true);

@@ -71,7 +71,12 @@ describe('computeMetrics', () => {
   });
 
   it('reports zeros, not NaN, when nothing has run', () => {
-    const m = computeMetrics({ outcomes: [], turns: { turns: 0, failed: 0, completionTokens: 0, avgDurationMs: 0 }, councils, running: [] });
+    const m = computeMetrics({
+      outcomes: [],
+      turns: { turns: 0, failed: 0, completionTokens: 0, avgDurationMs: 0 },
+      councils,
+      running: [],
+    });
     expect(m.latencyMs).toEqual({ avgDeliberation: 0, avgOrchestration: 0, p50: 0, p95: 0, p99: 0 });
     expect(m.councils.map((c) => c.successRate)).toEqual([1, 1]);
   });

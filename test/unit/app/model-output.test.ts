@@ -24,7 +24,9 @@ describe('parseModelOutput', () => {
   });
 
   it('names the field when output does not fit the schema', () => {
-    expect(() => parseModelOutput(critiqueOutput, '{"feedback": 3}', 'critique by qa-1')).toThrow(/critique by qa-1: model output field feedback/);
+    expect(() => parseModelOutput(critiqueOutput, '{"feedback": 3}', 'critique by qa-1')).toThrow(
+      /critique by qa-1: model output field feedback/,
+    );
     expect(() => parseModelOutput(critiqueOutput, 'not json', 'critique')).toThrow(/not JSON/);
   });
 });

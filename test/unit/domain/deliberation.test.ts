@@ -49,7 +49,7 @@ describe('input rules name the field', () => {
     return undefined;
   };
 
-  it('rejects bad values with the caller\'s field name', () => {
+  it("rejects bad values with the caller's field name", () => {
     expect(fieldOf(() => checkDescription('   ', 'task_description'))).toBe('task_description');
     expect(fieldOf(() => parseRole('CEO', 'role'))).toBe('role');
     expect(fieldOf(() => checkAgentCount(9, 'num_agents'))).toBe('num_agents');

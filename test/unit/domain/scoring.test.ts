@@ -37,7 +37,9 @@ describe('requirement checks', () => {
 
   it('scores coverage and names what is missing', () => {
     const reqs = ['Failed attempts must be logged', 'Limits are configurable per tenant'];
-    const all = runChecks(content({ requirements: ['Failed attempts logged to audit log', 'Limits configurable per tenant in config'] }), { requirements: reqs });
+    const all = runChecks(content({ requirements: ['Failed attempts logged to audit log', 'Limits configurable per tenant in config'] }), {
+      requirements: reqs,
+    });
     const one = runChecks(content({ requirements: ['Failed attempts logged to audit log'] }), { requirements: reqs });
     expect(all.requirementCoverage).toBe(1);
     expect(all.passed).toBe(true);
@@ -66,7 +68,10 @@ describe('rank', () => {
     const misses = judged('b', content(), 10);
     expect(misses.score.total).toBeGreaterThan(meets.score.total - 1); // the judge liked b
     const ranked = rank([misses, meets]);
-    expect(ranked.map((r) => [r.authorId, r.rank])).toEqual([['a', 1], ['b', 2]]);
+    expect(ranked.map((r) => [r.authorId, r.rank])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
   });
 
   it('orders by score, then author id for ties', () => {

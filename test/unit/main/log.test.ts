@@ -15,7 +15,12 @@ describe('createLogger', () => {
     const log = createLogger(file, 'warn');
     log.log('info', 'serving', { port: 1 });
     log.log('warn', 'event dropped', { type: 'agent' });
-    expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown)).toMatchObject([
+    expect(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toMatchObject([
       { level: 'info', message: 'serving', port: 1 },
       { level: 'warn', message: 'event dropped', type: 'agent' },
     ]);

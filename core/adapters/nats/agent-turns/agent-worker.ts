@@ -1,6 +1,14 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AckPolicy, type Consumer, type ConsumerMessages, DeliverPolicy, jetstream, type JsMsg, jetstreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  type Consumer,
+  type ConsumerMessages,
+  DeliverPolicy,
+  jetstream,
+  type JsMsg,
+  jetstreamManager,
+} from '@nats-io/jetstream';
 import { nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { abortError, FleetError, invalidArgument } from '../../../domain/errors.js';
 import { ROLES, type Role } from '../../../domain/role.js';
@@ -142,7 +150,9 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
   try {
     consumers = await Promise.all(roles.map(ensureConsumer));
   } catch (e) {
-    throw new FleetError('UNAVAILABLE', `cannot create the agent worker's consumers on ${STREAM.AGENT_REQUESTS}: ${(e as Error).message}`, { cause: e });
+    throw new FleetError('UNAVAILABLE', `cannot create the agent worker's consumers on ${STREAM.AGENT_REQUESTS}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 
   const slots = new TurnSlots(concurrency);
@@ -163,7 +173,9 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
       const turn = inHand.get(id);
       if (turn === undefined) return;
       report({ type: 'cancelled', requestId: id, code });
-      turn.controller.abort(new FleetError(code, code === 'DEADLINE_EXCEEDED' ? 'the requester stopped waiting for this turn' : 'cancelled by the requester'));
+      turn.controller.abort(
+        new FleetError(code, code === 'DEADLINE_EXCEEDED' ? 'the requester stopped waiting for this turn' : 'cancelled by the requester'),
+      );
     },
   });
 
@@ -195,7 +207,10 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
       const delivery = turn.msg.info.deliveryCount;
       if (delivery >= maxDeliver) {
         // The server offers it no more; its max-deliveries advisory ends the requester's turn.
-        report({ type: 'error', message: `gave up on ${id} after ${delivery} deliveries: could not store the reply: ${(e as Error).message}` });
+        report({
+          type: 'error',
+          message: `gave up on ${id} after ${delivery} deliveries: could not store the reply: ${(e as Error).message}`,
+        });
         return;
       }
       const delayMs = retryDelay(delivery);
@@ -226,7 +241,12 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
     const ids = requestIdsIn(m.data);
     const phase = m.subject.split('.').at(-1) as TurnPhase;
     if (ids !== undefined && TURN_PHASES.includes(phase)) {
-      const reply = encodeTurnResponse(ids.requestId, ids.taskId, { status: 'error', phase, code: 'INVALID_ARGUMENT', message: `request refused: ${error.message}`, worker }, Date.now());
+      const reply = encodeTurnResponse(
+        ids.requestId,
+        ids.taskId,
+        { status: 'error', phase, code: 'INVALID_ARGUMENT', message: `request refused: ${error.message}`, worker },
+        Date.now(),
+      );
       await publishReply(ids.requestId, reply).catch(() => undefined);
     }
   }
@@ -247,7 +267,7 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
       report({ type: 'skipped', requestId: id, reason: 'running' });
       return;
     }
-    const skip = async (reason: 'cancelled' | 'expired' | 'answered'): Promise<void> => {
+    const skip = (reason: 'cancelled' | 'expired' | 'answered'): void => {
       settle(() => m.ack());
       report({ type: 'skipped', requestId: id, reason });
     };
@@ -283,7 +303,11 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
         report({ type: 'released', requestId: id });
         return;
       }
-      const error = signal.aborted ? abortError(signal) : e instanceof FleetError ? e : new FleetError('INTERNAL', e instanceof Error ? e.message : String(e));
+      const error = signal.aborted
+        ? abortError(signal)
+        : e instanceof FleetError
+          ? e
+          : new FleetError('INTERNAL', e instanceof Error ? e.message : String(e));
       response = { status: 'error', phase: request.phase, code: error.code, message: error.message, worker };
     } finally {
       clearInterval(heartbeat);

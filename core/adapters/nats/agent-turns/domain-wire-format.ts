@@ -30,39 +30,50 @@ export const taskWire = z
     role,
     constraints: z.object({ rubric: strings, requirements: strings, timeout_ms: count, max_tokens: count }),
   })
-  .transform(
-    (t): Task => ({
-      id: t.id,
-      description: t.description,
-      role: t.role,
-      constraints: { rubric: t.constraints.rubric, requirements: t.constraints.requirements, timeoutMs: t.constraints.timeout_ms, maxTokens: t.constraints.max_tokens },
-    }),
-  );
+  .transform((t): Task => ({
+    id: t.id,
+    description: t.description,
+    role: t.role,
+    constraints: {
+      rubric: t.constraints.rubric,
+      requirements: t.constraints.requirements,
+      timeoutMs: t.constraints.timeout_ms,
+      maxTokens: t.constraints.max_tokens,
+    },
+  }));
 export const toTaskWire = (t: Task) => ({
   id: t.id,
   description: t.description,
   role: t.role,
-  constraints: { rubric: t.constraints.rubric, requirements: t.constraints.requirements, timeout_ms: t.constraints.timeoutMs, max_tokens: t.constraints.maxTokens },
+  constraints: {
+    rubric: t.constraints.rubric,
+    requirements: t.constraints.requirements,
+    timeout_ms: t.constraints.timeoutMs,
+    max_tokens: t.constraints.maxTokens,
+  },
 });
 
 export const contentWire = z
   .object({ summary: text, approach: text, risks: text, requirements: strings })
   .transform((c): ProposalContent => ({ summary: c.summary, approach: c.approach, risks: c.risks, requirements: c.requirements }));
-export const toContentWire = (c: ProposalContent) => ({ summary: c.summary, approach: c.approach, risks: c.risks, requirements: c.requirements });
+export const toContentWire = (c: ProposalContent) => ({
+  summary: c.summary,
+  approach: c.approach,
+  risks: c.risks,
+  requirements: c.requirements,
+});
 
 export const critiqueWire = z
   .object({ reviewer_id: id, target_author_id: id, round: count, feedback: text, issues: strings, raw: text, created_at_ms: ms })
-  .transform(
-    (c): Critique => ({
-      reviewerId: c.reviewer_id,
-      targetAuthorId: c.target_author_id,
-      round: c.round,
-      feedback: c.feedback,
-      issues: c.issues,
-      raw: c.raw,
-      createdAtMs: c.created_at_ms,
-    }),
-  );
+  .transform((c): Critique => ({
+    reviewerId: c.reviewer_id,
+    targetAuthorId: c.target_author_id,
+    round: c.round,
+    feedback: c.feedback,
+    issues: c.issues,
+    raw: c.raw,
+    createdAtMs: c.created_at_ms,
+  }));
 export const toCritiqueWire = (c: Critique) => ({
   reviewer_id: c.reviewerId,
   target_author_id: c.targetAuthorId,
@@ -94,17 +105,15 @@ export const proposalWire = z
     raw: text,
     created_at_ms: ms,
   })
-  .transform(
-    (p): Proposal => ({
-      authorId: p.author_id,
-      authorRole: p.author_role,
-      content: p.content,
-      original: p.original,
-      revisions: p.revisions,
-      raw: p.raw,
-      createdAtMs: p.created_at_ms,
-    }),
-  );
+  .transform((p): Proposal => ({
+    authorId: p.author_id,
+    authorRole: p.author_role,
+    content: p.content,
+    original: p.original,
+    revisions: p.revisions,
+    raw: p.raw,
+    createdAtMs: p.created_at_ms,
+  }));
 export const toProposalWire = (p: Proposal) => ({
   author_id: p.authorId,
   author_role: p.authorRole,
@@ -129,7 +138,14 @@ const checksWire = z
   })
   .transform((s): CheckSuite => ({ checks: s.checks, passed: s.passed, score: s.score, requirementCoverage: s.requirement_coverage }));
 const toChecksWire = (s: CheckSuite) => ({
-  checks: s.checks.map((c) => ({ name: c.name, kind: c.kind, passed: c.passed, score: c.score, detail: c.detail, violations: c.violations })),
+  checks: s.checks.map((c) => ({
+    name: c.name,
+    kind: c.kind,
+    passed: c.passed,
+    score: c.score,
+    detail: c.detail,
+    violations: c.violations,
+  })),
   passed: s.passed,
   score: s.score,
   requirement_coverage: s.requirementCoverage,
@@ -141,20 +157,20 @@ const judgmentWire = z
     comment: text,
     raw: text,
   })
-  .transform(
-    (j): RubricJudgment => ({
-      criteria: j.criteria.map((c) => ({ name: c.name, score: c.score, ...(c.repaired === undefined ? {} : { repaired: c.repaired }) })),
-      comment: j.comment,
-      raw: j.raw,
-    }),
-  );
+  .transform((j): RubricJudgment => ({
+    criteria: j.criteria.map((c) => ({ name: c.name, score: c.score, ...(c.repaired === undefined ? {} : { repaired: c.repaired }) })),
+    comment: j.comment,
+    raw: j.raw,
+  }));
 const toJudgmentWire = (j: RubricJudgment) => ({
   criteria: j.criteria.map((c) => ({ name: c.name, score: c.score, ...(c.repaired === undefined ? {} : { repaired: c.repaired }) })),
   comment: j.comment,
   raw: j.raw,
 });
 
-const scoreWire = z.object({ total: unit, rubric: unit, checks: unit }).transform((s): Score => ({ total: s.total, rubric: s.rubric, checks: s.checks }));
+const scoreWire = z
+  .object({ total: unit, rubric: unit, checks: unit })
+  .transform((s): Score => ({ total: s.total, rubric: s.rubric, checks: s.checks }));
 
 export const resultWire = z
   .object({ proposal: proposalWire, checks: checksWire, judgment: judgmentWire, score: scoreWire, rank: int.positive() })

@@ -53,7 +53,9 @@ export class ExhaustedRequests {
     this.subscription = nc.subscribe(MAX_DELIVERIES_ADVISORY, {
       callback: (err, msg) => {
         if (err !== null) {
-          this.log('warn', 'cannot follow max-deliveries advisories; turns whose workers all fail end at their timeout', { error: err.message });
+          this.log('warn', 'cannot follow max-deliveries advisories; turns whose workers all fail end at their timeout', {
+            error: err.message,
+          });
           return;
         }
         // Nothing waits here: not worth reading the request back.
@@ -69,7 +71,11 @@ export class ExhaustedRequests {
     try {
       return new ExhaustedRequests(nc, log);
     } catch (e) {
-      throw new FleetError('UNAVAILABLE', `cannot follow the max-deliveries advisories of ${STREAM.AGENT_REQUESTS}: ${(e as Error).message}`, { cause: e });
+      throw new FleetError(
+        'UNAVAILABLE',
+        `cannot follow the max-deliveries advisories of ${STREAM.AGENT_REQUESTS}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
   }
 
@@ -77,7 +83,6 @@ export class ExhaustedRequests {
   expect(requestId: string, onExhausted: OnExhausted): () => void {
     return this.waiting.add(requestId, onExhausted);
   }
-
 
   stop(): void {
     try {
@@ -93,15 +98,23 @@ export class ExhaustedRequests {
     try {
       advisory = maxDeliverAdvisory.parse(JSON.parse(new TextDecoder().decode(data)));
     } catch (e) {
-      this.log('debug', 'unreadable max-deliveries advisory ignored', { error: e instanceof z.ZodError ? z.prettifyError(e) : (e as Error).message });
+      this.log('debug', 'unreadable max-deliveries advisory ignored', {
+        error: e instanceof z.ZodError ? z.prettifyError(e) : (e as Error).message,
+      });
       return;
     }
     const seq = advisory.stream_seq;
     const stored = await (await this.manager()).streams.getMessage(STREAM.AGENT_REQUESTS, { seq }).catch((e: unknown) => e as Error);
     const requestId = stored === null || stored instanceof Error ? undefined : requestIdOfStored(stored);
     if (requestId === undefined) {
-      const why = stored === null ? 'no longer stored' : stored instanceof Error ? stored.message : `not a turn request (${stored.subject})`;
-      this.log('debug', 'max-deliveries advisory for a request that cannot be read, ignored', { stream: STREAM.AGENT_REQUESTS, seq, consumer: advisory.consumer, why });
+      const why =
+        stored === null ? 'no longer stored' : stored instanceof Error ? stored.message : `not a turn request (${stored.subject})`;
+      this.log('debug', 'max-deliveries advisory for a request that cannot be read, ignored', {
+        stream: STREAM.AGENT_REQUESTS,
+        seq,
+        consumer: advisory.consumer,
+        why,
+      });
       return;
     }
     this.waiting.settle(requestId, { requestId, consumer: advisory.consumer, deliveries: advisory.deliveries, seq });

@@ -80,7 +80,10 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
   async function publish(request: TurnRequest, data: Uint8Array, gaveUp: () => boolean): Promise<boolean> {
     const subject = requestSubject(request.role, request.phase);
     if (data.length > maxBytes()) {
-      throw new FleetError('FAILED_PRECONDITION', `turn request ${request.requestId} is ${data.length} bytes, more than the NATS server's max_payload of ${maxBytes()}`);
+      throw new FleetError(
+        'FAILED_PRECONDITION',
+        `turn request ${request.requestId} is ${data.length} bytes, more than the NATS server's max_payload of ${maxBytes()}`,
+      );
     }
     let last: unknown;
     for (let attempt = 0; ; attempt++) {
@@ -94,7 +97,9 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
         await sleep(delay);
       }
     }
-    throw new FleetError('UNAVAILABLE', `could not publish turn request ${request.requestId} to ${subject}: ${(last as Error).message}`, { cause: last });
+    throw new FleetError('UNAVAILABLE', `could not publish turn request ${request.requestId} to ${subject}: ${(last as Error).message}`, {
+      cause: last,
+    });
   }
 
   function cancel(requestId: string, code: CancelReason): void {
@@ -146,7 +151,7 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
       const stopWaiting = ready.expect(id, (reply: CollectedResponse) => {
         const out = decodeTurnResponse(reply.subject, reply.data, id, request.phase, maxBytes());
         if (out instanceof FleetError) fail(out);
-        else succeed(out as TurnOutput<TurnValues[P]>);
+        else succeed(out);
       });
       // No worker will be offered the request again: waiting out the timeout would only hide that.
       const stopWatching = exhausted.expect(id, (x: ExhaustedRequest) => {
@@ -158,7 +163,13 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
           .then(() => giveUp(exhaustedError(request, x)));
       });
       const timer = setTimeout(
-        () => giveUp(new FleetError('DEADLINE_EXCEEDED', `no reply to turn ${id} within ${turnTimeoutMs} ms (is an agent worker for ${request.role} running?)`)),
+        () =>
+          giveUp(
+            new FleetError(
+              'DEADLINE_EXCEEDED',
+              `no reply to turn ${id} within ${turnTimeoutMs} ms (is an agent worker for ${request.role} running?)`,
+            ),
+          ),
         turnTimeoutMs,
       );
       ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -190,7 +201,13 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
   }
 
   const head = (task: Task, phase: TurnPhase, role: Agent['role'], agentId: string, round?: number, subject?: string) => ({
-    requestId: turnRequestId({ taskId: task.id, phase, agentId, ...(round === undefined ? {} : { round }), ...(subject === undefined ? {} : { subject }) }),
+    requestId: turnRequestId({
+      taskId: task.id,
+      phase,
+      agentId,
+      ...(round === undefined ? {} : { round }),
+      ...(subject === undefined ? {} : { subject }),
+    }),
     role,
     task,
     // Set when it is sent.
@@ -198,10 +215,20 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
   });
 
   return {
-    propose: (agent: Agent, task: Task, ctx: TurnContext) => turn({ ...head(task, 'propose', agent.role, agent.id), phase: 'propose', agent }, ctx),
+    propose: (agent: Agent, task: Task, ctx: TurnContext) =>
+      turn({ ...head(task, 'propose', agent.role, agent.id), phase: 'propose', agent }, ctx),
 
     critique: (reviewer: Agent, task: Task, target: Proposal, round: number, ctx: TurnContext) =>
-      turn({ ...head(task, 'critique', reviewer.role, reviewer.id, round, target.authorId), phase: 'critique', agent: reviewer, round, target }, ctx),
+      turn(
+        {
+          ...head(task, 'critique', reviewer.role, reviewer.id, round, target.authorId),
+          phase: 'critique',
+          agent: reviewer,
+          round,
+          target,
+        },
+        ctx,
+      ),
 
     revise: (author: Agent, task: Task, proposal: Proposal, critique: Critique, ctx: TurnContext) =>
       turn({ ...head(task, 'revise', author.role, author.id, critique.round), phase: 'revise', agent: author, proposal, critique }, ctx),

@@ -67,7 +67,9 @@ export class ResponseCollector {
       const consumer = await jetstream(nc).consumers.get(STREAM.AGENT_RESPONSES, durableName);
       return new ResponseCollector(jsm, consumer, config, await consume(consumer), log);
     } catch (e) {
-      throw new FleetError('UNAVAILABLE', `cannot read agent replies from ${STREAM.AGENT_RESPONSES}: ${(e as Error).message}`, { cause: e });
+      throw new FleetError('UNAVAILABLE', `cannot read agent replies from ${STREAM.AGENT_RESPONSES}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
 
@@ -76,13 +78,14 @@ export class ResponseCollector {
     return this.waiting.add(requestId, deliver);
   }
 
-
   /**
    * Delivers a reply already stored for `requestId`, if there is one: for a request the stream had
    * seen before (its publish was a duplicate), whose reply may predate this collector.
    */
   async lookup(requestId: string): Promise<void> {
-    const stored = await this.jsm.streams.getMessage(STREAM.AGENT_RESPONSES, { last_by_subj: responseSubject(requestId) }).catch(() => null);
+    const stored = await this.jsm.streams
+      .getMessage(STREAM.AGENT_RESPONSES, { last_by_subj: responseSubject(requestId) })
+      .catch(() => null);
     if (stored !== null) this.dispatch({ subject: stored.subject, data: stored.data });
   }
 
@@ -153,7 +156,11 @@ export class ResponseCollector {
         await Promise.all(this.waiting.ids().map((id) => this.lookup(id)));
         return;
       } catch (e) {
-        if (attempt === 0) this.log('warn', 'cannot restart the agent reply consumer yet', { consumer: this.config.durable_name, error: (e as Error).message });
+        if (attempt === 0)
+          this.log('warn', 'cannot restart the agent reply consumer yet', {
+            consumer: this.config.durable_name,
+            error: (e as Error).message,
+          });
         await sleep(Math.min(1_000 * (attempt + 1), 5_000));
       }
     }

@@ -71,7 +71,13 @@ const requestPayload = z.discriminatedUnion('phase', [
 const turnOutput = { raw: z.string(), completion_tokens: z.number().int().nonnegative(), duration_ms: z.number().nonnegative() };
 const responsePayload = z.discriminatedUnion('status', [
   z.object({ status: z.literal('ok'), phase: z.enum(TURN_PHASES), value: z.unknown(), ...turnOutput, worker: z.string().optional() }),
-  z.object({ status: z.literal('error'), phase: z.enum(TURN_PHASES), code: z.enum(ERROR_CODES), message: z.string(), worker: z.string().optional() }),
+  z.object({
+    status: z.literal('error'),
+    phase: z.enum(TURN_PHASES),
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+    worker: z.string().optional(),
+  }),
 ]);
 
 const VALUE_SCHEMAS: { readonly [P in TurnPhase]: z.ZodType<TurnValues[P]> } = {
@@ -118,7 +124,11 @@ export function encodeTurnRequest(request: TurnRequest, occurredAtMs: number): U
       Object.assign(payload, { agent: toAgentWire(request.agent), round: request.round, target: toProposalWire(request.target) });
       break;
     case 'revise':
-      Object.assign(payload, { agent: toAgentWire(request.agent), proposal: toProposalWire(request.proposal), critique: toCritiqueWire(request.critique) });
+      Object.assign(payload, {
+        agent: toAgentWire(request.agent),
+        proposal: toProposalWire(request.proposal),
+        critique: toCritiqueWire(request.critique),
+      });
       break;
     case 'score':
       Object.assign(payload, { proposal: toProposalWire(request.proposal) });
@@ -138,7 +148,8 @@ export function encodeTurnRequest(request: TurnRequest, occurredAtMs: number): U
 export function decodeTurnRequest(subject: string, data: Uint8Array, maxBytes: number): TurnRequest {
   const env = parseEnvelope(subject, data, maxBytes);
   if (env.type !== TURN_EVENT_TYPE.request) throw invalid('type', `"${TURN_EVENT_TYPE.request}"`, JSON.stringify(env.type));
-  if (!REQUEST_ID.test(env.event_id)) throw invalid('event_id', 'a turn request id such as "task-1.propose.0.dev-1"', JSON.stringify(env.event_id));
+  if (!REQUEST_ID.test(env.event_id))
+    throw invalid('event_id', 'a turn request id such as "task-1.propose.0.dev-1"', JSON.stringify(env.event_id));
   const p = check(requestPayload, env.payload, 'payload');
   const expected = `${TURN_SUBJECT.requestPrefix}${p.role}.${p.phase}`;
   if (subject !== expected) throw invalid('payload.phase', `role and phase matching the subject "${subject}"`, `${p.role} ${p.phase}`);
@@ -251,5 +262,12 @@ export function decodeTurnCancel(data: Uint8Array): CancelReason {
 }
 
 function envelope(eventId: string, type: string, correlationId: string, occurredAtMs: number, payload: unknown): EventEnvelope {
-  return { event_id: eventId, type, version: ENVELOPE_VERSION, occurred_at: new Date(occurredAtMs).toISOString(), correlation_id: correlationId, payload };
+  return {
+    event_id: eventId,
+    type,
+    version: ENVELOPE_VERSION,
+    occurred_at: new Date(occurredAtMs).toISOString(),
+    correlation_id: correlationId,
+    payload,
+  };
 }

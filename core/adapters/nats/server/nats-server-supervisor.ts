@@ -13,7 +13,13 @@ export const DEFAULT_NATS_PORT = 4222;
 export type NatsServerEvent =
   | { readonly type: 'stale-server-stopped'; readonly pid: number }
   | { readonly type: 'started'; readonly pid: number; readonly url: string; readonly restart: boolean }
-  | { readonly type: 'exited'; readonly pid: number; readonly code: number | null; readonly signal: string | null; readonly expected: boolean }
+  | {
+      readonly type: 'exited';
+      readonly pid: number;
+      readonly code: number | null;
+      readonly signal: string | null;
+      readonly expected: boolean;
+    }
   | { readonly type: 'restarting'; readonly attempt: number; readonly delayMs: number }
   | { readonly type: 'restart-failed'; readonly attempt: number; readonly message: string }
   | { readonly type: 'stopped' };
@@ -195,9 +201,13 @@ export class NatsServerSupervisor {
     } catch (e) {
       if (child.pid !== undefined && !exited) await terminate(child.pid, 1_000);
       const detail = [stderr.trim(), this.logTail()].filter((s) => s !== '').join('\n');
-      throw new FleetError('UNAVAILABLE', `nats-server (${this.binary.path}) did not start: ${(e as Error).message}${detail === '' ? '' : `\n${detail}`}`, {
-        cause: e,
-      });
+      throw new FleetError(
+        'UNAVAILABLE',
+        `nats-server (${this.binary.path}) did not start: ${(e as Error).message}${detail === '' ? '' : `\n${detail}`}`,
+        {
+          cause: e,
+        },
+      );
     }
     this.startedAtMs = Date.now();
     child.once('exit', (code, signal) => this.onChildExit(child, code, signal));

@@ -22,7 +22,10 @@ describe('fleet serve', () => {
   it('ends with the error of a stop that failed, rather than leaving it unhandled', async () => {
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const served = serveCommand().exitOverride().parseAsync(['--data-dir', tempDataDir(), '--model', 'tiny'], { from: 'user' });
-    const outcome = served.then(() => 'resolved', (e: unknown) => e);
+    const outcome = served.then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
     await vi.waitFor(() => expect(process.listenerCount('SIGTERM')).toBeGreaterThan(before.get('SIGTERM')!.length));
 
     process.emit('SIGTERM');
