@@ -2,15 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
-import { startGrpcServer } from '../core/adapters/grpc/grpc-server.js';
-import { toDeliberationJson } from '../core/adapters/grpc/response-mapping.js';
+import { startGrpcServer, toDeliberationJson } from '../core/adapters/grpc/index.js';
 import { createLlamaLanguageModel } from '../core/adapters/llama/llama-language-model.js';
 import { DEFAULT_MODEL_URI, resolveModel, type DownloadProgress } from '../core/adapters/llama/model-resolution.js';
 import { TINY_MODEL_NAME } from '../core/adapters/llama/tiny-model.js';
-import { listModels } from '../core/adapters/openai-http/list-models.js';
-import { createOpenAiHttpLanguageModel } from '../core/adapters/openai-http/openai-http-language-model.js';
-import { createSqliteStores, type SqliteStores } from '../core/adapters/sqlite/sqlite-stores.js';
-import { createFleetService, type FleetCore } from '../core/app/fleet-service.js';
+import { createOpenAiHttpLanguageModel, listModels } from '../core/adapters/openai-http/index.js';
+import { createSqliteStores, type SqliteStores } from '../core/adapters/sqlite/index.js';
+import { DisposalStack } from '../core/base/disposal.js';
+import { isProcessAlive } from '../core/base/process-liveness.js';
+import { createFleetService, type StartupReport } from '../core/app/fleet-service.js';
 import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
 import type { Deliberation } from '../core/domain/deliberation.js';
 import { FleetError } from '../core/domain/errors.js';
@@ -18,7 +18,7 @@ import type { Clock } from '../core/ports/clock.js';
 import type { RunOwners } from '../core/ports/run-owners.js';
 import type { FleetService } from '../core/ports/fleet-service.js';
 import type { LanguageModel } from '../core/ports/language-model.js';
-import type { Backbone, Worker } from './compose-nats.js';
+import { type Backbone, startRemoteWorker, type Worker, type WorkerOptions } from './compose-nats.js';
 import { DEFAULT_MODEL_SPEC, type FleetConfig } from './config.js';
 import type { Logger } from './log.js';
 import { FLEET_VERSION } from './version.js';
@@ -44,12 +44,7 @@ export const runOwners: RunOwners = (() => {
       if (host !== hostname()) return true;
       if (owner === self) return true;
       if (Number(pid) === process.pid) return false;
-      try {
-        process.kill(Number(pid), 0);
-        return true;
-      } catch (e) {
-        return (e as NodeJS.ErrnoException).code === 'EPERM';
-      }
+      return isProcessAlive(Number(pid));
     },
   };
 })();
@@ -127,9 +122,15 @@ async function servedModel(baseUrl: string, auth: { apiKey?: string }): Promise<
 }
 
 export interface Core {
-  readonly fleet: FleetCore;
+  /** Started and serving: the default councils exist and deliberations lost by a crash are marked FAILED. */
+  readonly fleet: FleetService;
   readonly model: LanguageModel;
   readonly stores: SqliteStores;
+  /** What starting found: councils it created, deliberations it marked interrupted. */
+  readonly startup: StartupReport;
+  /** Deliberations running now, to wait for or cancel at shutdown. */
+  running(): number;
+  /** Stops taking work, then releases the worker, the model and the database, in that order. */
   close(): Promise<void>;
 }
 
@@ -144,47 +145,39 @@ export interface ComposeOptions extends ModelEvents {
 }
 
 export async function composeCore(config: FleetConfig, options: ComposeOptions): Promise<Core> {
-  const stores = openStores(config, options.log);
-  let model: LanguageModel;
+  const resources = new DisposalStack();
   try {
-    model = await openLanguageModel(config, options, options.signal);
+    const stores = resources.use(openStores(config, options.log));
+    const model = resources.use(await openLanguageModel(config, options, options.signal));
+    const localTurns = createLocalAgentTurns(model);
+    const { backbone } = options;
+    const remoteTurns = backbone === undefined ? undefined : resources.use(backbone.agentTurns());
+    if (backbone !== undefined && options.localWorkers !== false) {
+      const worker = await backbone.startWorker(localTurns);
+      resources.defer(() => worker.stop());
+    }
+    const fleet = createFleetService({
+      councils: stores.councils,
+      deliberations: stores.deliberations,
+      turns: remoteTurns ?? localTurns,
+      clock: systemClock,
+      owners: runOwners,
+      modelName: model.info.name,
+      ...(backbone === undefined ? {} : { eventBus: backbone.bus }),
+    });
+    const startup = fleet.start();
+    fleet.setServing(true);
+    resources.defer(() => fleet.setServing(false));
+    return { fleet, model, stores, startup, running: () => fleet.running(), close: () => resources.dispose() };
   } catch (e) {
-    stores.close();
+    await resources.dispose().catch(() => undefined);
     throw e;
   }
-  const localTurns = createLocalAgentTurns(model);
-  const { backbone } = options;
-  const remoteTurns = backbone?.agentTurns();
-  let worker: Worker | undefined;
-  try {
-    if (backbone !== undefined && options.localWorkers !== false) worker = await backbone.startWorker(localTurns);
-  } catch (e) {
-    await remoteTurns?.close();
-    await model.close();
-    stores.close();
-    throw e;
-  }
-  const fleet = createFleetService({
-    councils: stores.councils,
-    deliberations: stores.deliberations,
-    turns: remoteTurns ?? localTurns,
-    clock: systemClock,
-    owners: runOwners,
-    modelName: model.info.name,
-    ...(backbone === undefined ? {} : { eventBus: backbone.bus }),
-  });
-  return {
-    fleet,
-    model,
-    stores,
-    async close() {
-      await worker?.stop();
-      await remoteTurns?.close();
-      await model.close();
-      stores.close();
-    },
-  };
 }
+
+/** Serves agent turns for a fleet elsewhere with this machine's model (`fleet worker`). */
+export const startModelWorker = (config: FleetConfig, model: LanguageModel, options: WorkerOptions, log: Logger): Promise<Worker> =>
+  startRemoteWorker(config, createLocalAgentTurns(model), options, log);
 
 /** A deliberation as the CLI's --json prints it: GetDeliberationResult's answer, in JSON. */
 export const deliberationJson = (d: Deliberation): unknown => toDeliberationJson(d, { version: FLEET_VERSION, now: Date.now });

@@ -1,4 +1,5 @@
-import { composeCore, type GrpcEndpoint, startGrpc } from './compose.js';
+import { DisposalStack } from '../core/base/disposal.js';
+import { composeCore, startGrpc } from './compose.js';
 import { type Backbone, startBackbone } from './compose-nats.js';
 import type { FleetConfig } from './config.js';
 import type { Logger } from './log.js';
@@ -16,56 +17,43 @@ export interface DaemonOptions {
 
 /** Daemon lifecycle: NATS → database → model → councils → planning events → gRPC → SERVING. */
 export async function startDaemon(config: FleetConfig, log: Logger, options: DaemonOptions = { localWorkers: true }): Promise<Daemon> {
-  const backbone: Backbone = await startBackbone(config, log);
-  let core: Awaited<ReturnType<typeof composeCore>>;
+  // Released in reverse: nothing takes work, gRPC calls in flight are cancelled (their deliberations
+  // recorded CANCELLED), the core's workers, model and database close, NATS goes last.
+  const resources = new DisposalStack();
   try {
-    core = await composeCore(config, {
+    const backbone: Backbone = await startBackbone(config, log);
+    resources.defer(() => backbone.close());
+    const core = await composeCore(config, {
       log,
       onDownloadProgress: (p) => log.log('info', 'downloading model', { downloaded: p.downloadedBytes, total: p.totalBytes }),
       backbone,
       localWorkers: options.localWorkers,
     });
-  } catch (e) {
-    await backbone.close();
-    throw e;
-  }
-  let grpc: GrpcEndpoint;
-  try {
-    const started = core.fleet.start();
-    if (started.councilsCreated > 0) log.log('info', `created ${started.councilsCreated} default councils`);
-    for (const id of started.interrupted) log.log('warn', 'deliberation interrupted by the previous stop, marked FAILED', { task_id: id });
-    core.fleet.setServing(true);
+    resources.defer(() => core.close());
+    const { councilsCreated, interrupted } = core.startup;
+    if (councilsCreated > 0) log.log('info', `created ${councilsCreated} default councils`);
+    for (const id of interrupted) log.log('warn', 'deliberation interrupted by the previous stop, marked FAILED', { task_id: id });
     await backbone.startPlanning(core.fleet);
-    grpc = await startGrpc(core.fleet, config, log);
+    const grpc = await startGrpc(core.fleet, config, log);
+    resources.defer(() => grpc.stop());
+    grpc.setServing(true);
+    resources.defer(() => grpc.setServing(false));
+    log.log('info', 'serving', {
+      grpc: `${config.grpcHost}:${grpc.port}`,
+      nats: backbone.url,
+      model: core.model.info.name,
+      data_dir: config.dataDir,
+    });
+    let stopping: Promise<void> | undefined;
+    return {
+      grpcPort: grpc.port,
+      stop() {
+        stopping ??= resources.dispose().then(() => log.log('info', 'stopped'));
+        return stopping;
+      },
+    };
   } catch (e) {
-    // The same order as stop(): nothing takes work, the core's workers end, NATS goes last.
-    core.fleet.setServing(false);
-    await core.close();
-    await backbone.close();
+    await resources.dispose().catch((error: unknown) => log.log('warn', 'cleanup after a failed start', { error: String(error) }));
     throw e;
   }
-  grpc.setServing(true);
-  log.log('info', 'serving', {
-    grpc: `${config.grpcHost}:${grpc.port}`,
-    nats: backbone.url,
-    model: core.model.info.name,
-    data_dir: config.dataDir,
-  });
-
-  let stopping: Promise<void> | undefined;
-  return {
-    grpcPort: grpc.port,
-    stop() {
-      stopping ??= (async () => {
-        grpc.setServing(false);
-        core.fleet.setServing(false);
-        // Stopping gRPC cancels the calls in flight; their deliberations are recorded CANCELLED.
-        await grpc.stop();
-        await core.close();
-        await backbone.close();
-        log.log('info', 'stopped');
-      })();
-      return stopping;
-    },
-  };
 }

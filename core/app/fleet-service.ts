@@ -35,12 +35,18 @@ export interface FleetServiceDeps {
 
 const LONE_PROCESS: RunOwners = { self: 'this-process', isAlive: () => false };
 
+export interface StartupReport {
+  readonly councilsCreated: number;
+  /** Task ids of the deliberations marked FAILED because their process was gone. */
+  readonly interrupted: readonly string[];
+}
+
 export interface FleetCore extends FleetService {
   /**
    * Startup: creates the five default councils where missing and fails the deliberations whose
    * process is gone (a crash or kill left them running); those of live processes are left alone.
    */
-  start(): { readonly councilsCreated: number; readonly interrupted: readonly string[] };
+  start(): StartupReport;
   /** Whether the service takes requests (false until started and while shutting down). */
   setServing(serving: boolean): void;
   /** Deliberations running now, to wait for or cancel at shutdown. */

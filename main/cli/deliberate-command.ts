@@ -74,8 +74,6 @@ export function deliberateCommand(): Command {
     process.once('SIGINT', onSigint);
     const core = await composeCore(config, { log, onDownloadProgress: downloadPrinter(process.stderr), signal: controller.signal });
     try {
-      core.fleet.start();
-      core.fleet.setServing(true);
       if (flags.json !== true) process.stderr.write(`council of ${command.numAgents} ${command.role} agents on ${core.model.info.name}\n`);
       const run = flags.orchestrate === true ? core.fleet.orchestrate.bind(core.fleet) : core.fleet.deliberate.bind(core.fleet);
       const printProgress = progressPrinter(process.stderr);

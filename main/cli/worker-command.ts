@@ -1,11 +1,9 @@
 import { Command } from 'commander';
 
-import { createLocalAgentTurns } from '../../core/app/turns/local-agent-turns.js';
 import { LIMITS } from '../../core/domain/council.js';
 import type { Role } from '../../core/domain/role.js';
 import { parseRole } from '../../core/domain/validation.js';
-import { openLanguageModel, paths } from '../compose.js';
-import { startRemoteWorker } from '../compose-nats.js';
+import { openLanguageModel, paths, startModelWorker } from '../compose.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { type CommonFlags, intOption, overridesOf, withCommonOptions } from './common-options.js';
@@ -32,12 +30,7 @@ export function workerCommand(): Command {
     const log = createLogger(paths(config).log, flags.verbose === true ? 'debug' : 'info');
     const model = await openLanguageModel(config, { log, onDownloadProgress: downloadPrinter(process.stderr) });
     try {
-      const worker = await startRemoteWorker(
-        config,
-        createLocalAgentTurns(model),
-        { ...(roles.length > 0 ? { roles } : {}), concurrency: flags.concurrency },
-        log,
-      );
+      const worker = await startModelWorker(config, model, { ...(roles.length > 0 ? { roles } : {}), concurrency: flags.concurrency }, log);
       process.stdout.write(`fleet: worker serving ${roles.length > 0 ? roles.join(', ') : 'all roles'} on ${model.info.name}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
+import { Semaphore } from '../../base/semaphore.js';
 import { abortError, FleetError, invalidArgument } from '../../domain/errors.js';
 import type { GenerateRequest, GenerateResult, LanguageModel } from '../../ports/language-model.js';
 import { chatCompletionChunk, streamedError, type ChatCompletionChunk } from './chat-completion-chunk.js';
 import { chatCompletionBody, type GuidedDecoding } from './chat-completion-request.js';
-import { concurrencyLimit } from './concurrency-limit.js';
 import { sendRequest, unreachable } from './http-request.js';
 import { requestSignal } from './request-signal.js';
 import { serverSentEvents } from './server-sent-events.js';
@@ -45,7 +45,7 @@ export function createOpenAiHttpLanguageModel(options: OpenAiHttpOptions): Langu
     accept: 'text/event-stream',
     ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }),
   };
-  const slots = concurrencyLimit(maxConcurrent);
+  const slots = new Semaphore(maxConcurrent);
   const inFlight = new Set<(reason: FleetError) => void>();
   let closed = false;
 
@@ -53,7 +53,10 @@ export function createOpenAiHttpLanguageModel(options: OpenAiHttpOptions): Langu
 
   async function generate(request: GenerateRequest): Promise<GenerateResult> {
     if (closed) throw closedError();
-    const release = await slots.acquire(request.signal);
+    const signal = request.signal;
+    const release = await slots.acquire(signal).catch(() => {
+      throw abortError(signal!);
+    });
     const scope = requestSignal({
       ...(request.signal === undefined ? {} : { caller: request.signal }),
       timeoutMs,

@@ -18,8 +18,8 @@ describe('a council deliberating on real llama.cpp (tiny model)', () => {
   beforeAll(async () => {
     config = loadConfig({ dataDir: tempDataDir(), model: 'tiny' }, {});
     core = await composeCore(config, { log: createLogger(undefined, 'silent') });
-    core.fleet.start();
-    core.fleet.setServing(true);
+    // Handed out started: the five default councils are there.
+    expect(core.startup.councilsCreated).toBe(5);
   });
   afterAll(async () => {
     await core.close();
