@@ -3,9 +3,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import { startGrpcServer, toDeliberationJson } from '../core/adapters/grpc/index.js';
-import { createLlamaLanguageModel } from '../core/adapters/llama/llama-language-model.js';
-import { DEFAULT_MODEL_URI, resolveModel, type DownloadProgress } from '../core/adapters/llama/model-resolution.js';
-import { TINY_MODEL_NAME } from '../core/adapters/llama/tiny-model.js';
+import {
+  createLlamaLanguageModel,
+  DEFAULT_MODEL_URI,
+  resolveModel,
+  TINY_MODEL_NAME,
+  type DownloadProgress,
+} from '../core/adapters/llama/index.js';
 import { createOpenAiHttpLanguageModel, listModels } from '../core/adapters/openai-http/index.js';
 import { createSqliteStores, type SqliteStores } from '../core/adapters/sqlite/index.js';
 import { DisposalStack } from '../core/base/disposal.js';
