@@ -19,7 +19,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 import { createLlamaLanguageModel } from '../../core/adapters/llama/llama-language-model.js';
-import { writeTinyModel } from '../../core/adapters/llama/tiny-model.js';
+import { writeTinyModel } from '../../core/adapters/llama/synthetic/tiny-model.js';
 import { startAgentWorker } from '../../core/adapters/nats/agent-turns/agent-worker.js';
 import { createNatsAgentTurns } from '../../core/adapters/nats/agent-turns/nats-agent-turns.js';
 import { connectNats } from '../../core/adapters/nats/connect.js';

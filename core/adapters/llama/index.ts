@@ -4,4 +4,4 @@
  */
 export { createLlamaLanguageModel } from './llama-language-model.js';
 export { DEFAULT_MODEL_URI, resolveModel, type DownloadProgress } from './model-resolution.js';
-export { TINY_MODEL_NAME } from './tiny-model.js';
+export { TINY_MODEL_NAME } from './synthetic/tiny-model.js';

@@ -23,8 +23,7 @@ import { BatchScheduler, observedParallelism, type SchedulerStats } from './batc
 import type { Log } from '../../ports/log.js';
 import { acquireLlama, type GpuOption, type LlamaLease } from './llama-runtime.js';
 import { PrefixCache } from './prefix-cache.js';
-import { BENCH_MODEL_SPEC } from './synthetic-model.js';
-import { TINY_MODEL_SPEC } from './tiny-model.js';
+import { TINY_MODEL_SPEC } from './synthetic/tiny-model.js';
 import { defaultThreads, SINGLE_THREAD_MODEL_BYTES, type ThreadCounts } from './threads.js';
 
 export interface LlamaLanguageModelOptions {
@@ -67,8 +66,6 @@ export interface LlamaLanguageModel extends LanguageModel {
   /** The formatted prompt's token count, as generate() would see it. */
   countPromptTokens(request: Pick<GenerateRequest, 'system' | 'prompt'>): number;
 }
-
-const SYNTHETIC_MODEL_NAMES = new Set([TINY_MODEL_SPEC.name, BENCH_MODEL_SPEC.name]);
 
 export async function createLlamaLanguageModel(options: LlamaLanguageModelOptions): Promise<LlamaLanguageModel> {
   const file = await stat(options.modelPath).catch(() => undefined);
@@ -138,8 +135,8 @@ export async function createLlamaLanguageModel(options: LlamaLanguageModelOption
 
 function pickChatWrapper(model: LlamaModel, choice: 'auto' | 'chatml' | ChatWrapper): ChatWrapper {
   if (typeof choice === 'object') return choice;
-  // Auto-detection costs ~0.5 s; the synthetic models are known to be ChatML.
-  if (choice === 'chatml' || SYNTHETIC_MODEL_NAMES.has(String(model.fileInfo.metadata.general?.name))) {
+  // Auto-detection costs ~0.5 s; the tiny model (`--model tiny`) is known to be ChatML.
+  if (choice === 'chatml' || model.fileInfo.metadata.general?.name === TINY_MODEL_SPEC.name) {
     return new ChatMLChatWrapper();
   }
   // Agents answer in JSON; a hidden chain of thought would only spend their token budget.

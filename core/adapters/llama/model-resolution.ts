@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { resolveModelFile } from 'node-llama-cpp';
 import { abortError, FleetError, invalidArgument } from '../../domain/errors.js';
-import { TINY_MODEL_NAME, writeTinyModel } from './tiny-model.js';
+import { TINY_MODEL_NAME, writeTinyModel } from './synthetic/tiny-model.js';
 
 /** Qwen3 0.6B, 8-bit: ~640 MB, small enough for a laptop CPU and good at following a JSON schema. */
 export const DEFAULT_MODEL_URI = 'hf:Qwen/Qwen3-0.6B-GGUF:Q8_0';

@@ -5,7 +5,7 @@ import {
   type LlamaLanguageModel,
   type LlamaLanguageModelOptions,
 } from '../../../core/adapters/llama/llama-language-model.js';
-import { TINY_MODEL_NAME, writeTinyModel } from '../../../core/adapters/llama/tiny-model.js';
+import { TINY_MODEL_NAME, writeTinyModel } from '../../../core/adapters/llama/synthetic/tiny-model.js';
 
 /** The tiny model, in a folder shared by test runs (writing it is skipped when it is already there). */
 export const tinyModelPath = (): Promise<string> => writeTinyModel(join(tmpdir(), 'swe-fleet-test-models', 'tiny.gguf'));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TINY_MODEL_SPEC, writeTinyModel } from '../../../core/adapters/llama/tiny-model.js';
+import { TINY_MODEL_SPEC, writeTinyModel } from '../../../core/adapters/llama/synthetic/tiny-model.js';
 import { openTinyModel } from './tiny-fixture.js';
 
 describe('tiny model', () => {

@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { encodeGguf, type EncodedGguf, type GgufTensor, type GgufTensorType, type GgufValue } from './gguf-writer.js';
-import { buildVocabulary, type TokenKind } from './tiny-vocabulary.js';
+import { buildVocabulary, type TokenKind } from './vocabulary.js';
 
 export interface SyntheticModelSpec {
   readonly name: string;
@@ -27,23 +27,6 @@ export interface SyntheticModelSpec {
   /** A larger vocabulary (inflected word forms). */
   readonly inflections?: boolean;
 }
-
-/**
- * About 127 MB: per-token work like a small real model's, so the bench measures batching where
- * the matrix products, not the scheduler, dominate. F16 because on CPU it batches better than Q8_0
- * or F32 (measured: a 3-token decode costs 1.95x a 1-token one in F16, 2.2x in F32, 4x in Q8_0).
- */
-export const BENCH_MODEL_SPEC: SyntheticModelSpec = {
-  name: 'swe-fleet-bench',
-  embeddingLength: 768,
-  blockCount: 8,
-  headCount: 12,
-  feedForwardLength: 2048,
-  contextLength: 8192,
-  weightType: 'F16',
-  seed: 20240918,
-  inflections: true,
-};
 
 /** In units of the random part's standard deviation. */
 const LOGIT_BIAS: Record<TokenKind, number> = {
