@@ -6,19 +6,13 @@
  * sequences at a time. Here one loop owns every sequence: each step it asks all active sequences for
  * their next token together and awaits them all, so every llama decode carries all of them. New
  * requests are admitted between steps, finished ones retired, and a prompt prefix shared by
- * requests admitted together is evaluated once and copied to the others (see prefix-cache.ts).
+ * requests admitted together is evaluated once and copied to the others (see prefix-sharing.ts).
  * A council of 3 (200-token prompts, 128 tokens each), against the same three run one by one:
  * 1.6x on the tiny model, 1.4x on a 127 MB one (2 cores; see test/bench/council-bench.ts).
  */
-import type {
-  CustomBatchingPrioritizationStrategy,
-  LlamaContext,
-  LlamaContextSequence,
-  LlamaGrammarEvaluationState,
-  Token,
-} from 'node-llama-cpp';
+import type { LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, Token } from 'node-llama-cpp';
 import { abortError, FleetError } from '../../domain/errors.js';
-import { commonPrefixLength, type PrefixCache, type PrefixState } from './prefix-cache.js';
+import type { Admission, PrefixSharing } from './prefix-sharing.js';
 import { BATCH_THREADS_MIN_TOKENS } from './threads.js';
 
 export interface GenerationJob {
@@ -47,9 +41,6 @@ export interface SchedulerStats {
   readonly maxStepWidth: number;
   /** Most sequences llama.cpp saw in one decode batch (observed by the batch strategy). */
   readonly maxDecodeBatchSequences: number;
-  readonly prefixCacheHits: number;
-  readonly prefixCacheStores: number;
-  readonly prefixTokensReused: number;
   /** Prompt tokens evaluated (not copied from a shared prefix). */
   readonly promptTokensEvaluated: number;
   readonly completionTokens: number;
@@ -60,11 +51,8 @@ export interface SchedulerStats {
 }
 
 export interface BatchSchedulerOptions {
-  /** Evaluate a prefix shared by requests admitted together once (default true). */
-  readonly prefixSharing: boolean;
-  /** Shorter shared prefixes are re-evaluated: copying state has a fixed cost. */
-  readonly minSharedPrefixTokens: number;
-  readonly prefixCache: PrefixCache;
+  /** Loads each admitted sequence with its prompt's shared or cached prefix. */
+  readonly prefixSharing: PrefixSharing;
   /** Called before each step with the kind of work it is: prompt evaluation or a decode step. */
   readonly onStepKind?: (kind: StepKind) => void;
 }
@@ -78,8 +66,6 @@ interface Slot {
   readonly detachAbort: () => void;
   settled: boolean;
   sequence: LlamaContextSequence | undefined;
-  /** How many prompt tokens the sequence already holds when generation starts. */
-  start: number;
   generator: AsyncGenerator<Token, void, void | Token | Token[]> | undefined;
   /** Tokens its next step evaluates: the rest of the prompt at first, then one. */
   stepTokens: number;
@@ -89,32 +75,6 @@ interface Slot {
   /** The end of the text so far, as long as the longest stop text. */
   tail: string;
   startedAt: number;
-}
-
-/**
- * The batching strategy llama.cpp's dispatcher calls for every decode batch: maximum parallelism
- * (an equal share of the batch per queued sequence), reporting how many sequences each batch holds.
- */
-export function observedParallelism(onBatch: (sequences: number) => void): CustomBatchingPrioritizationStrategy {
-  return ({ items, size }) => {
-    let left = size;
-    const share = Math.max(1, Math.floor(size / Math.max(1, items.length)));
-    const chosen = items.map((item) => {
-      const processAmount = Math.min(item.tokens.length, share, left);
-      left -= processAmount;
-      return { item, processAmount };
-    });
-    for (const c of chosen) {
-      if (left <= 0) break;
-      const extra = Math.min(c.item.tokens.length - c.processAmount, left);
-      c.processAmount += extra;
-      left -= extra;
-    }
-    // The dispatcher treats 0 as 1, so items that got no room must be left out to wait their turn.
-    const batch = chosen.filter((c) => c.processAmount > 0);
-    onBatch(batch.length);
-    return batch;
-  };
 }
 
 export class BatchScheduler {
@@ -141,21 +101,14 @@ export class BatchScheduler {
     private readonly options: BatchSchedulerOptions,
   ) {}
 
-  /** For the context's batch strategy (see observedParallelism). */
+  /** For the context's batch strategy (see observed-parallelism-strategy.ts). */
   recordDecodeBatch(sequences: number): void {
     if (sequences > this.counters.maxDecodeBatchSequences) this.counters.maxDecodeBatchSequences = sequences;
   }
 
   stats(): SchedulerStats {
-    const cache = this.options.prefixCache;
     const running = this.runningSince === undefined ? 0 : performance.now() - this.runningSince;
-    return {
-      ...this.counters,
-      busyMs: this.counters.busyMs + running,
-      prefixCacheHits: cache.hits,
-      prefixCacheStores: cache.stores,
-      prefixTokensReused: cache.tokensReused,
-    };
+    return { ...this.counters, busyMs: this.counters.busyMs + running };
   }
 
   submit(job: GenerationJob): Promise<GenerationOutcome> {
@@ -176,7 +129,6 @@ export class BatchScheduler {
         detachAbort: () => job.signal?.removeEventListener('abort', onAbort),
         settled: false,
         sequence: undefined,
-        start: 0,
         generator: undefined,
         stepTokens: 0,
         output: [],
@@ -352,7 +304,7 @@ export class BatchScheduler {
 
   /** Gives waiting requests free sequences and loads their prompts' shared prefixes. */
   private async admit(): Promise<void> {
-    const admitted: Slot[] = [];
+    const admitted: Array<Admission & { readonly slot: Slot }> = [];
     while (this.pending.length > 0) {
       if (this.pending[0]!.settled) {
         this.pending.shift();
@@ -362,26 +314,26 @@ export class BatchScheduler {
       if (!sequence) break;
       const slot = this.pending.shift()!;
       slot.sequence = sequence;
-      admitted.push(slot);
+      admitted.push({ slot, tokens: slot.job.tokens, sequence, start: 0, fail: (error) => this.fail(slot, error) });
     }
     if (admitted.length === 0) return;
 
     const t0 = performance.now();
     this.options.onStepKind?.('batch');
-    await this.loadPrefixes(admitted);
+    this.counters.promptTokensEvaluated += await this.options.prefixSharing.load(admitted);
     this.counters.llamaMs += performance.now() - t0;
 
-    for (const slot of admitted) {
+    for (const { slot, sequence, start } of admitted) {
       if (slot.settled) {
         await this.retire(slot);
         continue;
       }
       const { job } = slot;
-      const remaining = job.tokens.slice(slot.start);
+      const remaining = job.tokens.slice(start);
       this.counters.promptTokensEvaluated += remaining.length;
       slot.stepTokens = remaining.length;
       slot.startedAt = performance.now();
-      slot.generator = slot.sequence!.evaluate(remaining, {
+      slot.generator = sequence.evaluate(remaining, {
         temperature: job.temperature,
         seed: job.seed,
         grammarEvaluationState: job.grammar,
@@ -392,108 +344,4 @@ export class BatchScheduler {
     const order = (slot: Slot): number => this.sequences.indexOf(slot.sequence!);
     this.active.sort((a, b) => order(a) - order(b));
   }
-
-  private async loadPrefixes(admitted: readonly Slot[]): Promise<void> {
-    const { prefixSharing, minSharedPrefixTokens, prefixCache } = this.options;
-    const groups = prefixSharing
-      ? planPrefixSharing(
-          admitted.map((slot) => slot.job.tokens),
-          minSharedPrefixTokens,
-        )
-      : [];
-    const grouped = new Set(groups.flatMap((g) => g.members));
-    const singles = admitted.filter((_, i) => !grouped.has(i));
-
-    await Promise.all([
-      ...groups.map((group) =>
-        this.shareGroup(
-          group.members.map((i) => admitted[i]!),
-          admitted[group.members[0]!]!.job.tokens.slice(0, group.length),
-        ),
-      ),
-      ...singles.map((slot) => {
-        const cached = prefixSharing ? prefixCache.longestPrefixOf(slot.job.tokens, slot.job.tokens.length - 1) : undefined;
-        return this.startFrom(slot, cached && cached.tokens.length >= minSharedPrefixTokens ? cached : undefined);
-      }),
-    ]);
-    await prefixCache.trim();
-  }
-
-  /** Evaluates a group's shared prefix once (unless cached) and loads it into every member. */
-  private async shareGroup(members: readonly Slot[], prefix: readonly Token[]): Promise<void> {
-    const cached = this.options.prefixCache.longestPrefixOf(prefix, prefix.length);
-    if (cached?.tokens.length === prefix.length) {
-      await Promise.all(members.map((slot) => this.startFrom(slot, cached)));
-      return;
-    }
-    const [leader, ...followers] = members;
-    const shared = await this.evaluatePrefix(leader!, prefix, cached);
-    // Without the shared state, each member evaluates its whole prompt itself.
-    await Promise.all(followers.map((slot) => this.startFrom(slot, shared)));
-    if (!shared) await this.startFrom(leader!, undefined);
-  }
-
-  /** Evaluates `prefix` on the leader's sequence and stores it; undefined if that failed. */
-  private async evaluatePrefix(leader: Slot, prefix: readonly Token[], from: PrefixState | undefined): Promise<PrefixState | undefined> {
-    if (!(await this.startFrom(leader, from))) return undefined;
-    // Carried on even if the leader is cancelled meanwhile: the followers still need the prefix.
-    try {
-      const rest = prefix.slice(leader.start);
-      await leader.sequence!.evaluateWithoutGeneratingNewTokens(rest);
-      this.counters.promptTokensEvaluated += rest.length;
-      const entry = await this.options.prefixCache.store(leader.sequence!, prefix);
-      leader.start = prefix.length;
-      return entry;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Puts a slot's sequence in its starting state: the cached prefix, or empty. False if that failed. */
-  private async startFrom(slot: Slot, entry: PrefixState | undefined): Promise<boolean> {
-    const sequence = slot.sequence!;
-    try {
-      if (entry) {
-        await this.options.prefixCache.restore(entry, sequence);
-        slot.start = entry.tokens.length;
-      } else {
-        if (sequence.nextTokenIndex > 0) await sequence.clearHistory();
-        slot.start = 0;
-      }
-      return true;
-    } catch (error) {
-      this.fail(slot, new FleetError('INTERNAL', `could not prepare a sequence: ${String(error)}`, { cause: error }));
-      return false;
-    }
-  }
-}
-
-export interface SharingGroup {
-  /** Indexes into the prompts given to planPrefixSharing; the first evaluates the prefix. */
-  readonly members: readonly number[];
-  /** Tokens shared by all members, always leaving each at least one token of its own. */
-  readonly length: number;
-}
-
-/** Groups prompts that share at least `minTokens` leading tokens (greedy, in arrival order). */
-export function planPrefixSharing(prompts: ReadonlyArray<readonly Token[]>, minTokens: number): SharingGroup[] {
-  const groups: Array<{ members: number[]; length: number }> = [];
-  prompts.forEach((tokens, index) => {
-    let best: { members: number[]; length: number } | undefined;
-    let bestLength = 0;
-    for (const group of groups) {
-      const shared = Math.min(group.length, commonPrefixLength(prompts[group.members[0]!]!, tokens), tokens.length - 1);
-      if (shared >= minTokens && shared > bestLength) {
-        best = group;
-        bestLength = shared;
-      }
-    }
-    if (best) {
-      best.members.push(index);
-      best.length = bestLength;
-    } else {
-      groups.push({ members: [index], length: tokens.length - 1 });
-    }
-  });
-  return groups.filter((g) => g.members.length > 1);
 }

@@ -19,10 +19,12 @@ import {
 } from 'node-llama-cpp';
 import { abortError, FleetError, invalidArgument } from '../../domain/errors.js';
 import type { GenerateRequest, GenerateResult, JsonSchema, LanguageModel, ModelInfo } from '../../ports/language-model.js';
-import { BatchScheduler, observedParallelism, type SchedulerStats } from './batch-scheduler.js';
+import { BatchScheduler, type SchedulerStats } from './batch-scheduler.js';
 import type { Log } from '../../ports/log.js';
 import { acquireLlama, type GpuOption, type LlamaLease } from './llama-runtime.js';
-import { PrefixCache } from './prefix-cache.js';
+import { observedParallelism } from './observed-parallelism-strategy.js';
+import { PrefixCache, type PrefixCacheStats } from './prefix-cache.js';
+import { PrefixSharing } from './prefix-sharing.js';
 import { TINY_MODEL_SPEC } from './synthetic/tiny-model.js';
 import { defaultThreads, SINGLE_THREAD_MODEL_BYTES, type ThreadCounts } from './threads.js';
 
@@ -54,7 +56,7 @@ export interface LlamaGenerateRequest extends GenerateRequest {
   readonly ignoreEos?: boolean;
 }
 
-export interface LlamaModelStats extends SchedulerStats {
+export interface LlamaModelStats extends SchedulerStats, PrefixCacheStats {
   readonly threads: ThreadCounts;
   readonly contextSize: number;
   readonly maxSequences: number;
@@ -101,9 +103,11 @@ export async function createLlamaLanguageModel(options: LlamaLanguageModelOption
     });
     const prefixCache = new PrefixCache();
     scheduler = new BatchScheduler(context, {
-      prefixSharing: options.prefixSharing ?? true,
-      minSharedPrefixTokens: options.minSharedPrefixTokens ?? 16,
-      prefixCache,
+      prefixSharing: new PrefixSharing({
+        enabled: options.prefixSharing ?? true,
+        minTokens: options.minSharedPrefixTokens ?? 16,
+        cache: prefixCache,
+      }),
       // Through the thread splitter's public limit: node-llama-cpp sizes each decode batch's
       // threads from it (the binding is shared per process, so is this limit).
       onStepKind:
@@ -159,7 +163,7 @@ class LlamaCppModel implements LlamaLanguageModel {
   ) {}
 
   stats(): LlamaModelStats {
-    return { ...this.scheduler.stats(), ...this.settings };
+    return { ...this.scheduler.stats(), ...this.prefixCache.stats(), ...this.settings };
   }
 
   countPromptTokens(request: Pick<GenerateRequest, 'system' | 'prompt'>): number {

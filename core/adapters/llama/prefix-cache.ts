@@ -18,6 +18,12 @@ export interface PrefixState {
   readonly bytes: number;
 }
 
+export interface PrefixCacheStats {
+  readonly prefixCacheHits: number;
+  readonly prefixCacheStores: number;
+  readonly prefixTokensReused: number;
+}
+
 export interface PrefixCacheLimits {
   readonly maxEntries: number;
   readonly maxBytes: number;
@@ -28,11 +34,15 @@ export class PrefixCache {
   private entries: PrefixState[] = [];
   private directory: Promise<string> | undefined;
   private fileCounter = 0;
-  hits = 0;
-  stores = 0;
-  tokensReused = 0;
+  private hits = 0;
+  private stores = 0;
+  private tokensReused = 0;
 
   constructor(private readonly limits: PrefixCacheLimits = { maxEntries: 32, maxBytes: 1 << 30 }) {}
+
+  stats(): PrefixCacheStats {
+    return { prefixCacheHits: this.hits, prefixCacheStores: this.stores, prefixTokensReused: this.tokensReused };
+  }
 
   /** The longest cached prefix of `tokens` no longer than `maxLength`. */
   longestPrefixOf(tokens: readonly Token[], maxLength: number): PrefixState | undefined {
@@ -103,11 +113,4 @@ export function startsWith(tokens: readonly Token[], prefix: readonly Token[]): 
   if (prefix.length > tokens.length) return false;
   for (let i = 0; i < prefix.length; i++) if (tokens[i] !== prefix[i]) return false;
   return true;
-}
-
-export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
 }
