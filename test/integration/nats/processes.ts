@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isAlive } from '../../../core/adapters/nats/server/stale-server.js';
+import { isProcessAlive as isAlive } from '../../../core/base/process-liveness.js';
 
 export { isAlive };
 

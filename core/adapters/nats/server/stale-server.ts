@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isProcessAlive } from '../../../base/process-liveness.js';
 
 /**
  * Stops a nats-server that an earlier owner left running (it was killed with SIGKILL and could not
@@ -11,7 +12,7 @@ export async function stopStaleServer(pidFile: string, configFile: string, grace
   const pid = readPid(pidFile);
   if (pid === undefined) return undefined;
   let stopped: number | undefined;
-  if (isAlive(pid) && commandLine(pid).includes(configFile)) {
+  if (isProcessAlive(pid) && commandLine(pid).includes(configFile)) {
     await terminate(pid, graceMs);
     stopped = pid;
   }
@@ -27,19 +28,9 @@ export async function terminate(pid: number, graceMs: number): Promise<void> {
   await waitForExit(pid, 5_000);
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: alive but someone else's.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() >= until) return false;
     await sleep(25);
   }
