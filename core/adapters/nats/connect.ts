@@ -68,6 +68,9 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
   return nc;
 }
 
+/** The most one message may carry: what the server said, or its default before it has said. */
+export const maxPayload = (nc: NatsConnection): number => nc.info?.max_payload ?? 1024 * 1024;
+
 /** The URL without credentials, for messages and logs. */
 export function redact(url: string): string {
   try {

@@ -1,11 +1,11 @@
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FleetError } from '../../domain/errors.js';
 import type { DeliberationEvent } from '../../domain/events.js';
 import type { EventBus } from '../../ports/event-bus.js';
 import { toEventMessage } from './deliberation-event-messages.js';
 import { encodeFlatEvent } from './fleet-event.js';
+import { retryWhileConnected } from './retry.js';
 
 export interface NatsEventBusOptions {
   /** How long one publish waits for the stream's acknowledgement. Default 5000. */
@@ -15,8 +15,6 @@ export interface NatsEventBusOptions {
   /** A progress event that could not even be queued (the connection is closed); for the log. */
   readonly onDropped?: (event: DeliberationEvent, error: unknown) => void;
 }
-
-const RETRY_DELAYS_MS = [200, 1_000, 3_000];
 
 /**
  * The EventBus on NATS: `orchestration.deliberation.*` and `agent.response.*`. Progress events are
@@ -49,24 +47,26 @@ export class NatsEventBus implements EventBus {
       }
       return;
     }
-    const attempts = this.options.attempts ?? 3;
-    let last: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        await this.js.publish(message.subject, data, { msgID, timeout: this.options.ackTimeoutMs ?? 5_000 });
-        return;
-      } catch (e) {
-        last = e;
-        if (this.nc.isClosed() || attempt === attempts) break;
-        await sleep(RETRY_DELAYS_MS[attempt - 1] ?? 3_000);
-      }
+    try {
+      // Waits 200 ms, 1 s, then 3 s between tries.
+      await retryWhileConnected(
+        this.nc,
+        () => this.js.publish(message.subject, data, { msgID, timeout: this.options.ackTimeoutMs ?? 5_000 }),
+        {
+          attempts: this.options.attempts ?? 3,
+          firstDelayMs: 200,
+          factor: 5,
+          maxDelayMs: 3_000,
+        },
+      );
+    } catch (e) {
+      throw new FleetError(
+        'UNAVAILABLE',
+        `could not publish ${message.subject} (${msgID}): ${e instanceof Error ? e.message : String(e)}`,
+        {
+          cause: e,
+        },
+      );
     }
-    throw new FleetError(
-      'UNAVAILABLE',
-      `could not publish ${message.subject} (${msgID}): ${last instanceof Error ? last.message : String(last)}`,
-      {
-        cause: last,
-      },
-    );
   }
 }

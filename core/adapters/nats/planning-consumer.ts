@@ -1,15 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { AckPolicy, type ConsumerConfig, DeliverPolicy, jetstream, type JsMsg, jetstreamManager } from '@nats-io/jetstream';
-import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { FleetError } from '../../domain/errors.js';
 import type { Role } from '../../domain/role.js';
 import { checkDescription, checkTaskId } from '../../domain/validation.js';
 import type { DeliberateCommand } from '../../ports/fleet-service.js';
-import { deadLetterMessage } from './dead-letters.js';
+import { DurableWorker, type DurableWorkerActivity } from './durable-worker.js';
 import { MAX_EVENT_BYTES } from './event-json.js';
 import { EVENT_TYPE, type PlanApprovedPayload } from './event-payloads.js';
 import { type EventForm, fieldPath, type FleetEvent, isEventOf, parseEvent } from './fleet-event.js';
-import { settle } from './settle.js';
+import { heartbeat, settle } from './settle.js';
 import { STREAM } from './streams.js';
 
 /** `FleetService.deliberate`, or anything with its contract: a known task id returns the stored result. */
@@ -46,8 +45,7 @@ export type PlanningActivity =
     }
   | { readonly type: 'ignored'; readonly seq: number; readonly subject: string; readonly reason: string }
   | { readonly type: 'retrying'; readonly seq: number; readonly delivery: number; readonly delayMs: number; readonly reason: string }
-  | { readonly type: 'dead-lettered'; readonly seq: number; readonly subject: string; readonly reason: string }
-  | { readonly type: 'error'; readonly message: string };
+  | DurableWorkerActivity;
 
 export interface PlanningConsumer {
   /** Stops taking events and waits (up to the grace) for those in hand. */
@@ -76,47 +74,25 @@ export const planTaskId = (planId: string, role: Role): string => `plan-${planId
  * and its original bytes, then terminated, so it is neither lost nor redelivered in a loop.
  */
 export async function startPlanningConsumer(options: PlanningConsumerOptions): Promise<PlanningConsumer> {
-  const { nc } = options;
-  const durable = options.durableName ?? DEFAULT_PLANNING_CONSUMER;
+  const concurrency = options.concurrency ?? 4;
   const ackWaitMs = options.ackWaitMs ?? 30_000;
   const maxDeliver = options.maxDeliver ?? 5;
-  const retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const report = (activity: PlanningActivity): void => options.onActivity?.(activity);
-  const js = jetstream(nc);
-
-  const config: Partial<ConsumerConfig> = {
-    durable_name: durable,
-    ack_policy: AckPolicy.Explicit,
-    // Events published while no daemon ran are still handled when one starts.
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: 'planning.>',
-    ack_wait: nanos(ackWaitMs),
-    max_deliver: maxDeliver,
-    max_ack_pending: options.concurrency ?? 4,
-  };
-  try {
-    // Creates the consumer, or updates it in place when these settings changed.
-    await (await jetstreamManager(nc)).consumers.add(STREAM.PLANNING_EVENTS, config);
-  } catch (e) {
-    throw new FleetError('UNAVAILABLE', `cannot create the planning consumer ${durable}: ${(e as Error).message}`, { cause: e });
-  }
-  const consumer = await js.consumers.get(STREAM.PLANNING_EVENTS, durable);
-  const messages = await consumer.consume({ max_messages: options.concurrency ?? 4 });
-
-  const retryDelay = (delivery: number): number => retryDelays[Math.min(delivery - 1, retryDelays.length - 1)] ?? 30_000;
-
-  async function deadLetter(m: JsMsg, reason: string, field?: string): Promise<void> {
-    try {
-      await deadLetterMessage(js, m, { message: reason, field }, nc.info?.max_payload ?? 1024 * 1024);
-    } catch (e) {
-      // Not copied, so not let go: it comes back later for another try.
-      settle(() => m.nak(retryDelay(m.info.deliveryCount)));
-      report({ type: 'error', message: `could not dead-letter ${m.subject} #${m.seq}: ${(e as Error).message}` });
-      return;
-    }
-    settle(() => m.term());
-    report({ type: 'dead-lettered', seq: m.seq, subject: m.subject, reason });
-  }
+  const worker = new DurableWorker({
+    nc: options.nc,
+    name: 'planning consumer',
+    stream: STREAM.PLANNING_EVENTS,
+    consumers: [{ name: options.durableName ?? DEFAULT_PLANNING_CONSUMER, filter: 'planning.>' }],
+    concurrency,
+    // Shared by every daemon: together they hold no more events than one would handle.
+    maxAckPending: concurrency,
+    ackWaitMs,
+    maxDeliver,
+    retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    stopGraceMs: options.stopGraceMs ?? 5_000,
+    handle,
+    onActivity: report,
+  });
 
   const ignore = (m: JsMsg, reason: string): void => {
     settle(() => m.ack());
@@ -134,17 +110,14 @@ export async function startPlanningConsumer(options: PlanningConsumerOptions): P
       commands = planCommands(plan);
       if (commands.length === 0) return ignore(m, `plan ${plan.fields.plan_id} names no roles to deliberate`);
     } catch (e) {
-      const error = e instanceof FleetError ? e : new FleetError('INVALID_ARGUMENT', String(e));
-      await deadLetter(m, error.message, error.field);
+      await worker.deadLetter(m, e instanceof FleetError ? e : new FleetError('INVALID_ARGUMENT', String(e)));
       return;
     }
 
-    const heartbeat = setInterval(() => settle(() => m.working()), Math.max(100, ackWaitMs / 3));
     let outcomes: PromiseSettledResult<unknown>[];
-    try {
+    {
+      using _alive = heartbeat(() => m, ackWaitMs);
       outcomes = await Promise.allSettled(commands.map(async (command) => options.deliberate(command)));
-    } finally {
-      clearInterval(heartbeat);
     }
     const failures = commands.flatMap((command, i) => {
       const outcome = outcomes[i];
@@ -166,35 +139,16 @@ export async function startPlanningConsumer(options: PlanningConsumerOptions): P
     const reason = failures.map((f) => `role ${f.command.role} (task ${f.command.taskId}): ${describe(f.error)}`).join('; ');
     const delivery = m.info.deliveryCount;
     if (failures.some((f) => isPermanent(f.error)) || delivery >= maxDeliver) {
-      await deadLetter(m, delivery >= maxDeliver ? `gave up after ${delivery} deliveries: ${reason}` : `refused: ${reason}`);
+      const message = delivery >= maxDeliver ? `gave up after ${delivery} deliveries: ${reason}` : `refused: ${reason}`;
+      await worker.deadLetter(m, { message });
       return;
     }
-    const delayMs = retryDelay(delivery);
-    settle(() => m.nak(delayMs));
+    const delayMs = worker.retryLater(m);
     report({ type: 'retrying', seq: m.seq, delivery, delayMs, reason });
   }
 
-  const inFlight = new Set<Promise<void>>();
-  const loop = (async () => {
-    for await (const m of messages) {
-      const task: Promise<void> = handle(m)
-        .catch((e: unknown) => report({ type: 'error', message: `planning event #${m.seq}: ${describe(e)}` }))
-        .finally(() => inFlight.delete(task));
-      inFlight.add(task);
-    }
-  })().catch((e: unknown) => report({ type: 'error', message: `planning consumer stopped: ${describe(e)}` }));
-
-  let stopping: Promise<void> | undefined;
-  return {
-    stop() {
-      stopping ??= (async () => {
-        await messages.close().catch(() => undefined);
-        await loop;
-        await Promise.race([Promise.allSettled([...inFlight]), sleep(options.stopGraceMs ?? 5_000, undefined, { ref: false })]);
-      })();
-      return stopping;
-    },
-  };
+  await worker.start();
+  return { stop: () => worker.stop() };
 }
 
 /** One deliberation per role (each role once), checked as the service will check them. */

@@ -325,6 +325,22 @@ describe('planning consumer', () => {
     expect(letter).toMatchObject({ deliveries: 2, reason: 'gave up after 2 deliveries: role DEV (task plan-p-7-DEV): model crashed' });
   });
 
+  it('handles at most `concurrency` events at once, the rest as slots free up', async () => {
+    const nc = await nats().connect();
+    let running = 0;
+    let most = 0;
+    const service = fakeService(async () => {
+      most = Math.max(most, ++running);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      running--;
+    });
+    const activity = await start(nc, { deliberate: service.deliberate, concurrency: 2 });
+    for (let i = 0; i < 5; i++) await publish(nc, envelope(plan(`p-c${i}`, ['DEV']), `evt-c${i}`), `evt-c${i}`);
+    await waitFor(() => activity.filter((a) => a.type === 'handled').length === 5, 'every plan handled');
+    expect(most).toBe(2);
+    expect(await consumerState(nc)).toEqual({ pending: 0, ackPending: 0, redelivered: 0 });
+  });
+
   it('keeps a long deliberation from being redelivered while it runs', async () => {
     const nc = await nats().connect();
     const service = fakeService(() => new Promise((resolve) => setTimeout(resolve, 2_500)));

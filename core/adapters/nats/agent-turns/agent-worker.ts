@@ -1,20 +1,13 @@
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  AckPolicy,
-  type Consumer,
-  type ConsumerMessages,
-  DeliverPolicy,
-  jetstream,
-  type JsMsg,
-  jetstreamManager,
-} from '@nats-io/jetstream';
-import { nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { abortError, FleetError, invalidArgument } from '../../../domain/errors.js';
 import { ROLES, type Role } from '../../../domain/role.js';
 import type { AgentTurns, TurnContext, TurnOutput } from '../../../ports/agent-turns.js';
-import { deadLetterMessage } from '../dead-letters.js';
-import { settle } from '../settle.js';
+import { maxPayload } from '../connect.js';
+import { DurableWorker, type DurableWorkerActivity } from '../durable-worker.js';
+import { retryWhileConnected } from '../retry.js';
+import { heartbeat, settle } from '../settle.js';
 import { STREAM } from '../streams.js';
 import {
   type CancelReason,
@@ -26,7 +19,6 @@ import {
   type TurnRequest,
   type TurnResponse,
 } from './turn-messages.js';
-import { TurnSlots } from './turn-slots.js';
 import {
   progressSubject,
   requestIdOf,
@@ -73,8 +65,7 @@ export type AgentWorkerActivity =
   | { readonly type: 'cancelled'; readonly requestId: string; readonly code: CancelReason }
   | { readonly type: 'released'; readonly requestId: string }
   | { readonly type: 'retrying'; readonly requestId: string; readonly delayMs: number; readonly reason: string }
-  | { readonly type: 'dead-lettered'; readonly seq: number; readonly subject: string; readonly reason: string }
-  | { readonly type: 'error'; readonly message: string };
+  | DurableWorkerActivity;
 
 export interface AgentWorker {
   /** Stops taking requests, lets turns in hand finish (up to the grace), hands the rest back for redelivery. */
@@ -85,8 +76,6 @@ export const DEFAULT_WORKER_DURABLE = 'fleet-agent-worker';
 export const workerDurableName = (prefix: string, role: Role): string => `${prefix}-${role}`;
 
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000];
-// Long enough to be a cheap long poll, short enough that a pull left behind by a stopped worker ends soon.
-const PULL_EXPIRES_MS = 10_000;
 const STOP_ABORT_WAIT_MS = 2_000;
 // Clocks of two machines disagree a little; a worker should not drop a request the requester still awaits.
 const EXPIRY_GRACE_MS = 2_000;
@@ -106,12 +95,12 @@ interface InHand {
  * (`agent.request.<ROLE>.>`), runs up to `concurrency` of them at once on `turns`, and answers each on
  * `agent.response.turn.<request id>`.
  *
- * Requests are pulled one at a time and only while a slot is free, so a busy worker leaves the rest to
- * its peers, yet slots fill as fast as requests arrive: the turns in hand run together (one batch in
- * llama.cpp). A long turn keeps its request with working(); a worker that dies loses its requests to
- * another worker after ack_wait. A turn that throws is answered with its error and acknowledged, since
- * running it again would fail the same way. The reply is stored before the request is acknowledged,
- * so a crash in between only means a redelivery, which finds the reply and does not run the turn again.
+ * Requests are pulled one at a time and only while a slot is free (see DurableWorker): the turns in
+ * hand run together (one batch in llama.cpp). A long turn keeps its request with working(); a worker
+ * that dies loses its requests to another worker after ack_wait. A turn that throws is answered with
+ * its error and acknowledged, since running it again would fail the same way. The reply is stored
+ * before the request is acknowledged, so a crash in between only means a redelivery, which finds the
+ * reply and does not run the turn again.
  */
 export async function startAgentWorker(options: AgentWorkerOptions): Promise<AgentWorker> {
   const { nc, turns } = options;
@@ -122,46 +111,26 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
   const prefix = options.durableName ?? DEFAULT_WORKER_DURABLE;
   const ackWaitMs = options.ackWaitMs ?? 30_000;
   const maxDeliver = options.maxDeliver ?? 5;
-  const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
   const progressIntervalMs = options.progressIntervalMs ?? 250;
   const worker = options.workerName ?? `${hostname()}:${process.pid}`;
   const report = (a: AgentWorkerActivity): void => options.onActivity?.(a);
-  const maxBytes = (): number => nc.info?.max_payload ?? 1024 * 1024;
-  const retryDelay = (delivery: number): number => backoff[Math.min(delivery - 1, backoff.length - 1)] ?? 5_000;
 
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc).catch((e: unknown) => {
-    throw new FleetError('UNAVAILABLE', `JetStream is not available for the agent worker: ${(e as Error).message}`, { cause: e });
+  const durable = new DurableWorker({
+    nc,
+    name: 'agent worker',
+    stream: STREAM.AGENT_REQUESTS,
+    consumers: roles.map((role) => ({ name: workerDurableName(prefix, role), filter: roleRequestFilter(role) })),
+    concurrency,
+    ackWaitMs,
+    maxDeliver,
+    retryDelaysMs: options.backoffMs ?? DEFAULT_BACKOFF_MS,
+    stopGraceMs: options.stopGraceMs ?? 5_000,
+    handle,
+    onActivity: report,
   });
-  const consumerConfig = (role: Role) => ({
-    durable_name: workerDurableName(prefix, role),
-    ack_policy: AckPolicy.Explicit,
-    // Requests sent while no worker ran are still served when one starts.
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: roleRequestFilter(role),
-    ack_wait: nanos(ackWaitMs),
-    max_deliver: maxDeliver,
-  });
-  async function ensureConsumer(role: Role): Promise<Consumer> {
-    await jsm.consumers.add(STREAM.AGENT_REQUESTS, consumerConfig(role));
-    return js.consumers.get(STREAM.AGENT_REQUESTS, workerDurableName(prefix, role));
-  }
-  let consumers: Consumer[];
-  try {
-    consumers = await Promise.all(roles.map(ensureConsumer));
-  } catch (e) {
-    throw new FleetError('UNAVAILABLE', `cannot create the agent worker's consumers on ${STREAM.AGENT_REQUESTS}: ${(e as Error).message}`, {
-      cause: e,
-    });
-  }
-
-  const slots = new TurnSlots(concurrency);
   const inHand = new Map<string, InHand>();
-  const handlers = new Set<Promise<void>>();
   // Cancels for requests not taken yet (still queued, or at another worker that dies): skipped if they come.
   const cancelled = new Map<string, CancelReason>();
-  const pulls = new Set<ConsumerMessages>();
-  let stopping = false;
 
   const cancels: Subscription = nc.subscribe(`${TURN_SUBJECT.cancelPrefix}>`, {
     callback: (err, msg) => {
@@ -179,26 +148,18 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
     },
   });
 
-  async function publishReply(id: string, data: Uint8Array): Promise<void> {
-    let last: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await js.publish(responseSubject(id), data, { msgID: responseMessageId(id), timeout: 5_000 });
-        return;
-      } catch (e) {
-        last = e;
-        if (nc.isClosed()) break;
-        await sleep(200 * (attempt + 1));
-      }
-    }
-    throw last;
-  }
+  const publishReply = (id: string, data: Uint8Array) =>
+    retryWhileConnected(nc, () => durable.js.publish(responseSubject(id), data, { msgID: responseMessageId(id), timeout: 5_000 }), {
+      attempts: 3,
+      firstDelayMs: 200,
+      factor: 2,
+    });
 
   /** Stores the reply, then lets the request go; a reply that cannot be stored leaves the request for later. */
   async function answer(turn: InHand, id: string, taskId: string, response: TurnResponse): Promise<void> {
     let data = encodeTurnResponse(id, taskId, response, Date.now());
-    if (data.length > maxBytes()) {
-      const message = `the turn's output is ${data.length} bytes, more than the NATS server's max_payload of ${maxBytes()}`;
+    if (data.length > maxPayload(nc)) {
+      const message = `the turn's output is ${data.length} bytes, more than the NATS server's max_payload of ${maxPayload(nc)}`;
       data = encodeTurnResponse(id, taskId, { status: 'error', phase: response.phase, code: 'INTERNAL', message, worker }, Date.now());
     }
     try {
@@ -213,8 +174,7 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
         });
         return;
       }
-      const delayMs = retryDelay(delivery);
-      settle(() => turn.msg.nak(delayMs));
+      const delayMs = durable.retryLater(turn.msg);
       report({ type: 'retrying', requestId: id, delayMs, reason: `could not store the reply: ${(e as Error).message}` });
       return;
     }
@@ -227,16 +187,7 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
   }
 
   async function refuse(m: JsMsg, error: FleetError): Promise<void> {
-    try {
-      await deadLetterMessage(js, m, error, maxBytes());
-    } catch (e) {
-      // Not copied, so not let go: it comes back for another try.
-      settle(() => m.nak(retryDelay(m.info.deliveryCount)));
-      report({ type: 'error', message: `could not dead-letter ${m.subject} #${m.seq}: ${(e as Error).message}` });
-      return;
-    }
-    settle(() => m.term());
-    report({ type: 'dead-lettered', seq: m.seq, subject: m.subject, reason: error.message });
+    if (!(await durable.deadLetter(m, error))) return;
     // A requester that can be named is told now rather than left to its timeout.
     const ids = requestIdsIn(m.data);
     const phase = m.subject.split('.').at(-1) as TurnPhase;
@@ -254,7 +205,7 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
   async function handle(m: JsMsg): Promise<void> {
     let request: TurnRequest;
     try {
-      request = decodeTurnRequest(m.subject, m.data, maxBytes());
+      request = decodeTurnRequest(m.subject, m.data, maxPayload(nc));
     } catch (e) {
       await refuse(m, e instanceof FleetError ? e : new FleetError('INVALID_ARGUMENT', String(e)));
       return;
@@ -282,7 +233,6 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
     // already passed (AbortSignal.timeout throws on a negative delay).
     const deadline = AbortSignal.timeout(Math.max(0, Math.min(MAX_TIMER_MS, request.expiresAtMs + EXPIRY_GRACE_MS - Date.now())));
     const signal = AbortSignal.any([turn.controller.signal, deadline]);
-    const heartbeat = setInterval(() => settle(() => turn.msg.working()), Math.max(100, Math.floor(ackWaitMs / 3)));
     let lastProgress = 0;
     const ctx: TurnContext = {
       signal,
@@ -295,6 +245,7 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
     };
     let response: TurnResponse;
     try {
+      using _alive = heartbeat(() => turn.msg, ackWaitMs);
       const output = await runTurn(turns, request, ctx);
       response = { status: 'ok', phase: request.phase, output, worker };
     } catch (e) {
@@ -310,78 +261,32 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
           : new FleetError('INTERNAL', e instanceof Error ? e.message : String(e));
       response = { status: 'error', phase: request.phase, code: error.code, message: error.message, worker };
     } finally {
-      clearInterval(heartbeat);
       inHand.delete(id);
     }
     await answer(turn, id, request.task.id, response);
   }
 
   async function replyStored(id: string): Promise<boolean> {
-    const stored = await jsm.streams.getMessage(STREAM.AGENT_RESPONSES, { last_by_subj: responseSubject(id) }).catch(() => null);
+    const stored = await durable.manager.streams
+      .getMessage(STREAM.AGENT_RESPONSES, { last_by_subj: responseSubject(id) })
+      .catch(() => null);
     return stored !== null;
   }
 
-  /** Takes the next request of one role whenever a slot is free, for as long as the worker runs. */
-  async function pullLoop(role: Role, consumer: Consumer): Promise<void> {
-    while (!stopping) {
-      await slots.whenFree();
-      if (stopping) break;
-      let m: JsMsg | undefined;
-      try {
-        const batch = await consumer.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
-        pulls.add(batch);
-        // stop() closes the pulls it can see; one that opened after that must not wait out its expiry.
-        if (stopping) await batch.close().catch(() => undefined);
-        try {
-          for await (const got of batch) m = got;
-        } finally {
-          pulls.delete(batch);
-        }
-      } catch (e) {
-        if (stopping) break;
-        report({ type: 'error', message: `pulling ${role} requests: ${(e as Error).message}` });
-        await sleep(1_000);
-        consumer = await ensureConsumer(role).catch(() => consumer);
-        continue;
-      }
-      if (m === undefined) continue;
-      if (stopping) {
-        settle(() => m.nak());
-        break;
-      }
-      // Another role may have filled the last slot meanwhile: keep this one alive until there is room.
-      const waiting = setInterval(() => settle(() => m.working()), Math.max(100, Math.floor(ackWaitMs / 3)));
-      await slots.acquire();
-      clearInterval(waiting);
-      if (stopping) {
-        slots.release();
-        settle(() => m.nak());
-        break;
-      }
-      const handler: Promise<void> = handle(m)
-        .catch((e: unknown) => report({ type: 'error', message: `request ${m.subject} #${m.seq}: ${(e as Error).message}` }))
-        .finally(() => {
-          slots.release();
-          handlers.delete(handler);
-        });
-      handlers.add(handler);
-    }
+  try {
+    await durable.start();
+  } catch (e) {
+    cancels.unsubscribe();
+    throw e;
   }
-
-  const loops = roles.map((role, i) => pullLoop(role, consumers[i]!));
 
   let stopped: Promise<void> | undefined;
   return {
     stop() {
       stopped ??= (async () => {
-        stopping = true;
-        slots.open();
-        await Promise.all([...pulls].map((p) => p.close().catch(() => undefined)));
-        await Promise.all(loops);
-        const settled = (): Promise<unknown> => Promise.allSettled([...handlers]);
-        await Promise.race([settled(), sleep(options.stopGraceMs ?? 5_000, undefined, { ref: false })]);
+        await durable.stop();
         for (const turn of inHand.values()) turn.controller.abort(STOPPING);
-        await Promise.race([settled(), sleep(STOP_ABORT_WAIT_MS, undefined, { ref: false })]);
+        await durable.idle(STOP_ABORT_WAIT_MS);
         // A turn that ignores its signal is let go anyway: its request is another worker's now.
         for (const turn of inHand.values()) settle(() => turn.msg.nak());
         cancels.unsubscribe();

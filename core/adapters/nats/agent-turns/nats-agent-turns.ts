@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Agent } from '../../../domain/council.js';
@@ -8,6 +7,8 @@ import { abortError, FleetError } from '../../../domain/errors.js';
 import type { Critique, Proposal } from '../../../domain/proposal.js';
 import type { Task } from '../../../domain/task.js';
 import type { AgentTurns, TurnContext, TurnOutput } from '../../../ports/agent-turns.js';
+import { maxPayload } from '../connect.js';
+import { retryWhileConnected } from '../retry.js';
 import { type ExhaustedRequest, ExhaustedRequests } from './exhausted-requests.js';
 import { type CollectedResponse, ResponseCollector } from './response-collector.js';
 import { silentLog, type Log } from '../../../ports/log.js';
@@ -39,7 +40,6 @@ export interface NatsAgentTurns extends AgentTurns {
 }
 
 export const DEFAULT_TURN_TIMEOUT_MS = 10 * 60_000;
-const PUBLISH_RETRY_DELAYS_MS = [200, 1_000];
 
 type Phased<P extends TurnPhase> = Extract<TurnRequest, { phase: P }>;
 
@@ -56,7 +56,6 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
   const log = options.onLog ?? silentLog;
   const turnTimeoutMs = options.turnTimeoutMs ?? DEFAULT_TURN_TIMEOUT_MS;
   const collectorName = options.collectorName ?? `fleet-turns-${randomUUID().slice(0, 8)}`;
-  const maxBytes = (): number => nc.info?.max_payload ?? 1024 * 1024;
   const active = new Set<(error: FleetError) => void>();
   let collector: Promise<ResponseCollector> | undefined;
   let exhaustedRequests: ExhaustedRequests | undefined;
@@ -79,27 +78,25 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
   /** Publishes the request; true when the stream already had it (a retry, or an earlier run of this turn). */
   async function publish(request: TurnRequest, data: Uint8Array, gaveUp: () => boolean): Promise<boolean> {
     const subject = requestSubject(request.role, request.phase);
-    if (data.length > maxBytes()) {
+    if (data.length > maxPayload(nc)) {
       throw new FleetError(
         'FAILED_PRECONDITION',
-        `turn request ${request.requestId} is ${data.length} bytes, more than the NATS server's max_payload of ${maxBytes()}`,
+        `turn request ${request.requestId} is ${data.length} bytes, more than the NATS server's max_payload of ${maxPayload(nc)}`,
       );
     }
-    let last: unknown;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const ack = await js.publish(subject, data, { msgID: request.requestId, timeout: options.publishTimeoutMs ?? 5_000 });
-        return ack.duplicate;
-      } catch (e) {
-        last = e;
-        const delay = PUBLISH_RETRY_DELAYS_MS[attempt];
-        if (delay === undefined || nc.isClosed() || gaveUp()) break;
-        await sleep(delay);
-      }
+    try {
+      // Tries three times, 200 ms then 1 s apart.
+      const ack = await retryWhileConnected(
+        nc,
+        () => js.publish(subject, data, { msgID: request.requestId, timeout: options.publishTimeoutMs ?? 5_000 }),
+        { attempts: 3, firstDelayMs: 200, factor: 5, abandoned: gaveUp },
+      );
+      return ack.duplicate;
+    } catch (e) {
+      throw new FleetError('UNAVAILABLE', `could not publish turn request ${request.requestId} to ${subject}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
-    throw new FleetError('UNAVAILABLE', `could not publish turn request ${request.requestId} to ${subject}: ${(last as Error).message}`, {
-      cause: last,
-    });
   }
 
   function cancel(requestId: string, code: CancelReason): void {
@@ -149,7 +146,7 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
       const onAbort = (): void => giveUp(abortError(ctx.signal));
 
       const stopWaiting = ready.expect(id, (reply: CollectedResponse) => {
-        const out = decodeTurnResponse(reply.subject, reply.data, id, request.phase, maxBytes());
+        const out = decodeTurnResponse(reply.subject, reply.data, id, request.phase, maxPayload(nc));
         if (out instanceof FleetError) fail(out);
         else succeed(out);
       });
