@@ -1,16 +1,25 @@
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { NatsConnection } from '@nats-io/transport-node';
-
-import { startAgentWorker } from '../core/adapters/nats/agent-turns/agent-worker.js';
-import { createNatsAgentTurns } from '../core/adapters/nats/agent-turns/nats-agent-turns.js';
-import { connectNats } from '../core/adapters/nats/connect.js';
-import { type DeadLetter, listDeadLetters, republishDeadLetter, type RepublishResult } from '../core/adapters/nats/dead-letters.js';
-import { type FeedEvent, type InvalidFeedMessage, openMonitoringFeed } from '../core/adapters/nats/monitoring-feed.js';
-import { NatsEventBus } from '../core/adapters/nats/nats-event-bus.js';
-import { type PlanningConsumer, startPlanningConsumer } from '../core/adapters/nats/planning-consumer.js';
-import { NatsServerSupervisor } from '../core/adapters/nats/server/nats-server-supervisor.js';
+import {
+  closeNats,
+  connectNats,
+  createNatsAgentTurns,
+  type DeadLetter,
+  type FeedEvent,
+  type InvalidFeedMessage,
+  listDeadLetters,
+  type NatsConnection,
+  NatsEventBus,
+  NatsServerSupervisor,
+  openMonitoringFeed,
+  republishDeadLetter,
+  type RepublishResult,
+  startAgentWorker,
+  startPlanningConsumer,
+  withNatsConnection,
+} from '../core/adapters/nats/index.js';
+import { DisposalStack } from '../core/base/disposal.js';
 import { FleetError } from '../core/domain/errors.js';
 import type { Role } from '../core/domain/role.js';
 import type { AgentTurns } from '../core/ports/agent-turns.js';
@@ -87,91 +96,81 @@ function workerOn(nc: NatsConnection, log: Logger) {
 }
 
 export async function startBackbone(config: FleetConfig, log: Logger): Promise<Backbone> {
-  let server: NatsServerSupervisor | undefined;
-  let endpoint: NatsEndpoint;
-  if (config.natsUrl === undefined) {
-    server = await NatsServerSupervisor.start({
-      dataDir: join(config.dataDir, 'nats'),
-      // The daemon stops the server itself, after the work that still needs it.
-      stopOnSignals: false,
-      onEvent: (e) => log.log(e.type === 'exited' && !e.expected ? 'warn' : 'info', `nats-server ${e.type}`, { ...e }),
-    });
-    endpoint = { url: server.url, token: server.token };
-    log.log('info', 'embedded nats-server ready', { url: server.url, jetstream_sync: server.sync });
-    writeFileSync(endpointFile(config), JSON.stringify(endpoint), { mode: 0o600 });
-    chmodSync(endpointFile(config), 0o600);
-  } else {
-    endpoint = natsEndpoint(config);
-  }
-  let nc: NatsConnection;
+  // Released in reverse: planning stops taking events, the connection drains, the embedded server goes last.
+  const resources = new DisposalStack();
   try {
-    nc = await connectNats({ ...endpoint, name: 'fleet-daemon', onStatus: (s) => log.log('debug', `nats ${s.type}`) });
+    const endpoint = config.natsUrl === undefined ? await startEmbeddedServer(config, log, resources) : natsEndpoint(config);
+    const nc = await connectNats({ ...endpoint, name: 'fleet-daemon', onStatus: (s) => log.log('debug', `nats ${s.type}`) });
+    resources.defer(() => closeNats(nc));
+    const nats = new NatsEventBus(nc, {
+      onDropped: (event, error) => log.log('warn', 'event dropped', { type: event.type, error: String(error) }),
+    });
+    return {
+      url: endpoint.url,
+      embedded: config.natsUrl === undefined,
+      agentTurns: () => createNatsAgentTurns({ nc, onLog: log.log }),
+      startWorker: workerOn(nc, log),
+      bus: {
+        publish: (event) =>
+          nats
+            .publish(event)
+            .catch((error: unknown) =>
+              log.log('warn', 'event not published', { type: event.type, task_id: event.taskId, error: String(error) }),
+            ),
+      },
+      async startPlanning(service) {
+        const planning = await startPlanningConsumer({
+          nc,
+          deliberate: (command) => service.deliberate(command),
+          onActivity: (a) => log.log(a.type === 'dead-lettered' || a.type === 'error' ? 'warn' : 'info', `planning ${a.type}`, { ...a }),
+        });
+        resources.defer(() => planning.stop());
+      },
+      close: () => resources.dispose(),
+    };
   } catch (e) {
-    await server?.stop();
+    await resources.dispose().catch((error: unknown) => log.log('warn', 'cleanup after a failed start', { error: String(error) }));
     throw e;
   }
-  const nats = new NatsEventBus(nc, {
-    onDropped: (event, error) => log.log('warn', 'event dropped', { type: event.type, error: String(error) }),
+}
+
+/** The daemon's own nats-server, written down where CLI commands and workers on this machine find it. */
+async function startEmbeddedServer(config: FleetConfig, log: Logger, resources: DisposalStack): Promise<NatsEndpoint> {
+  const server = await NatsServerSupervisor.start({
+    dataDir: join(config.dataDir, 'nats'),
+    // The daemon stops the server itself, after the work that still needs it.
+    stopOnSignals: false,
+    onEvent: (e) => log.log(e.type === 'exited' && !e.expected ? 'warn' : 'info', `nats-server ${e.type}`, { ...e }),
   });
-  let planning: PlanningConsumer | undefined;
-  return {
-    url: endpoint.url,
-    embedded: server !== undefined,
-    agentTurns: () => createNatsAgentTurns({ nc, onLog: log.log }),
-    startWorker: workerOn(nc, log),
-    bus: {
-      publish: (event) =>
-        nats
-          .publish(event)
-          .catch((error: unknown) =>
-            log.log('warn', 'event not published', { type: event.type, task_id: event.taskId, error: String(error) }),
-          ),
-    },
-    async startPlanning(service) {
-      planning = await startPlanningConsumer({
-        nc,
-        deliberate: (command) => service.deliberate(command),
-        onActivity: (a) => log.log(a.type === 'dead-lettered' || a.type === 'error' ? 'warn' : 'info', `planning ${a.type}`, { ...a }),
-      });
-    },
-    async close() {
-      await planning?.stop();
-      await nc.drain().catch(() => nc.close());
-      if (server !== undefined) {
-        rmSync(endpointFile(config), { force: true });
-        await server.stop();
-      }
-    },
-  };
+  resources.defer(() => server.stop());
+  log.log('info', 'embedded nats-server ready', { url: server.url, jetstream_sync: server.sync });
+  const endpoint = { url: server.url, token: server.token };
+  writeFileSync(endpointFile(config), JSON.stringify(endpoint), { mode: 0o600 });
+  chmodSync(endpointFile(config), 0o600);
+  resources.defer(() => rmSync(endpointFile(config), { force: true }));
+  return endpoint;
 }
 
 /** `fleet worker`: agent turns served on this machine for the fleet reached at the configured NATS. */
 export async function startRemoteWorker(config: FleetConfig, turns: AgentTurns, options: WorkerOptions, log: Logger): Promise<Worker> {
   const nc = await connectNats({ ...natsEndpoint(config), name: 'fleet-worker', onStatus: (s) => log.log('debug', `nats ${s.type}`) });
-  let worker: Worker;
   try {
-    worker = await workerOn(nc, log)(turns, options);
+    const worker = await workerOn(nc, log)(turns, options);
+    return {
+      async stop() {
+        await worker.stop();
+        await closeNats(nc);
+      },
+    };
   } catch (e) {
-    await nc.close();
+    await closeNats(nc);
     throw e;
   }
-  return {
-    async stop() {
-      await worker.stop();
-      await nc.drain().catch(() => nc.close());
-    },
-  };
 }
 
 /** A short-lived connection for CLI commands (events, dlq) to the daemon's NATS or an external one. */
-async function withNats<T>(config: FleetConfig, body: (nc: NatsConnection) => Promise<T>): Promise<T> {
-  const nc = await connectNats({ ...natsEndpoint(config), name: 'fleet-cli', ensureStreams: false });
-  try {
-    return await body(nc);
-  } finally {
-    await nc.close();
-  }
-}
+const withNats = <T>(config: FleetConfig, body: (nc: NatsConnection) => Promise<T>): Promise<T> =>
+  withNatsConnection({ ...natsEndpoint(config), name: 'fleet-cli', ensureStreams: false }, body);
 
 export const deadLetters = (config: FleetConfig, limit: number): Promise<DeadLetter[]> =>
   withNats(config, (nc) => listDeadLetters(nc, { limit }));

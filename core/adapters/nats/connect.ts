@@ -68,6 +68,21 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
   return nc;
 }
 
+/** Lets what was published go out, then closes; a connection that cannot drain is closed outright. */
+export async function closeNats(nc: NatsConnection): Promise<void> {
+  await nc.drain().catch(() => nc.close());
+}
+
+/** A short-lived connection (a CLI command's): open for `body`, closed after it whatever happens. */
+export async function withNatsConnection<T>(options: NatsConnectOptions, body: (nc: NatsConnection) => Promise<T>): Promise<T> {
+  const nc = await connectNats(options);
+  try {
+    return await body(nc);
+  } finally {
+    await nc.close();
+  }
+}
+
 /** The most one message may carry: what the server said, or its default before it has said. */
 export const maxPayload = (nc: NatsConnection): number => nc.info?.max_payload ?? 1024 * 1024;
 
