@@ -87,13 +87,8 @@ export class DurableWorker {
       pulled = await Promise.all(consumers.map((c) => this.ensure(c)));
     } catch (e) {
       const names = consumers.map((c) => c.name).join(', ');
-      throw new FleetError(
-        'UNAVAILABLE',
-        `cannot create the ${this.options.name}'s consumers (${names}) on ${stream}: ${(e as Error).message}`,
-        {
-          cause: e,
-        },
-      );
+      const message = `cannot create the ${this.options.name}'s consumers (${names}) on ${stream}: ${(e as Error).message}`;
+      throw new FleetError('UNAVAILABLE', message, { cause: e });
     }
     this.loops = consumers.map((c, i) => this.pull(c, pulled[i]!));
   }
