@@ -28,18 +28,15 @@ describe('retryWhileConnected', () => {
     const nc = await nats().connect();
     let abandoned = false;
     const retries = { attempts: 5, firstDelayMs: 10, factor: 1, abandoned: () => abandoned };
-    expect(
-      await waits(
-        (attempt) => retryWhileConnected(nc, attempt, retries),
-        (n) => (abandoned = n === 2),
-      ),
-    ).toHaveLength(1);
+    const retry = (attempt: () => Promise<never>) => retryWhileConnected(nc, attempt, retries);
+    const giveUpOnSecondTry = (n: number): void => {
+      abandoned = n === 2;
+    };
+    expect(await waits(retry, giveUpOnSecondTry)).toHaveLength(1);
     abandoned = false;
-    expect(
-      await waits(
-        (attempt) => retryWhileConnected(nc, attempt, retries),
-        (n) => n === 3 && void nc.close(),
-      ),
-    ).toHaveLength(2);
+    const closeOnThirdTry = (n: number): void => {
+      if (n === 3) void nc.close();
+    };
+    expect(await waits(retry, closeOnThirdTry)).toHaveLength(2);
   });
 });
