@@ -10,18 +10,19 @@ import {
   type ChatWrapper,
   type GbnfJsonSchema,
   isLlamaText,
-  type LlamaContext,
+  type Llama,
   type LlamaGrammar,
   LlamaGrammarEvaluationState,
   type LlamaModel,
   resolveChatWrapper,
   type Token,
 } from 'node-llama-cpp';
+import { DisposalStack } from '../../base/disposal.js';
 import { abortError, FleetError, invalidArgument } from '../../domain/errors.js';
 import type { GenerateRequest, GenerateResult, JsonSchema, LanguageModel, ModelInfo } from '../../ports/language-model.js';
 import { BatchScheduler, type SchedulerStats } from './batch-scheduler.js';
 import type { Log } from '../../ports/log.js';
-import { acquireLlama, type GpuOption, type LlamaLease } from './llama-runtime.js';
+import { acquireLlama, type GpuOption } from './llama-runtime.js';
 import { observedParallelism } from './observed-parallelism-strategy.js';
 import { PrefixCache, type PrefixCacheStats } from './prefix-cache.js';
 import { PrefixSharing } from './prefix-sharing.js';
@@ -81,17 +82,21 @@ export async function createLlamaLanguageModel(options: LlamaLanguageModelOption
   }
 
   const lease = await acquireLlama(options.gpu ?? 'auto', options.log);
-  let model: LlamaModel | undefined;
-  let context: LlamaContext | undefined;
+  // Released in reverse on a failed start or on close: the loop, its context, the model, the prefix
+  // state files, the binding.
+  const resources = new DisposalStack();
+  resources.defer(() => lease.release());
   try {
-    model = await lease.llama.loadModel({ modelPath: options.modelPath });
+    const prefixCache = resources.use(new PrefixCache());
+    const model = await lease.llama.loadModel({ modelPath: options.modelPath });
+    resources.defer(() => model.dispose());
     const { llama } = lease;
     const threads = defaultThreads(file.size, llama.cpuMathCores, options.threads);
     const small = file.size < SINGLE_THREAD_MODEL_BYTES;
     // The context takes at most llama.maxThreads; steps then steer it between the two counts.
     if (llama.maxThreads !== 0 && llama.maxThreads < threads.batch) llama.maxThreads = threads.batch;
     let scheduler: BatchScheduler | undefined;
-    context = await model.createContext({
+    const context = await model.createContext({
       sequences: maxSequences,
       contextSize: options.contextSize ?? { min: Math.min(1024, model.trainContextSize), max: 4096 },
       threads: threads.batch,
@@ -101,7 +106,7 @@ export async function createLlamaLanguageModel(options: LlamaLanguageModelOption
       flashAttention: small && llama.gpu === false ? false : 'auto',
       batching: { itemPrioritizationStrategy: observedParallelism((n) => scheduler?.recordDecodeBatch(n)) },
     });
-    const prefixCache = new PrefixCache();
+    resources.defer(() => context.dispose());
     scheduler = new BatchScheduler(context, {
       prefixSharing: new PrefixSharing({
         enabled: options.prefixSharing ?? true,
@@ -117,21 +122,20 @@ export async function createLlamaLanguageModel(options: LlamaLanguageModelOption
               llama.maxThreads = kind === 'batch' ? threads.batch : threads.decode;
             },
     });
+    resources.use(scheduler);
     const chatWrapper = pickChatWrapper(model, options.chatWrapper ?? 'auto');
     return new LlamaCppModel(
-      { name: options.name, backend: 'llama.cpp', gpu: lease.llama.gpu },
-      lease,
+      { name: options.name, backend: 'llama.cpp', gpu: llama.gpu },
+      llama,
       model,
-      context,
       scheduler,
       prefixCache,
       chatWrapper,
       { threads, contextSize: context.contextSize, maxSequences },
+      resources,
     );
   } catch (error) {
-    await context?.dispose();
-    await model?.dispose();
-    await lease.release();
+    await resources.dispose();
     if (error instanceof FleetError) throw error;
     throw new FleetError('UNAVAILABLE', `could not load model ${options.modelPath}: ${String(error)}`, { cause: error });
   }
@@ -149,17 +153,17 @@ function pickChatWrapper(model: LlamaModel, choice: 'auto' | 'chatml' | ChatWrap
 
 class LlamaCppModel implements LlamaLanguageModel {
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
-  private closing: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     readonly info: ModelInfo,
-    private readonly lease: LlamaLease,
+    private readonly llama: Llama,
     private readonly model: LlamaModel,
-    private readonly context: LlamaContext,
     private readonly scheduler: BatchScheduler,
     private readonly prefixCache: PrefixCache,
     private readonly chatWrapper: ChatWrapper,
     private readonly settings: { threads: ThreadCounts; contextSize: number; maxSequences: number },
+    private readonly resources: DisposalStack,
   ) {}
 
   stats(): LlamaModelStats {
@@ -172,7 +176,7 @@ class LlamaCppModel implements LlamaLanguageModel {
 
   async generate(request: LlamaGenerateRequest): Promise<GenerateResult> {
     const started = performance.now();
-    if (this.closing) throw new FleetError('UNAVAILABLE', 'model is closed');
+    if (this.closed) throw new FleetError('UNAVAILABLE', 'model is closed');
     validate(request);
     if (request.signal?.aborted) throw abortError(request.signal);
 
@@ -209,14 +213,8 @@ class LlamaCppModel implements LlamaLanguageModel {
   }
 
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.scheduler.close();
-      await this.context.dispose();
-      await this.model.dispose();
-      await this.prefixCache.close();
-      await this.lease.release();
-    })();
-    return this.closing;
+    this.closed = true;
+    return this.resources.dispose();
   }
 
   private formatPrompt(request: Pick<GenerateRequest, 'system' | 'prompt'>): Token[] {
@@ -237,7 +235,7 @@ class LlamaCppModel implements LlamaLanguageModel {
     const key = JSON.stringify(schema);
     let grammar = this.grammars.get(key);
     if (!grammar) {
-      grammar = this.lease.llama.createGrammarForJsonSchema<GbnfJsonSchema>(schema as GbnfJsonSchema).catch((error: unknown) => {
+      grammar = this.llama.createGrammarForJsonSchema<GbnfJsonSchema>(schema as GbnfJsonSchema).catch((error: unknown) => {
         this.grammars.delete(key);
         throw invalidArgument('jsonSchema', `a JSON schema llama.cpp grammars support (${String(error)})`);
       });

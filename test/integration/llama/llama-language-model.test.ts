@@ -156,6 +156,12 @@ describe('llama language model on the tiny model', () => {
       await short.close();
     }
   });
+
+  it('reports a start that fails after loading the model as UNAVAILABLE, and the binding it shared keeps serving', async () => {
+    // llama.cpp caps a context at 256 sequences: the model loads, then its context is refused.
+    expect(await rejection(openTinyModel({ maxSequences: 300, contextSize: 256 }))).toMatchObject({ code: 'UNAVAILABLE' });
+    expect((await model.generate(request({ maxTokens: 8 }))).completionTokens).toBeGreaterThan(0);
+  });
 });
 
 describe('batching and prefix sharing', () => {
