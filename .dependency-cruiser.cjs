@@ -45,8 +45,8 @@ module.exports = {
     { from: own('core/app/'), to: npm('zod') },
 
     ...adapter('grpc', ['@grpc/grpc-js'], { node: false, extra: ['proto/gen/'] }),
-    ...adapter('llama', ['node-llama-cpp', 'lifecycle-utils']),
-    ...adapter('nats', ['@nats-io/jetstream', '@nats-io/transport-node', '@nats-io/kv', 'zod', 'p-retry', 'lifecycle-utils']),
+    ...adapter('llama', ['node-llama-cpp']),
+    ...adapter('nats', ['@nats-io/jetstream', '@nats-io/transport-node', 'zod', 'p-retry']),
     ...adapter('openai-http', ['zod']),
     ...adapter('sqlite', ['better-sqlite3', 'zod']),
 

@@ -24,7 +24,7 @@ export interface PrefixCacheStats {
   readonly prefixTokensReused: number;
 }
 
-export interface PrefixCacheLimits {
+interface PrefixCacheLimits {
   readonly maxEntries: number;
   readonly maxBytes: number;
 }
@@ -109,7 +109,7 @@ async function removeOrphans(): Promise<void> {
   }
 }
 
-export function startsWith(tokens: readonly Token[], prefix: readonly Token[]): boolean {
+function startsWith(tokens: readonly Token[], prefix: readonly Token[]): boolean {
   if (prefix.length > tokens.length) return false;
   for (let i = 0; i < prefix.length; i++) if (tokens[i] !== prefix[i]) return false;
   return true;
