@@ -10,6 +10,10 @@ export const EXIT = {
   deadline: 4,
   unavailable: 5,
   precondition: 6,
+  /** The disk is full (or another limit of this machine is reached). */
+  exhausted: 7,
+  /** A token was needed and missing or wrong. */
+  unauthenticated: 8,
   cancelled: 130,
 } as const;
 
@@ -19,6 +23,10 @@ const BY_CODE: Record<ErrorCode, number> = {
   DEADLINE_EXCEEDED: EXIT.deadline,
   UNAVAILABLE: EXIT.unavailable,
   FAILED_PRECONDITION: EXIT.precondition,
+  // Reusing a task id with other parameters: a conflict the caller resolves, like a precondition.
+  ALREADY_EXISTS: EXIT.precondition,
+  RESOURCE_EXHAUSTED: EXIT.exhausted,
+  UNAUTHENTICATED: EXIT.unauthenticated,
   CANCELLED: EXIT.cancelled,
   INTERNAL: EXIT.failed,
 };
