@@ -32,11 +32,23 @@ export function openDatabase(filePath: string, options: OpenDatabaseOptions = {}
     // is cheap next to losing a result the user was told had been saved.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // A damaged page would otherwise surface on whichever read first touches it, maybe hours later.
+    checkIntegrity(db, filePath);
     migrate(db, filePath);
     return db;
   } catch (error) {
     db?.close();
     throw openError(filePath, error, busyTimeoutMs);
+  }
+}
+
+function checkIntegrity(db: SqliteDatabase, filePath: string): void {
+  const problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((row) => row.quick_check).filter((p) => p !== 'ok');
+  if (problems.length > 0) {
+    throw new FleetError(
+      'FAILED_PRECONDITION',
+      `database ${filePath} is damaged (quick check: ${problems.join('; ')}); restore it from a backup or move it aside`,
+    );
   }
 }
 

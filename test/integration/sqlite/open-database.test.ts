@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../core/adapters/sqlite/open-database.js';
@@ -55,6 +55,24 @@ describe('openDatabase', () => {
     expect(error.code).toBe('FAILED_PRECONDITION');
     expect(error.message).toContain(file);
     expect(error.message).toMatch(/not a SQLite database/);
+  });
+
+  it('finds a damaged page at open, not on the read that happens to touch it', () => {
+    const file = join(dir(), 'damaged.db');
+    const db = openDatabase(file);
+    const insert = db.prepare("INSERT INTO councils VALUES (?, 'DEV', 'm', 1, 1, 0)");
+    for (let i = 0; i < 500; i++) insert.run(`council-${i}-${'x'.repeat(100)}`);
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.close();
+    // Scribble over the header of a page in the middle of the councils table.
+    const bytes = readFileSync(file);
+    bytes.fill(0xff, Math.floor(pages / 2) * pageSize, Math.floor(pages / 2) * pageSize + 16);
+    writeFileSync(file, bytes);
+    const error = openError(file);
+    expect(error.code).toBe('FAILED_PRECONDITION');
+    expect(error.message).toContain(file);
+    expect(error.message).toMatch(/is damaged/);
   });
 
   it('refuses a database written by a newer schema version', () => {
