@@ -11,7 +11,7 @@ import {
   type DownloadProgress,
 } from '../core/adapters/llama/index.js';
 import { createOpenAiHttpLanguageModel, listModels } from '../core/adapters/openai-http/index.js';
-import { createSqliteStores, type SqliteStores } from '../core/adapters/sqlite/index.js';
+import { createSqliteStores, type DataFolderLock, lockDataFolder, type SqliteStores } from '../core/adapters/sqlite/index.js';
 import { DisposalStack } from '../core/base/disposal.js';
 import { isProcessAlive } from '../core/base/process-liveness.js';
 import { createFleetService, type StartupReport } from '../core/app/fleet-service.js';
@@ -58,6 +58,16 @@ export const paths = (config: FleetConfig) => ({
   models: join(config.dataDir, 'models'),
   log: join(config.dataDir, 'logs', 'fleet.log'),
 });
+
+/**
+ * Makes this process the data folder's one owner (`fleet serve`, `fleet deliberate`): refused with
+ * FAILED_PRECONDITION naming the owner while another process holds it. Readers (`fleet result`,
+ * `fleet councils`) need no ownership: SQLite in WAL mode lets them read beside the owner.
+ */
+export function takeDataFolder(config: FleetConfig, command: string): DataFolderLock {
+  mkdirSync(config.dataDir, { recursive: true });
+  return lockDataFolder(config.dataDir, { pid: process.pid, command, startedAt: new Date().toISOString() });
+}
 
 /** Only the stores: for commands that read results and councils without loading a model. */
 export function openStores(config: FleetConfig, log?: Logger): SqliteStores {

@@ -1,5 +1,5 @@
 import { DisposalStack } from '../core/base/disposal.js';
-import { composeCore, startGrpc } from './compose.js';
+import { composeCore, startGrpc, takeDataFolder } from './compose.js';
 import { type Backbone, startBackbone } from './compose-nats.js';
 import type { FleetConfig } from './config.js';
 import type { Logger } from './log.js';
@@ -21,6 +21,9 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
   // recorded CANCELLED), the core's workers, model and database close, NATS goes last.
   const resources = new DisposalStack();
   try {
+    // First taken, last let go: a second daemon is refused before it could touch this one's NATS.
+    const folder = takeDataFolder(config, 'fleet serve');
+    resources.defer(() => folder.release());
     const backbone: Backbone = await startBackbone(config, log);
     resources.defer(() => backbone.close());
     const core = await composeCore(config, {
@@ -36,6 +39,7 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
     await backbone.startPlanning(core.fleet);
     const grpc = await startGrpc(core.fleet, config, log);
     resources.defer(() => grpc.stop());
+    folder.describe({ grpcPort: grpc.port });
     grpc.setServing(true);
     resources.defer(() => grpc.setServing(false));
     log.log('info', 'serving', {

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { Deliberation } from '../../core/domain/deliberation.js';
 import { DEFAULT_AGENTS, DEFAULT_ROUNDS, LIMITS } from '../../core/domain/council.js';
 import { checkDescription, checkTaskId, parseRole } from '../../core/domain/validation.js';
-import { composeCore, deliberationJson, paths } from '../compose.js';
+import { composeCore, type Core, deliberationJson, paths, takeDataFolder } from '../compose.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { type CommonFlags, intOption, overridesOf, withCommonOptions } from './common-options.js';
@@ -72,7 +72,16 @@ export function deliberateCommand(): Command {
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
-    const core = await composeCore(config, { log, onDownloadProgress: downloadPrinter(process.stderr), signal: controller.signal });
+    // A daemon on this folder owns it: refused (exit 6, naming it) rather than writing beside it.
+    const folder = takeDataFolder(config, 'fleet deliberate');
+    let core: Core;
+    try {
+      core = await composeCore(config, { log, onDownloadProgress: downloadPrinter(process.stderr), signal: controller.signal });
+    } catch (e) {
+      folder.release();
+      process.off('SIGINT', onSigint);
+      throw e;
+    }
     try {
       if (flags.json !== true) process.stderr.write(`council of ${command.numAgents} ${command.role} agents on ${core.model.info.name}\n`);
       const run = flags.orchestrate === true ? core.fleet.orchestrate.bind(core.fleet) : core.fleet.deliberate.bind(core.fleet);
@@ -98,6 +107,7 @@ export function deliberateCommand(): Command {
     } finally {
       process.off('SIGINT', onSigint);
       await core.close();
+      folder.release();
     }
   });
 }
