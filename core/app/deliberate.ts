@@ -5,6 +5,7 @@ import {
   type Deliberation,
   type DeliberationResult,
   isTerminal,
+  nextAttempt,
   type Phase,
   transition,
 } from '../domain/deliberation.js';
@@ -85,12 +86,18 @@ export class DeliberationRun {
     agents: readonly Agent[],
     /** Critique/revise rounds; 0 when peer review is off. */
     rounds: number,
-    private readonly options: RunOptions & { readonly architect?: Agent; readonly topK?: number },
+    private readonly options: RunOptions & {
+      readonly architect?: Agent;
+      readonly topK?: number;
+      /** The failed (timed out, cancelled) attempt of the same task this run retries. */
+      readonly retryOf?: Deliberation;
+    },
   ) {
     const deadline = AbortSignal.timeout(task.constraints.timeoutMs);
     this.signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
     this.d = {
       taskId: task.id,
+      ...(options.retryOf === undefined ? { attempt: 1 } : nextAttempt(options.retryOf)),
       councilId: council.id,
       role: task.role,
       task,
@@ -304,10 +311,14 @@ export class DeliberationRun {
   ): Promise<TurnOutput<T> | undefined> {
     if (this.signal.aborted) throw abortError(this.signal);
     const who = subject === undefined ? agentId : `${agentId}:${subject}`;
-    const where = { taskId: this.d.taskId, agentId: who, phase, ...(round === undefined ? {} : { round }) };
+    const where = { taskId: this.d.taskId, attempt: this.d.attempt, agentId: who, phase, ...(round === undefined ? {} : { round }) };
     this.emit({ type: 'agent', agentId: who, phase, state: 'started' });
     try {
-      const out = await call({ signal: this.signal, onProgress: (p) => this.progress(who, phase, p.tokens, p.tokensPerSecond) });
+      const out = await call({
+        signal: this.signal,
+        attempt: this.d.attempt,
+        onProgress: (p) => this.progress(who, phase, p.tokens, p.tokensPerSecond),
+      });
       this.turnsDone++;
       this.deps.deliberations.appendTurn({
         ...where,
@@ -324,7 +335,7 @@ export class DeliberationRun {
       if (this.signal.aborted) throw abortError(this.signal);
       const error = e instanceof FleetError ? e : new FleetError('INTERNAL', e instanceof Error ? e.message : String(e));
       this.turnsDone++;
-      const { taskId: _task, ...at } = where;
+      const { taskId: _task, attempt: _attempt, ...at } = where;
       const failure: AgentFailure = { ...at, code: error.code, message: error.message, atMs: this.deps.clock.now() };
       this.d = { ...this.d, failures: [...this.d.failures, failure] };
       this.deps.deliberations.appendTurn({

@@ -1,7 +1,8 @@
 import { makeAgents } from '../domain/council.js';
-import { type Deliberation, interrupted, isTerminal } from '../domain/deliberation.js';
+import { type Deliberation, interrupted, isRetryable, isTerminal } from '../domain/deliberation.js';
 import { FleetError, notFound } from '../domain/errors.js';
 import type { Role } from '../domain/role.js';
+import { type Task, taskDifferences } from '../domain/task.js';
 import type { AgentTurns } from '../ports/agent-turns.js';
 import type { Clock } from '../ports/clock.js';
 import type { CouncilStore } from '../ports/council-store.js';
@@ -57,25 +58,32 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
   const events = new DeliberationEvents();
   const owners = deps.owners ?? LONE_PROCESS;
   const councils = new Councils(deps.councils, deps.clock, deps.modelName);
-  const running = new Map<string, { readonly promise: Promise<Deliberation>; readonly info: RunningDeliberation }>();
+  const running = new Map<string, { readonly promise: Promise<Deliberation>; readonly task: Task; readonly info: RunningDeliberation }>();
   const startedAtMs = deps.clock.now();
   let serving = false;
   async function run(command: OrchestrateCommand, options: RunOptions, architect: boolean): Promise<Deliberation> {
     if (!serving) throw new FleetError('UNAVAILABLE', 'the service is not serving (starting up or shutting down)');
     const taskId = command.taskId ?? deps.clock.newId();
+    const task = buildTask(command, taskId);
+    // A task id names one task: asked again with the same parameters, it is the same deliberation
+    // (the run in flight, or the stored result once COMPLETED); one that failed, timed out or was
+    // cancelled runs again as its next attempt. Other parameters under the same id are refused.
     const inFlight = running.get(taskId);
-    if (inFlight !== undefined) return inFlight.promise;
+    if (inFlight !== undefined) {
+      refuseOtherTask(inFlight.task, task);
+      return inFlight.promise;
+    }
     const existing = deps.deliberations.get(taskId);
-    // A retried request with the same task id gets the first run's result, never a second run.
     if (existing !== undefined) {
-      if (isTerminal(existing.status)) return existing;
-      throw new FleetError(
-        'FAILED_PRECONDITION',
-        `deliberation ${taskId} is ${existing.status} in another process (${existing.owner ?? 'unknown'})`,
-        {
-          field: 'task_id',
-        },
-      );
+      refuseOtherTask(existing.task, task);
+      if (!isTerminal(existing.status)) {
+        throw new FleetError(
+          'FAILED_PRECONDITION',
+          `deliberation ${taskId} is ${existing.status} in another process (${existing.owner ?? 'unknown'})`,
+          { field: 'task_id' },
+        );
+      }
+      if (!isRetryable(existing)) return existing;
     }
     const council = deps.councils.list(command.role)[0];
     if (council === undefined) {
@@ -91,7 +99,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
     const deliberation = new DeliberationRun(
       { deliberations: deps.deliberations, turns: deps.turns, clock: deps.clock, events, modelName: deps.modelName, owner: owners.self },
       council,
-      buildTask(command, taskId),
+      task,
       agentsFor(council, command.numAgents),
       peerReview ? (command.rounds ?? council.rounds) : 0,
       {
@@ -102,11 +110,25 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
         },
         ...(chooser === undefined ? {} : { architect: chooser }),
         ...(command.topK === undefined ? {} : { topK: command.topK }),
+        ...(existing === undefined ? {} : { retryOf: existing }),
       },
     );
     const promise = deliberation.run().finally(() => running.delete(taskId));
-    running.set(taskId, { promise, info: { councilId: council.id, role: council.role, agents: deliberation.deliberation.agents.length } });
+    running.set(taskId, {
+      promise,
+      task,
+      info: { councilId: council.id, role: council.role, agents: deliberation.deliberation.agents.length },
+    });
     return promise;
+  }
+
+  function refuseOtherTask(stored: Task, given: Task): void {
+    const differences = taskDifferences(stored, given);
+    if (differences.length === 0) return;
+    const what = differences.map((d) => `${d.field} (stored ${shorten(d.stored)}, given ${shorten(d.given)})`).join(', ');
+    throw new FleetError('ALREADY_EXISTS', `task_id ${given.id} names another task: it differs in ${what}; use a new task id`, {
+      field: differences[0]!.field,
+    });
   }
 
   return {
@@ -180,3 +202,5 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
     },
   };
 }
+
+const shorten = (json: string): string => (json.length > 60 ? `${json.slice(0, 57)}...` : json);

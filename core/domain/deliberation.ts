@@ -45,8 +45,26 @@ export interface ArchitectDecision {
   readonly raw: string;
 }
 
+/** How an earlier attempt of the same task id ended, kept on the record of each later attempt. */
+export interface EarlierAttempt {
+  readonly attempt: number;
+  /** FAILED, TIMEOUT or CANCELLED: a COMPLETED task is never run again. */
+  readonly status: DeliberationStatus;
+  readonly error?: string;
+  readonly createdAtMs: number;
+  readonly finishedAtMs?: number;
+}
+
 export interface Deliberation {
   readonly taskId: string;
+  /**
+   * 1 for the first run of the task id; a task that failed, timed out or was cancelled is retried
+   * (a redelivered planning event, a reused task id) as the next attempt. Absent on records written
+   * before attempts were counted: read it with `attemptOf`.
+   */
+  readonly attempt?: number;
+  /** The attempts before this one, oldest first; their whole records are kept by the store. */
+  readonly earlierAttempts?: readonly EarlierAttempt[];
   readonly councilId: string;
   readonly role: Role;
   readonly task: Task;
@@ -100,4 +118,27 @@ export function transition(d: Deliberation, to: DeliberationStatus, atMs: number
 export function interrupted(d: Deliberation, atMs: number): Deliberation {
   const where = d.currentPhase === undefined ? '' : ` during ${d.currentPhase}`;
   return transition(d, 'FAILED', atMs, `interrupted: the daemon stopped while the deliberation was in progress${where}`);
+}
+
+export const attemptOf = (d: Deliberation): number => d.attempt ?? 1;
+
+/** A task id whose deliberation ended this way is run again as a new attempt when asked for again. */
+export const isRetryable = (d: Deliberation): boolean => isTerminal(d.status) && d.status !== 'COMPLETED';
+
+/** What a retry of `d` carries over: its attempt number and the attempts before it, `d` included. */
+export function nextAttempt(d: Deliberation): { readonly attempt: number; readonly earlierAttempts: readonly EarlierAttempt[] } {
+  const summary: EarlierAttempt = {
+    attempt: attemptOf(d),
+    status: d.status,
+    ...(d.error === undefined ? {} : { error: d.error }),
+    createdAtMs: d.createdAtMs,
+    ...(d.finishedAtMs === undefined ? {} : { finishedAtMs: d.finishedAtMs }),
+  };
+  return { attempt: attemptOf(d) + 1, earlierAttempts: [...(d.earlierAttempts ?? []), summary] };
+}
+
+/** Why each attempt so far did not complete, oldest first: "attempt 1 FAILED: …". */
+export function attemptReasons(d: Deliberation): string[] {
+  const ended = [...(d.earlierAttempts ?? []), ...(isRetryable(d) ? [{ attempt: attemptOf(d), status: d.status, error: d.error }] : [])];
+  return ended.map((a) => `attempt ${a.attempt} ${a.status}${a.error === undefined ? '' : `: ${a.error}`}`);
 }

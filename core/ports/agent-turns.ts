@@ -5,6 +5,8 @@ import type { Task } from '../domain/task.js';
 
 export interface TurnContext {
   readonly signal: AbortSignal;
+  /** The deliberation's attempt (1 when absent): a retry's turns are new turns, not the failed attempt's again. */
+  readonly attempt?: number;
   readonly onProgress?: (p: { tokens: number; tokensPerSecond: number }) => void;
 }
 

@@ -4,6 +4,8 @@ import type { Role } from '../domain/role.js';
 /** One model call made during a deliberation, kept verbatim for audit. */
 export interface TurnRecord {
   readonly taskId: string;
+  /** The deliberation's attempt the turn belongs to; 1 when absent. */
+  readonly attempt?: number;
   readonly agentId: string;
   readonly phase: Phase;
   readonly round?: number;
@@ -39,9 +41,16 @@ export interface TurnTotals {
  * turn in flight.
  */
 export interface DeliberationStore {
+  /**
+   * Stores the latest attempt of its task id. When the record stored for that id is an earlier
+   * attempt, that record is kept among the task's `attempts` first, in the same write.
+   */
   save(deliberation: Deliberation): void;
   appendTurn(turn: TurnRecord): void;
+  /** The latest attempt. */
   get(taskId: string): Deliberation | undefined;
+  /** The whole records of the attempts before the latest, oldest first (audit). */
+  attempts(taskId: string): Deliberation[];
   turns(taskId: string): TurnRecord[];
   list(options?: { limit?: number }): Deliberation[];
   /** Deliberations left PENDING or IN_PROGRESS, e.g. by a crash. */

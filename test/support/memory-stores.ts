@@ -1,5 +1,5 @@
 import type { Council } from '../../core/domain/council.js';
-import type { Deliberation } from '../../core/domain/deliberation.js';
+import { attemptOf, type Deliberation } from '../../core/domain/deliberation.js';
 import type { Role } from '../../core/domain/role.js';
 import type { Clock } from '../../core/ports/clock.js';
 import type { CouncilStore } from '../../core/ports/council-store.js';
@@ -9,15 +9,20 @@ import type { DeliberationOutcome, DeliberationStore, TurnRecord, TurnTotals } f
 export function memoryStores(): { councils: CouncilStore; deliberations: DeliberationStore & { saves: number } } {
   const councils = new Map<string, Council>();
   const deliberations = new Map<string, Deliberation>();
+  const earlier = new Map<string, Deliberation[]>();
   const turns: TurnRecord[] = [];
   const store = {
     saves: 0,
     save(d: Deliberation) {
       store.saves++;
+      const stored = deliberations.get(d.taskId);
+      // Like the SQLite store: a new attempt keeps the one it replaces.
+      if (stored !== undefined && attemptOf(stored) < attemptOf(d)) earlier.set(d.taskId, [...(earlier.get(d.taskId) ?? []), stored]);
       deliberations.set(d.taskId, structuredClone(d));
     },
     appendTurn: (t: TurnRecord) => void turns.push(t),
     get: (id: string) => deliberations.get(id),
+    attempts: (id: string) => [...(earlier.get(id) ?? [])],
     turns: (id: string) => turns.filter((t) => t.taskId === id),
     list: () => [...deliberations.values()],
     unfinished: () => [...deliberations.values()].filter((d) => d.status === 'PENDING' || d.status === 'IN_PROGRESS'),

@@ -97,6 +97,18 @@ const result = z.object({
 
 export const deliberationSchema: z.ZodType<Deliberation> = z.object({
   taskId: z.string(),
+  attempt: num.optional(),
+  earlierAttempts: z
+    .array(
+      z.object({
+        attempt: num,
+        status: z.enum(DELIBERATION_STATUSES),
+        error: z.string().optional(),
+        createdAtMs: num,
+        finishedAtMs: num.optional(),
+      }),
+    )
+    .optional(),
   councilId: z.string(),
   role,
   task,

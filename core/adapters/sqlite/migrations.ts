@@ -58,6 +58,20 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX turns_by_task ON turns (task_id, seq);
   `,
+  // 2: attempts. A task that failed runs again under its id as the next attempt; \`deliberations\` keeps
+  // the latest, this table the whole record of each one before it. Turns say which attempt they served.
+  `
+  CREATE TABLE deliberation_attempts (
+    task_id       TEXT NOT NULL,
+    attempt       INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    created_at_ms REAL NOT NULL,
+    body          TEXT NOT NULL,
+    PRIMARY KEY (task_id, attempt)
+  ) STRICT;
+
+  ALTER TABLE turns ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Deliberation } from '../../domain/deliberation.js';
+import { attemptOf, type Deliberation } from '../../domain/deliberation.js';
 import { DELIBERATION_STATUSES, PHASES } from '../../domain/deliberation.js';
 import { ROLES } from '../../domain/role.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
@@ -22,6 +22,7 @@ const bodyRow = z.object({ task_id: z.string(), body: z.string() });
 const turnRows = z.array(
   z.object({
     task_id: z.string(),
+    attempt: z.number(),
     agent_id: z.string(),
     phase: z.enum(PHASES),
     round: z.number().nullable(),
@@ -57,11 +58,18 @@ export function createSqliteDeliberationStore(db: SqliteDatabase, options: Sqlit
        status = excluded.status, created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms,
        body = excluded.body`,
   );
+  // The record a new attempt replaces is kept first, in the same transaction as the new one's save.
+  const keepEarlierAttempt = db.prepare(
+    `INSERT OR IGNORE INTO deliberation_attempts (task_id, attempt, status, created_at_ms, body)
+     SELECT task_id, coalesce(json_extract(body, '$.attempt'), 1), status, created_at_ms, body
+       FROM deliberations WHERE task_id = ? AND coalesce(json_extract(body, '$.attempt'), 1) < ?`,
+  );
   const insertTurn = db.prepare(
-    `INSERT INTO turns (task_id, agent_id, phase, round, ok, raw, error, completion_tokens, duration_ms, at_ms)
-     VALUES (@taskId, @agentId, @phase, @round, @ok, @raw, @error, @completionTokens, @durationMs, @atMs)`,
+    `INSERT INTO turns (task_id, attempt, agent_id, phase, round, ok, raw, error, completion_tokens, duration_ms, at_ms)
+     VALUES (@taskId, @attempt, @agentId, @phase, @round, @ok, @raw, @error, @completionTokens, @durationMs, @atMs)`,
   );
   const selectOne = db.prepare('SELECT task_id, body FROM deliberations WHERE task_id = ?');
+  const selectAttempts = db.prepare('SELECT task_id, body FROM deliberation_attempts WHERE task_id = ? ORDER BY attempt');
   const selectRecent = db.prepare('SELECT task_id, body FROM deliberations ORDER BY created_at_ms DESC, task_id DESC LIMIT ?');
   const selectUnfinished = db.prepare(
     `SELECT task_id, body FROM deliberations WHERE status IN ('PENDING', 'IN_PROGRESS') ORDER BY created_at_ms, task_id`,
@@ -97,22 +105,28 @@ export function createSqliteDeliberationStore(db: SqliteDatabase, options: Sqlit
           }
         });
 
+  const saveLatest = db.transaction((deliberation: Deliberation) => {
+    if (attemptOf(deliberation) > 1) keepEarlierAttempt.run(deliberation.taskId, attemptOf(deliberation));
+    upsert.run({
+      taskId: deliberation.taskId,
+      councilId: deliberation.councilId,
+      role: deliberation.role,
+      status: deliberation.status,
+      createdAtMs: deliberation.createdAtMs,
+      updatedAtMs: now(),
+      body: encode(deliberation),
+    });
+  });
+
   return {
     save(deliberation) {
-      upsert.run({
-        taskId: deliberation.taskId,
-        councilId: deliberation.councilId,
-        role: deliberation.role,
-        status: deliberation.status,
-        createdAtMs: deliberation.createdAtMs,
-        updatedAtMs: now(),
-        body: encode(deliberation),
-      });
+      saveLatest(deliberation);
     },
 
     appendTurn(turn) {
       insertTurn.run({
         taskId: turn.taskId,
+        attempt: turn.attempt ?? 1,
         agentId: turn.agentId,
         phase: turn.phase,
         round: turn.round ?? null,
@@ -130,11 +144,16 @@ export function createSqliteDeliberationStore(db: SqliteDatabase, options: Sqlit
       return row === undefined ? undefined : decode(row);
     },
 
+    attempts(taskId) {
+      return selectAttempts.all(taskId).map(decode);
+    },
+
     turns(taskId) {
       const rows = turnRows.safeParse(selectTurns.all(taskId));
       if (!rows.success) throw corrupt(taskId, `turns: ${describeIssues(rows.error)}`);
       return rows.data.map((r): TurnRecord => ({
         taskId: r.task_id,
+        attempt: r.attempt,
         agentId: r.agent_id,
         phase: r.phase,
         ...(r.round === null ? {} : { round: r.round }),

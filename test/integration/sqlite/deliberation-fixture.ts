@@ -176,6 +176,7 @@ export function pendingDeliberation(taskId: string, createdAtMs = T0): Deliberat
 export function turnFixture(taskId: string, i: number, ok = true): TurnRecord {
   return {
     taskId,
+    attempt: 1,
     agentId: `dev-${(i % 3) + 1}`,
     phase: i < 3 ? 'propose' : 'critique',
     ...(i < 3 ? {} : { round: 1 }),

@@ -32,7 +32,7 @@ describe('openDatabase', () => {
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         .pluck()
         .all();
-      expect(tables).toEqual(['council_agents', 'councils', 'deliberations', 'turns']);
+      expect(tables).toEqual(['council_agents', 'councils', 'deliberation_attempts', 'deliberations', 'turns']);
     } finally {
       db.close();
     }

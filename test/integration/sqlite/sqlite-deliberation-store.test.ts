@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../core/adapters/sqlite/open-database.js';
 import { createSqliteStores, type SqliteStores } from '../../../core/adapters/sqlite/sqlite-stores.js';
-import { interrupted, transition } from '../../../core/domain/deliberation.js';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from '../../../core/adapters/sqlite/migrations.js';
+import { attemptOf, interrupted, nextAttempt, transition } from '../../../core/domain/deliberation.js';
 import { FleetError } from '../../../core/domain/errors.js';
 import { completedDeliberation, inProgressDeliberation, pendingDeliberation, T0, turnFixture } from './deliberation-fixture.js';
 import { useTempDir } from './temp-dir.js';
@@ -96,6 +98,59 @@ describe('SQLite deliberation store', () => {
       ['queued', 'PENDING'],
       ['running', 'IN_PROGRESS'],
     ]);
+  });
+
+  it('keeps the record a new attempt replaces among the earlier attempts, in the order they ran', () => {
+    const { deliberations } = open();
+    const first = interrupted(inProgressDeliberation('task-1', 1_000), 2_000);
+    deliberations.save(first);
+    const second = transition({ ...inProgressDeliberation('task-1', 3_000), ...nextAttempt(first) }, 'TIMEOUT', 4_000, 'deadline');
+    deliberations.save({ ...second, status: 'IN_PROGRESS' });
+    // Saved again and again while it runs: the earlier attempt is kept once.
+    deliberations.save(second);
+    const third = { ...completedDeliberation('task-1', 5_000), ...nextAttempt(second) };
+    deliberations.save(third);
+
+    expect(deliberations.get('task-1')).toEqual(third);
+    expect(third.earlierAttempts?.map((a) => [a.attempt, a.status, a.error])).toEqual([
+      [1, 'FAILED', 'interrupted: the daemon stopped while the deliberation was in progress during critique'],
+      [2, 'TIMEOUT', 'deadline'],
+    ]);
+    expect(deliberations.attempts('task-1')).toEqual([first, second]);
+    expect(deliberations.attempts('unknown')).toEqual([]);
+    expect(deliberations.list()).toHaveLength(1);
+
+    deliberations.appendTurn(turnFixture('task-1', 0));
+    deliberations.appendTurn({ ...turnFixture('task-1', 1), attempt: 3 });
+    expect(deliberations.turns('task-1').map((t) => t.attempt)).toEqual([1, 3]);
+  });
+
+  it('brings a database of the first schema up to date: its records are first attempts', () => {
+    const db = new Database(dbFile());
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('user_version = 1');
+    const d = completedDeliberation('old-1');
+    const { taskId, councilId, role, status, createdAtMs } = d;
+    db.prepare('INSERT INTO deliberations VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      taskId,
+      councilId,
+      role,
+      status,
+      createdAtMs,
+      createdAtMs,
+      JSON.stringify(d),
+    );
+    const { attempt: _attempt, ...turn } = turnFixture('old-1', 0);
+    db.prepare(
+      `INSERT INTO turns (task_id, agent_id, phase, round, ok, raw, error, completion_tokens, duration_ms, at_ms)
+       VALUES (@taskId, @agentId, @phase, NULL, 1, @raw, NULL, @completionTokens, @durationMs, @atMs)`,
+    ).run(turn);
+    db.close();
+
+    const { deliberations } = open();
+    expect(attemptOf(deliberations.get('old-1')!)).toBe(1);
+    expect(deliberations.turns('old-1')).toEqual([turnFixture('old-1', 0)]);
+    expect(deliberations.attempts('old-1')).toEqual([]);
   });
 
   it('appends turns and returns them in the order they were made', () => {
