@@ -9,6 +9,7 @@ import { toStreamStart } from './request-mapping.js';
 import { deliberationUpdates } from './deliberation-updates.js';
 import type { ServerFacts } from './response-mapping.js';
 import { toGrpcError } from './status-codes.js';
+import { checkDecoded } from './undecodable-requests.js';
 
 const METHOD = 'StreamDeliberation';
 
@@ -44,6 +45,7 @@ export function streamDeliberation(
     signal.addEventListener('abort', () => end(signal.reason), { once: true });
 
     try {
+      checkDecoded(call.request, METHOD);
       const start = toStreamStart(call.request);
       if (start.kind === 'start') {
         service

@@ -6,6 +6,7 @@ import type { FleetService } from '../../ports/fleet-service.js';
 import { silentLog, type Log } from '../../ports/log.js';
 import { createHealth } from './health-service.js';
 import { orchestratorHandlers } from './orchestrator-handlers.js';
+import { tolerantDecoding } from './undecodable-requests.js';
 
 export const DEFAULT_GRPC_PORT = 50055;
 const DEFAULT_SHUTDOWN_GRACE_MS = 2000;
@@ -41,7 +42,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const health = createHealth([ORCHESTRATOR_SERVICE_NAME]);
   const server = new Server();
   server.addService(HealthService, health.handlers);
-  server.addService(OrchestratorServiceService, orchestratorHandlers(service, { version: options.version, now: Date.now }, log));
+  server.addService(
+    tolerantDecoding(OrchestratorServiceService),
+    orchestratorHandlers(service, { version: options.version, now: Date.now }, log),
+  );
 
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const boundPort = await new Promise<number>((resolve, reject) => {

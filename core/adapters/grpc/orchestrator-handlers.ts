@@ -26,6 +26,7 @@ import {
   toStatusResponse,
 } from './response-mapping.js';
 import { toGrpcError } from './status-codes.js';
+import { checkDecoded } from './undecodable-requests.js';
 
 /** OrchestratorService over the driving port: each handler maps the request, calls the core once, maps back. */
 export function orchestratorHandlers(service: FleetService, facts: ServerFacts, log: Log): OrchestratorServiceServer {
@@ -118,6 +119,7 @@ async function answer<Req, Res>(
   const { signal, dispose } = callSignal(call);
   let response: Res;
   try {
+    checkDecoded(call.request, method);
     response = await run(call.request, signal);
   } catch (error) {
     dispose();

@@ -48,7 +48,7 @@ describe('gRPC error statuses', () => {
     expect(await h.client.health()).toBe('SERVING');
   });
 
-  it('survives bytes that are not a valid request', async () => {
+  it('answers bytes that are not a valid request INVALID_ARGUMENT, unary and streaming, and keeps serving', async () => {
     const garbage = Buffer.from([0x12, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
     const method = OrchestratorServiceService.deliberate;
     const error = await new Promise<ServiceError | null>((resolve) => {
@@ -62,7 +62,22 @@ describe('gRPC error statuses', () => {
         (e) => resolve(e),
       );
     });
-    expect(error?.code).toBe(status.INTERNAL);
+    expect(error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(error?.details).toMatch(/^request: expected a protobuf Deliberate request, got bytes that do not decode/);
+    const stream = OrchestratorServiceService.streamDeliberation;
+    const streamed = await new Promise<ServiceError>((resolve) => {
+      const call = h.client.raw.makeServerStreamRequest(
+        stream.path,
+        (b: Buffer) => b,
+        stream.responseDeserialize,
+        garbage,
+        new Metadata(),
+        {},
+      );
+      call.on('error', resolve);
+      call.on('data', () => undefined);
+    });
+    expect(streamed.code).toBe(status.INVALID_ARGUMENT);
     expect(h.fleet.commands).toEqual([]);
     expect(await h.client.health()).toBe('SERVING');
   });
