@@ -61,7 +61,7 @@ module.exports = {
     { from: { path: '^main/(daemon|config|log|version)\\.ts$' }, to: NODE },
     { from: { path: '^main/config\\.ts$' }, to: npm('zod') },
     // Commands parse flags and print; the core they get from the composition root.
-    { from: own('main/cli/'), to: { path: ['^main/cli/', '^main/[^/]+\\.ts$', '^core/(domain|ports)/'] } },
+    { from: own('main/cli/'), to: { path: ['^main/cli/', '^main/[^/]+\\.ts$', '^core/(domain|ports|base)/'] } },
     { from: own('main/cli/'), to: NODE },
     { from: own('main/cli/'), to: npm('commander') },
 

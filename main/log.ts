@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+import { terminalSafe } from '../core/base/terminal-text.js';
 import type { Log, LogLevel } from '../core/ports/log.js';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -21,7 +22,8 @@ export function createLogger(file: string | undefined, stderrLevel: LogLevel | '
     const extra = Object.entries(fields)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
-    process.stderr.write(`[${level}] ${message}${extra === '' ? '' : ` ${extra}`}\n`);
+    // Fields carry text from outside (event payloads, model and server answers): escaped for the terminal.
+    process.stderr.write(`[${level}] ${terminalSafe(message, { lines: true })}${extra === '' ? '' : ` ${terminalSafe(extra)}`}\n`);
   };
   let fileFailed = false;
   return {

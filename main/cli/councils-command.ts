@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 
+import { terminalSafe } from '../../core/base/terminal-text.js';
 import { parseRole } from '../../core/domain/validation.js';
 import { openStores } from '../compose.js';
 import { loadConfig } from '../config.js';
@@ -24,13 +25,14 @@ export function councilsCommand(): Command {
             model: c.model,
             rounds: c.rounds,
           }));
-          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          process.stdout.write(`${terminalSafe(JSON.stringify(rows, null, 2), { lines: true })}\n`);
         } else if (councils.length === 0) {
           process.stdout.write('no councils yet: `fleet serve` and `fleet deliberate` create one per role on first start\n');
         } else {
           for (const c of councils)
+            // Councils can be created over gRPC: their names are printed escaped.
             process.stdout.write(
-              `${c.id}  ${c.role.padEnd(9)}  ${c.agents.length} agents (${c.agents.map((a) => a.id).join(', ')})  model ${c.model}\n`,
+              `${terminalSafe(`${c.id}  ${c.role.padEnd(9)}  ${c.agents.length} agents (${c.agents.map((a) => a.id).join(', ')})  model ${c.model}`)}\n`,
             );
         }
       } finally {

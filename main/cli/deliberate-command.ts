@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 
+import { terminalSafe } from '../../core/base/terminal-text.js';
 import type { Deliberation } from '../../core/domain/deliberation.js';
 import { DEFAULT_AGENTS, DEFAULT_ROUNDS, LIMITS } from '../../core/domain/council.js';
 import { checkDescription, checkTaskId, parseRole } from '../../core/domain/validation.js';
@@ -88,7 +89,9 @@ export function deliberateCommand(): Command {
       const printProgress = progressPrinter(process.stderr);
       let finished: Deliberation | undefined;
       const print = (d: Deliberation) =>
-        process.stdout.write(flags.json === true ? `${JSON.stringify(deliberationJson(d), null, 2)}\n` : `${resultTable(d)}\n`);
+        process.stdout.write(
+          flags.json === true ? `${terminalSafe(JSON.stringify(deliberationJson(d), null, 2), { lines: true })}\n` : `${resultTable(d)}\n`,
+        );
       try {
         print(
           await run(command, {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { Command } from 'commander';
 
+import { terminalSafe } from '../../core/base/terminal-text.js';
 import { FleetError, invalidArgument } from '../../core/domain/errors.js';
 import { deadLetters, republish } from '../compose-nats.js';
 import { intOption } from './common-options.js';
@@ -29,14 +30,16 @@ export function dlqCommand(): Command {
           original: text(l.data),
           truncated: l.truncated,
         }));
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        process.stdout.write(`${terminalSafe(JSON.stringify(rows, null, 2), { lines: true })}\n`);
       } else if (letters.length === 0) {
         process.stdout.write('no dead letters\n');
       } else {
         for (const l of letters) {
+          // Dead letters are whatever a publisher sent: printed escaped, never as terminal commands.
           const original = text(l.data);
+          const shown = terminalSafe(original.length > 200 ? `${original.slice(0, 199)}…` : original);
           process.stdout.write(
-            `#${l.seq}  ${l.deadAt.toISOString()}  ${l.subject}\n    reason: ${l.reason}\n    original: ${original.length > 200 ? `${original.slice(0, 199)}…` : original}\n`,
+            `#${l.seq}  ${l.deadAt.toISOString()}  ${terminalSafe(l.subject)}\n    reason: ${terminalSafe(l.reason)}\n    original: ${shown}\n`,
           );
         }
       }

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 
+import { terminalSafe } from '../../core/base/terminal-text.js';
 import { type FeedEvent, followEvents } from '../compose-nats.js';
 import { natsConfig, type NatsFlags, withNatsOptions } from './nats-options.js';
 
@@ -31,14 +32,14 @@ export function eventsCommand(): Command {
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     const since = flags.since ?? (flags.follow === true ? undefined : parseSince('1h'));
+    // Events are whatever was published: their text is printed escaped, never as terminal commands.
     const print = (e: FeedEvent) => {
       if (flags.json === true) {
-        process.stdout.write(`${JSON.stringify(eventJson(e))}\n`);
+        process.stdout.write(`${terminalSafe(JSON.stringify(eventJson(e)))}\n`);
       } else {
         const fields = JSON.stringify(e.event.fields);
-        process.stdout.write(
-          `${e.storedAt.toISOString()}  ${e.subject.padEnd(40)}  ${e.event.form.padEnd(8)}  ${fields.length > 140 ? `${fields.slice(0, 139)}…` : fields}\n`,
-        );
+        const line = `${e.storedAt.toISOString()}  ${e.subject.padEnd(40)}  ${e.event.form.padEnd(8)}  ${fields.length > 140 ? `${fields.slice(0, 139)}…` : fields}`;
+        process.stdout.write(`${terminalSafe(line)}\n`);
       }
     };
     // Streams replay side by side; a finite replay is put in time order before it is shown.
@@ -51,7 +52,8 @@ export function eventsCommand(): Command {
         ...(flags.follow === true ? {} : { idleMs: 1_000 }),
         signal: controller.signal,
         // Not an event the fleet can read (a foreign publisher, an older build's shape): said, not hidden.
-        onInvalid: (m) => process.stderr.write(`fleet events: skipped ${m.subject} #${m.seq} (${m.stream}): ${m.reason}\n`),
+        onInvalid: (m) =>
+          process.stderr.write(`${terminalSafe(`fleet events: skipped ${m.subject} #${m.seq} (${m.stream}): ${m.reason}`)}\n`),
       },
       flags.follow === true ? print : (e) => replayed.push(e),
     );

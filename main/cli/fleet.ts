@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 
+import { terminalSafe } from '../../core/base/terminal-text.js';
 import { councilsCommand } from './councils-command.js';
 import { deliberateCommand } from './deliberate-command.js';
 import { dlqCommand } from './dlq-command.js';
@@ -35,7 +36,8 @@ try {
     // Help and version are not errors; every other usage problem is exit 2 (commander printed why).
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
-    process.stderr.write(`fleet: ${messageOf(error)}\n`);
+    // Messages quote what came from outside (event fields, model output, a server's answer).
+    process.stderr.write(`fleet: ${terminalSafe(messageOf(error), { lines: true })}\n`);
     process.exitCode = exitCodeOf(error);
   }
 }

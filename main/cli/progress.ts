@@ -1,3 +1,4 @@
+import { terminalSafe } from '../../core/base/terminal-text.js';
 import type { DeliberationEvent } from '../../core/domain/events.js';
 
 interface Out {
@@ -18,7 +19,7 @@ export function progressPrinter(out: Out): (event: DeliberationEvent) => void {
   };
   const line = (text: string) => {
     clearLine();
-    out.write(`${elapsed()}  ${text}\n`);
+    out.write(`${elapsed()}  ${terminalSafe(text)}\n`);
   };
 
   return (event) => {
@@ -33,7 +34,7 @@ export function progressPrinter(out: Out): (event: DeliberationEvent) => void {
           line(`   ${event.agentId} done (${event.tokens ?? 0} tokens, ${(event.tokensPerSecond ?? 0).toFixed(0)} tok/s)`);
         } else if (event.state === 'progress' && out.isTTY === true) {
           live.set(event.agentId, `${event.agentId} ${event.tokens ?? 0} tok ${(event.tokensPerSecond ?? 0).toFixed(0)} tok/s`);
-          out.write(`\r\x1b[K${elapsed()}  ${[...live.values()].join(' │ ')}`);
+          out.write(`\r\x1b[K${elapsed()}  ${terminalSafe([...live.values()].join(' │ '))}`);
         }
         break;
       case 'agent-failed':

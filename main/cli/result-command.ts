@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 
+import { terminalSafe } from '../../core/base/terminal-text.js';
 import { notFound } from '../../core/domain/errors.js';
 import { deliberationJson, openStores } from '../compose.js';
 import { loadConfig } from '../config.js';
@@ -16,7 +17,9 @@ export function resultCommand(): Command {
       try {
         const d = stores.deliberations.get(taskId);
         if (d === undefined) throw notFound('deliberation', taskId);
-        process.stdout.write(flags.json === true ? `${JSON.stringify(deliberationJson(d), null, 2)}\n` : `${resultTable(d)}\n`);
+        process.stdout.write(
+          flags.json === true ? `${terminalSafe(JSON.stringify(deliberationJson(d), null, 2), { lines: true })}\n` : `${resultTable(d)}\n`,
+        );
       } finally {
         stores.close();
       }

@@ -1,3 +1,4 @@
+import { terminalSafe } from '../../core/base/terminal-text.js';
 import type { Deliberation } from '../../core/domain/deliberation.js';
 
 const cut = (text: string, n: number): string => {
@@ -5,7 +6,10 @@ const cut = (text: string, n: number): string => {
   return flat.length > n ? `${flat.slice(0, n - 1)}…` : flat;
 };
 
-/** The ranked results as a plain-text table, with the winner and anything that went wrong. */
+/**
+ * The ranked results as a plain-text table, with the winner and anything that went wrong. Model output
+ * and error text are printed escaped, a line at a time, so none of it acts on the terminal.
+ */
 export function resultTable(d: Deliberation): string {
   const lines = [
     `Deliberation ${d.taskId} · ${d.role} · ${d.status} · model ${d.model}${d.durationMs === undefined ? '' : ` · ${(d.durationMs / 1000).toFixed(1)} s`}`,
@@ -34,5 +38,5 @@ export function resultTable(d: Deliberation): string {
   for (const f of d.failures)
     lines.push(`Failure: ${f.agentId} in ${f.phase}${f.round === undefined ? '' : ` (round ${f.round})`}: ${f.message}`);
   if (d.error !== undefined) lines.push(`Error: ${d.error}`);
-  return lines.join('\n');
+  return lines.map((line) => terminalSafe(line)).join('\n');
 }
