@@ -29,7 +29,7 @@ const envelopeSchema = z.object({
   version: z.literal(ENVELOPE_VERSION, { error: `${ENVELOPE_VERSION} (the envelope version this build reads)` }).default(ENVELOPE_VERSION),
   occurred_at: isoDateTime,
   correlation_id: id,
-  payload: z.unknown(),
+  payload: z.record(z.string(), z.unknown()),
 });
 
 /** What an event we publish is known by, in either form. */

@@ -62,7 +62,12 @@ function describeIssue(issue: z.core.$ZodIssue, root: string): Problem {
   let expected: string;
   switch (issue.code) {
     case 'invalid_type':
-      expected = issue.expected === 'object' ? 'a JSON object' : issue.expected === 'array' ? 'an array' : `a ${issue.expected}`;
+      expected =
+        issue.expected === 'object' || issue.expected === 'record'
+          ? 'a JSON object'
+          : issue.expected === 'array'
+            ? 'an array'
+            : `a ${issue.expected}`;
       break;
     case 'invalid_value':
       expected = issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.join(', ')}`;

@@ -55,8 +55,11 @@ export const fieldPath = (event: FleetEvent, field: string): string => (event.fo
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-// By its keys alone, so that an envelope with a bad payload is refused as an envelope, naming `payload`.
-const isEnvelope = (json: unknown): boolean => isObject(json) && 'event_id' in json && 'payload' in json;
+// By its keys alone, so that an envelope with a bad or missing payload is refused as an envelope,
+// naming `payload`. Without a payload, our envelope is told from our flat events by `event_type`,
+// which every flat event we publish carries and the envelope never does.
+const isEnvelope = (json: unknown): boolean =>
+  isObject(json) && 'event_id' in json && ('payload' in json || ('type' in json && 'version' in json && !('event_type' in json)));
 
 const fromEnvelope = (e: EventEnvelope): FleetEvent => ({
   form: 'envelope',

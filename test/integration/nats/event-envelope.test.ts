@@ -93,6 +93,12 @@ describe('event envelope', () => {
     ],
     ['a bad time', approved(goodPayload, { occurred_at: 'yesterday' }), 'occurred_at', /occurred_at: expected an ISO 8601 date-time/],
     ['not an object', [1, 2], 'event', /event: expected a JSON object, got an array of 2/],
+    [
+      'an envelope without its payload',
+      (({ payload: _p, ...rest }) => rest)(approved(goodPayload)),
+      'payload',
+      /payload: expected a JSON object, got nothing \(missing\)/,
+    ],
   ])('refuses %s, naming the field', (_what, event, field, message) => {
     const error = rejection(bytes(event));
     expect(error.field).toBe(field);
