@@ -13,6 +13,8 @@ export interface Daemon {
 export interface DaemonOptions {
   /** Serve agent requests with this machine's model (default); off when only remote workers should. */
   readonly localWorkers: boolean;
+  /** Cancels a start in progress (a model download, say): what was started is stopped again. */
+  readonly signal?: AbortSignal;
 }
 
 /** Daemon lifecycle: NATS → database → model → councils → planning events → gRPC → SERVING. */
@@ -31,6 +33,7 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
       onDownloadProgress: (p) => log.log('info', 'downloading model', { downloaded: p.downloadedBytes, total: p.totalBytes }),
       backbone,
       localWorkers: options.localWorkers,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     resources.defer(() => core.close());
     const { councilsCreated, interrupted } = core.startup;

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 
+import { FleetError } from '../../core/domain/errors.js';
 import { paths } from '../compose.js';
 import { loadConfig } from '../config.js';
 import { startDaemon } from '../daemon.js';
@@ -32,15 +33,32 @@ export function serveCommand(): Command {
       ...(flags.natsToken === undefined ? {} : { natsToken: flags.natsToken }),
     });
     const log = createLogger(paths(config).log, flags.verbose === true ? 'debug' : 'info');
-    const daemon = await startDaemon(config, log, { localWorkers: flags.localWorkers });
+    // Hooked before the start: a signal while the model loads cancels the start, and one after it
+    // stops the daemon; either way the embedded nats-server goes with it rather than being orphaned.
+    const startup = new AbortController();
+    const signal = new Promise<NodeJS.Signals>((resolve) => {
+      for (const name of STOP_SIGNALS)
+        process.once(name, () => {
+          if (name === 'SIGHUP') keepWritingAfterHangup();
+          startup.abort(new FleetError('CANCELLED', `received ${name} while starting`));
+          resolve(name);
+        });
+    });
+    const daemon = await startDaemon(config, log, { localWorkers: flags.localWorkers, signal: startup.signal });
     // Tests and supervisors read this line to learn the bound port.
     process.stdout.write(`fleet: listening on ${config.grpcHost}:${daemon.grpcPort}\n`);
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
-    log.log('info', `received ${signal}, stopping`);
+    log.log('info', `received ${await signal}, stopping`);
     // Awaited here, so a stop that fails ends the command with its message and exit code.
     await daemon.stop();
   });
+}
+
+/** SIGHUP is the terminal closing: the daemon stops cleanly, as on Ctrl-C or SIGTERM. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** A closed terminal fails every later write (EIO): the stop's log lines must not end it half way. */
+function keepWritingAfterHangup(): void {
+  const ignore = (): void => undefined;
+  process.stdout.on('error', ignore);
+  process.stderr.on('error', ignore);
 }

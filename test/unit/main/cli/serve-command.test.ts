@@ -10,7 +10,7 @@ vi.mock('../../../../main/daemon.js', () => ({
   startDaemon: async () => ({ grpcPort: 50999, stop: () => Promise.reject(stopFailure) }),
 }));
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const before = new Map(SIGNALS.map((s) => [s, process.rawListeners(s)]));
 
 afterEach(() => {
