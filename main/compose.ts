@@ -16,6 +16,7 @@ import { DisposalStack } from '../core/base/disposal.js';
 import { isProcessAlive } from '../core/base/process-liveness.js';
 import { createFleetService, type StartupReport } from '../core/app/fleet-service.js';
 import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
+import { promptBudget } from '../core/app/turns/prompt-budget.js';
 import type { Deliberation } from '../core/domain/deliberation.js';
 import { FleetError } from '../core/domain/errors.js';
 import type { Clock } from '../core/ports/clock.js';
@@ -164,6 +165,8 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
     const stores = resources.use(openStores(config, options.log));
     const model = resources.use(await openLanguageModel(config, options, options.signal));
     const localTurns = createLocalAgentTurns(model);
+    // Checked against this machine's model, which also serves the turns unless workers elsewhere do.
+    const fits = promptBudget(model);
     const { backbone } = options;
     const remoteTurns = backbone === undefined ? undefined : resources.use(backbone.agentTurns());
     if (backbone !== undefined && options.localWorkers !== false) {
@@ -178,6 +181,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
       owners: runOwners,
       modelName: model.info.name,
       ...(backbone === undefined ? {} : { eventBus: backbone.bus }),
+      ...(fits === undefined ? {} : { checkFits: fits }),
     });
     const startup = fleet.start();
     fleet.setServing(true);

@@ -32,6 +32,8 @@ export interface FleetServiceDeps {
   readonly eventBus?: EventBus;
   /** Default: a lone process, so anything left unfinished at start was lost. */
   readonly owners?: RunOwners;
+  /** Throws INVALID_ARGUMENT for a task the model cannot take (see promptBudget); unset, none is checked. */
+  readonly checkFits?: (task: Task) => void;
 }
 
 const LONE_PROCESS: RunOwners = { self: 'this-process', isAlive: () => false };
@@ -79,7 +81,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
       if (!isTerminal(existing.status)) {
         throw new FleetError(
           'FAILED_PRECONDITION',
-          `deliberation ${taskId} is ${existing.status} in another process (${existing.owner ?? 'unknown'})`,
+          `deliberation ${taskId} is ${existing.status} in another process: wait for it, then ask for its result`,
           { field: 'task_id' },
         );
       }
@@ -91,6 +93,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
         field: 'role',
       });
     }
+    deps.checkFits?.(task);
     const chooser =
       architect && command.architectSelection !== false
         ? (deps.councils.list('ARCHITECT')[0]?.agents[0] ?? makeAgents('ARCHITECT', 1)[0]!)
@@ -157,13 +160,9 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
       const d = deps.deliberations.get(taskId);
       if (d === undefined) throw notFound('deliberation', taskId);
       if (!isTerminal(d.status)) {
-        throw new FleetError(
-          'FAILED_PRECONDITION',
-          `deliberation ${taskId} runs in another process (${d.owner ?? 'unknown'}): poll its result instead`,
-          {
-            field: 'task_id',
-          },
-        );
+        throw new FleetError('FAILED_PRECONDITION', `deliberation ${taskId} runs in another process: poll its result instead`, {
+          field: 'task_id',
+        });
       }
       // Already over: the watcher gets the outcome straight away (after it holds its unsubscribe).
       let live = true;

@@ -11,11 +11,45 @@ export function parseRole(value: string, field: string): Role {
   return upper;
 }
 
+/** What a task may carry. Past these a prompt no local model holds, and a stored record of megabytes. */
+export const TASK_LIMITS = {
+  descriptionChars: 20_000,
+  requirements: 32,
+  requirementChars: 500,
+  rubricChars: 2_000,
+  rubricCriteria: 16,
+  criterionChars: 80,
+} as const;
+
 export function checkDescription(value: string, field: string): string {
   const trimmed = value.trim();
   if (trimmed.length === 0) throw invalidArgument(field, 'a non-empty task description');
-  if (trimmed.length > 20_000) throw invalidArgument(field, 'at most 20000 characters', `${trimmed.length} characters`);
+  if (trimmed.length > TASK_LIMITS.descriptionChars) {
+    throw invalidArgument(field, `at most ${TASK_LIMITS.descriptionChars} characters`, `${trimmed.length} characters`);
+  }
   return trimmed;
+}
+
+/** Stated requirements, trimmed, empty ones dropped; at most TASK_LIMITS.requirements of bounded length. */
+export function checkRequirements(values: readonly string[], field: string): string[] {
+  const kept = values.map((r) => r.trim()).filter((r) => r.length > 0);
+  if (kept.length > TASK_LIMITS.requirements)
+    throw invalidArgument(field, `at most ${TASK_LIMITS.requirements} requirements`, `${kept.length}`);
+  const long = kept.findIndex((r) => r.length > TASK_LIMITS.requirementChars);
+  if (long >= 0) {
+    throw invalidArgument(`${field}[${long}]`, `at most ${TASK_LIMITS.requirementChars} characters`, `${kept[long]!.length} characters`);
+  }
+  return kept;
+}
+
+/** Rubric criteria, trimmed and deduplicated; at most TASK_LIMITS.rubricCriteria of bounded length. */
+export function checkRubric(criteria: readonly string[], field: string): string[] {
+  const kept = [...new Set(criteria.map((c) => c.trim()).filter((c) => c.length > 0))];
+  if (kept.length > TASK_LIMITS.rubricCriteria)
+    throw invalidArgument(field, `at most ${TASK_LIMITS.rubricCriteria} criteria`, `${kept.length}`);
+  const long = kept.find((c) => c.length > TASK_LIMITS.criterionChars);
+  if (long !== undefined) throw invalidArgument(field, `criteria of at most ${TASK_LIMITS.criterionChars} characters`, long);
+  return kept;
 }
 
 function checkInteger(value: number, field: string, min: number, max: number): number {

@@ -50,6 +50,10 @@ export interface ModelInfo {
 
 export interface LanguageModel {
   readonly info: ModelInfo;
+  /** Tokens one generation may hold, prompt and answer together; absent when the backend does not say. */
+  readonly contextTokens?: number;
+  /** Tokens a prompt takes with the chat template applied; absent when the backend cannot count locally. */
+  countPromptTokens?(request: Pick<GenerateRequest, 'system' | 'prompt'>): number;
   generate(request: GenerateRequest): Promise<GenerateResult>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { terminalSafe } from '../../core/base/terminal-text.js';
 import type { Deliberation } from '../../core/domain/deliberation.js';
 import { DEFAULT_AGENTS, DEFAULT_ROUNDS, LIMITS } from '../../core/domain/council.js';
-import { checkDescription, checkTaskId, parseRole } from '../../core/domain/validation.js';
+import { checkDescription, checkRequirements, checkRubric, checkTaskId, parseRole } from '../../core/domain/validation.js';
 import { composeCore, type Core, deliberationJson, paths, takeDataFolder } from '../compose.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
@@ -52,15 +52,8 @@ export function deliberateCommand(): Command {
       role: parseRole(flags.role, '--role'),
       numAgents: flags.agents,
       rounds: flags.rounds,
-      requirements: flags.requirement,
-      ...(flags.rubric === undefined
-        ? {}
-        : {
-            rubric: flags.rubric
-              .split(',')
-              .map((s) => s.trim())
-              .filter((s) => s !== ''),
-          }),
+      requirements: checkRequirements(flags.requirement, '--requirement'),
+      ...(flags.rubric === undefined ? {} : { rubric: checkRubric(flags.rubric.split(','), '--rubric') }),
       ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout * 1000 }),
       ...(flags.maxTokens === undefined ? {} : { maxTokens: flags.maxTokens }),
       ...(flags.taskId === undefined ? {} : { taskId: checkTaskId(flags.taskId, '--task-id') }),

@@ -12,7 +12,17 @@ import type {
 import { DEFAULT_AGENTS, LIMITS } from '../../domain/council.js';
 import { invalidArgument } from '../../domain/errors.js';
 import type { Role } from '../../domain/role.js';
-import { checkAgentCount, checkDescription, checkPositive, checkRounds, checkTaskId, parseRole } from '../../domain/validation.js';
+import {
+  checkAgentCount,
+  checkDescription,
+  checkPositive,
+  checkRequirements,
+  checkRounds,
+  checkRubric,
+  checkTaskId,
+  parseRole,
+  TASK_LIMITS,
+} from '../../domain/validation.js';
 import type { CreateCouncilCommand, DeliberateCommand, OrchestrateCommand } from '../../ports/fleet-service.js';
 
 // Every proto request is validated here, once, into a domain command; errors name the wire field.
@@ -64,7 +74,7 @@ type ConstraintFields = Pick<DeliberateCommand, 'rubric' | 'requirements' | 'tim
 function toConstraints(constraints: TaskConstraints | undefined): ConstraintFields {
   if (constraints === undefined) return {};
   const rubric = splitRubric(constraints.rubric);
-  const requirements = constraints.requirements.map((r) => r.trim()).filter((r) => r.length > 0);
+  const requirements = checkRequirements(constraints.requirements, 'constraints.requirements');
   const { timeoutSeconds, maxTokens } = constraints;
   return {
     ...(rubric.length === 0 ? {} : { rubric }),
@@ -76,16 +86,12 @@ function toConstraints(constraints: TaskConstraints | undefined): ConstraintFiel
   };
 }
 
-/** Rubric criteria arrive as one string (the cluster's type): split on commas or newlines, deduplicated. */
+/** Rubric criteria arrive as one string (the cluster's type): split on commas or newlines. */
 function splitRubric(rubric: string): string[] {
-  return [
-    ...new Set(
-      rubric
-        .split(/[,\n]/)
-        .map((c) => c.trim())
-        .filter((c) => c.length > 0),
-    ),
-  ];
+  const field = 'constraints.rubric';
+  if (rubric.length > TASK_LIMITS.rubricChars)
+    throw invalidArgument(field, `at most ${TASK_LIMITS.rubricChars} characters`, `${rubric.length} characters`);
+  return checkRubric(rubric.split(/[,\n]/), field);
 }
 
 export type StreamStart =

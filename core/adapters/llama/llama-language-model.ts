@@ -166,6 +166,10 @@ class LlamaCppModel implements LlamaLanguageModel {
     private readonly resources: DisposalStack,
   ) {}
 
+  get contextTokens(): number {
+    return this.settings.contextSize;
+  }
+
   stats(): LlamaModelStats {
     return { ...this.scheduler.stats(), ...this.prefixCache.stats(), ...this.settings };
   }

@@ -103,6 +103,32 @@ describe('fleet CLI', () => {
     expect(run.stderr).toContain(field);
   });
 
+  it("refuses up front a task the model's context cannot hold, saying how many tokens it needs and has", async () => {
+    const description = `Design the rate limiter. ${'Consider every endpoint and its failure modes in detail. '.repeat(340)}`;
+    const run = await runFleet([
+      'deliberate',
+      '--data-dir',
+      dataDir,
+      '--model',
+      'tiny',
+      '--role',
+      'DEV',
+      '--task-id',
+      'too-long',
+      description,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/the task does not fit the model: a proposal needs (\d+) tokens \((\d+) of prompt.*and tiny holds (\d+)/);
+    const [, needed, , holds] = /needs (\d+) tokens \((\d+) of prompt.*holds (\d+)/.exec(run.stderr)!;
+    expect(Number(needed)).toBeGreaterThan(Number(holds));
+    // Refused before it started: nothing was recorded.
+    expect((await runFleet(['result', '--data-dir', dataDir, 'too-long'])).code).toBe(3);
+    // Past the documented maximum it is the description's length that is refused, by name.
+    const tooBig = await runFleet(['deliberate', '--data-dir', dataDir, '--model', 'tiny', '--role', 'DEV', 'x'.repeat(20_001)]);
+    expect(tooBig.code).toBe(2);
+    expect(tooBig.stderr).toContain('task: expected at most 20000 characters');
+  });
+
   it('exits 3 for an unknown task id and 2 for a missing model file', async () => {
     const missing = await runFleet(['result', '--data-dir', dataDir, 'nope']);
     expect(missing.code).toBe(3);

@@ -37,6 +37,12 @@ describe('gRPC request validation', () => {
     ['task_id', { ...VALID, taskId: 'x'.repeat(129) }],
     ['constraints.timeout_seconds', { ...VALID, constraints: { timeoutSeconds: -5 } }],
     ['constraints.max_tokens', { ...VALID, constraints: { maxTokens: 1_000_000 } }],
+    ['task_description', { ...VALID, taskDescription: 'x'.repeat(20_001) }],
+    ['constraints.requirements', { ...VALID, constraints: { requirements: Array.from({ length: 10_000 }, (_, i) => `requirement ${i}`) } }],
+    ['constraints.requirements[1]', { ...VALID, constraints: { requirements: ['fine', 'y'.repeat(501)] } }],
+    ['constraints.rubric', { ...VALID, constraints: { rubric: 'z'.repeat(3 * 1024 * 1024) } }],
+    ['constraints.rubric', { ...VALID, constraints: { rubric: Array.from({ length: 17 }, (_, i) => `criterion ${i}`).join(',') } }],
+    ['constraints.rubric', { ...VALID, constraints: { rubric: `clarity, ${'w'.repeat(81)}` } }],
   ])('Deliberate rejects a bad %s without reaching the core', async (field, request) => {
     await rejects(h.client.deliberate(request), field);
     expect(h.fleet.commands).toEqual([]);

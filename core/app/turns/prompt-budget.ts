@@ -1,0 +1,31 @@
+import { makeAgents } from '../../domain/council.js';
+import { FleetError } from '../../domain/errors.js';
+import type { Task } from '../../domain/task.js';
+import type { LanguageModel } from '../../ports/language-model.js';
+import { systemPrompt } from '../prompts/role-prompts.js';
+import { proposePrompt } from '../prompts/turn-prompts.js';
+
+/**
+ * Refuses, before any turn runs, a task whose proposal turn cannot fit the model's context: its
+ * prompt plus the answer budget. Without the check every agent would fail on its first turn and a
+ * FAILED record would be all the user got. Models that cannot count locally are not checked.
+ */
+export function promptBudget(model: LanguageModel): ((task: Task) => void) | undefined {
+  const { contextTokens } = model;
+  const count = model.countPromptTokens?.bind(model);
+  if (contextTokens === undefined || count === undefined) return undefined;
+  return (task) => {
+    const [agent] = makeAgents(task.role, 1);
+    const { rubric, requirements, maxTokens } = task.constraints;
+    const prompt = count({ system: systemPrompt(task.role, rubric, requirements), prompt: proposePrompt(agent!, task) });
+    const needed = prompt + maxTokens;
+    if (needed <= contextTokens) return;
+    throw new FleetError(
+      'INVALID_ARGUMENT',
+      `the task does not fit the model: a proposal needs ${needed} tokens (${prompt} of prompt: description, requirements ` +
+        `and rubric; ${maxTokens} to answer) and ${model.info.name} holds ${contextTokens}. Shorten the description or ` +
+        'the requirements, or lower max_tokens',
+      { field: 'task_description' },
+    );
+  };
+}

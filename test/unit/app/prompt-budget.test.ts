@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+
+import { promptBudget } from '../../../core/app/turns/prompt-budget.js';
+import { FleetError } from '../../../core/domain/errors.js';
+import type { Task } from '../../../core/domain/task.js';
+import type { LanguageModel } from '../../../core/ports/language-model.js';
+
+const task = (description: string, maxTokens = 100): Task => ({
+  id: 't',
+  description,
+  role: 'DEV',
+  constraints: { rubric: ['clarity'], requirements: ['logs failures'], timeoutMs: 1000, maxTokens },
+});
+
+/** Counts a token per 4 characters, as a stand-in tokenizer. */
+const model = (contextTokens?: number): LanguageModel => ({
+  info: { name: 'counting', backend: 'llama.cpp', gpu: false },
+  ...(contextTokens === undefined
+    ? {}
+    : { contextTokens, countPromptTokens: ({ system, prompt }) => Math.ceil((system.length + prompt.length) / 4) }),
+  generate: () => Promise.reject(new Error('not used')),
+  close: () => Promise.resolve(),
+});
+
+describe('promptBudget', () => {
+  it('checks nothing for a model that cannot count (a remote server)', () => {
+    expect(promptBudget(model())).toBeUndefined();
+  });
+
+  it('lets through a task whose prompt and answer fit, and refuses one that does not, with the counts', () => {
+    const check = promptBudget(model(1000))!;
+    expect(() => check(task('Add retries'))).not.toThrow();
+    let error: unknown;
+    try {
+      check(task('x'.repeat(8000), 200));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FleetError);
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'task_description' });
+    expect((error as Error).message).toMatch(/a proposal needs (\d+) tokens \((\d+) of prompt.*200 to answer\) and counting holds 1000/);
+  });
+
+  it('counts the answer budget too: a prompt that fits alone is refused with too large a max_tokens', () => {
+    const check = promptBudget(model(1000))!;
+    expect(() => check(task('Add retries', 100))).not.toThrow();
+    expect(() => check(task('Add retries', 990))).toThrow(/does not fit/);
+  });
+});
