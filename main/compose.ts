@@ -101,6 +101,7 @@ export async function openLanguageModel(config: FleetConfig, events: ModelEvents
   const modelsDir = paths(config).models;
   const options = {
     modelsDir,
+    allowInsecureDownload: config.allowInsecureDownload === true,
     ...(events.onDownloadProgress === undefined ? {} : { onProgress: events.onDownloadProgress }),
     ...(signal === undefined ? {} : { signal }),
   };

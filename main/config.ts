@@ -56,6 +56,20 @@ const ENV: ReadonlyArray<readonly [string, keyof FleetConfig, 'string' | 'int']>
 
 function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   const out: Record<string, unknown> = {};
+  /**
+   * Every gRPC call must carry `authorization: Bearer <token>` (health checks excepted, for probes).
+   * With TLS, what lets the API listen beyond loopback.
+   */
+  grpcToken: z
+    .string()
+    .min(16, 'a token of at least 16 characters')
+    .regex(/^[\x21-\x7e]+$/, 'a token of printable ASCII without spaces')
+    .optional(),
+  /** PEM certificate (chain) and its private key: given both, the gRPC API is served over TLS. */
+  grpcTlsCert: z.string().min(1).optional(),
+  grpcTlsKey: z.string().min(1).optional(),
+  /** Lets `model` be a plain http:// URL; a flag or the config file, never the environment. */
+  allowInsecureDownload: z.boolean().optional(),
   for (const [name, key, kind] of ENV) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
@@ -65,7 +79,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = ENV.find(([, key]) => key === issue.path[0])?.[0] ?? String(issue.path[0]);
-    throw invalidArgument(name, expectation(issue), env[name]);
+    throw invalidArgument(name, expectation(issue), SECRET_ENV.has(name) ? undefined : env[name]);
   }
   return parsed.data;
 }
@@ -81,7 +95,12 @@ function fromFile(path: string): ConfigOverrides {
   try {
     json = JSON.parse(text);
   } catch (e) {
+  ['FLEET_GRPC_TOKEN', 'grpcToken', 'string'],
+  ['FLEET_GRPC_TLS_CERT', 'grpcTlsCert', 'string'],
+  ['FLEET_GRPC_TLS_KEY', 'grpcTlsKey', 'string'],
     throw new FleetError('INVALID_ARGUMENT', `${path}: not valid JSON (${(e as Error).message})`, { field: 'config' });
+/** Secrets are never quoted back in an error message. */
+const SECRET_ENV = new Set(['FLEET_LLM_API_KEY', 'FLEET_NATS_TOKEN', 'FLEET_GRPC_TOKEN']);
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) throw fromIssue(parsed.error, `${path}: `);

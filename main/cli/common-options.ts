@@ -23,6 +23,7 @@ export function withCommonOptions(command: Command): Command {
     .addOption(intOption('--threads <n>', 'CPU threads for local inference (default: chosen by model size)', 1, 256))
     .option('--llm-url <url>', 'use an OpenAI-compatible server (vLLM) at this URL instead of local inference')
     .option('--llm-model <name>', 'model name to request from --llm-url')
+    .option('--allow-insecure-download', 'let --model be a plain http:// URL (its bytes could be altered on the way)')
     .option('--verbose', 'log details to stderr');
 }
 
@@ -32,6 +33,7 @@ export interface CommonFlags {
   threads?: number;
   llmUrl?: string;
   llmModel?: string;
+  allowInsecureDownload?: boolean;
   verbose?: boolean;
 }
 
@@ -41,4 +43,5 @@ export const overridesOf = (flags: CommonFlags): ConfigOverrides => ({
   threads: flags.threads,
   llmUrl: flags.llmUrl,
   llmModel: flags.llmModel,
+  allowInsecureDownload: flags.allowInsecureDownload,
 });

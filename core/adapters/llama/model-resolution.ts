@@ -26,6 +26,11 @@ export interface ResolveModelOptions {
   readonly signal?: AbortSignal;
   /** How long to wait for the download host to answer before calling it unreachable. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Lets a plain `http://` URL be downloaded. Off by default: the file's bytes are loaded and run by
+   * llama.cpp, and anyone on the path (café Wi-Fi, a proxy) could swap them on the way.
+   */
+  readonly allowInsecureDownload?: boolean;
 }
 
 export interface ResolvedModel {
@@ -42,7 +47,16 @@ export async function resolveModel(spec: string, options: ResolveModelOptions): 
     const path = await writeTinyModel(join(options.modelsDir, 'swe-fleet-tiny.gguf'));
     return { path, name: TINY_MODEL_NAME };
   }
-  if (isModelUri(spec)) return { path: await download(spec, options), name: spec };
+  if (isModelUri(spec)) {
+    if (/^http:\/\//i.test(spec) && options.allowInsecureDownload !== true) {
+      throw invalidArgument(
+        'model',
+        'an https:// URL (a plain http:// download can be altered on the way; pass --allow-insecure-download to take it anyway)',
+        spec,
+      );
+    }
+    return { path: await download(spec, options), name: spec };
+  }
 
   const path = resolve(spec);
   const info = await stat(path).catch(() => undefined);

@@ -45,6 +45,17 @@ describe('model resolution', () => {
     expect(error.message).toContain('--model PATH');
   });
 
+  it('refuses a plain http:// URL unless insecure downloads are allowed', async () => {
+    const plain = 'http://models.invalid/council-7b.Q8_0.gguf';
+    const refused = await rejection(resolveModel(plain, { modelsDir }));
+    expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'model' });
+    expect(refused.message).toContain('https://');
+    expect(refused.message).toContain('--allow-insecure-download');
+    // Allowed, it is downloaded like any other URL (here: unreachable, so UNAVAILABLE).
+    const allowed = await rejection(resolveModel(plain, { modelsDir, allowInsecureDownload: true, connectTimeoutMs: 3000 }));
+    expect(allowed.code).toBe('UNAVAILABLE');
+  });
+
   it.runIf(offline)('reports the default model as UNAVAILABLE when offline', async () => {
     const error = await rejection(resolveModel(DEFAULT_MODEL_URI, { modelsDir, connectTimeoutMs: 3000 }));
     expect(error.code).toBe('UNAVAILABLE');

@@ -24,6 +24,27 @@ describe('configuration: defaults ← config file ← environment ← flags', ()
     expect(() => loadConfig({ dataDir: dataDir(), ...flags }, env)).toThrow(message);
   });
 
+  it('takes the gRPC token and TLS files from the environment, and never quotes a secret back', () => {
+    const env = { FLEET_GRPC_TOKEN: 'a'.repeat(32), FLEET_GRPC_TLS_CERT: '/etc/fleet/cert.pem', FLEET_GRPC_TLS_KEY: '/etc/fleet/key.pem' };
+    expect(loadConfig({ dataDir: dataDir() }, env)).toMatchObject({
+      grpcToken: 'a'.repeat(32),
+      grpcTlsCert: '/etc/fleet/cert.pem',
+      grpcTlsKey: '/etc/fleet/key.pem',
+    });
+    const short = () => loadConfig({ dataDir: dataDir() }, { FLEET_GRPC_TOKEN: 'hunter2' });
+    expect(short).toThrow(/^FLEET_GRPC_TOKEN: expected a token of at least 16 characters$/);
+    expect(() => loadConfig({ dataDir: dataDir(), grpcToken: 'with a space in it' }, {})).toThrow(
+      /^--grpc-token: expected a token of printable ASCII/,
+    );
+  });
+
+  it('allows plain http:// model downloads only from a flag or the config file', () => {
+    expect(loadConfig({ dataDir: dataDir() }, { FLEET_ALLOW_INSECURE_DOWNLOAD: '1' }).allowInsecureDownload).toBeUndefined();
+    const dir = dataDir();
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ allowInsecureDownload: true }));
+    expect(loadConfig({ dataDir: dir }, {}).allowInsecureDownload).toBe(true);
+  });
+
   it('names the config file and the key at fault', () => {
     const dir = dataDir();
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ grpcPort: 'a' }));
