@@ -29,6 +29,20 @@ const configSchema = z.object({
   natsToken: z.string().min(1).optional(),
   grpcHost: z.string().min(1),
   grpcPort: z.number().int().min(0).max(65535),
+  /**
+   * Every gRPC call must carry `authorization: Bearer <token>` (health checks excepted, for probes).
+   * With TLS, what lets the API listen beyond loopback.
+   */
+  grpcToken: z
+    .string()
+    .min(16, 'a token of at least 16 characters')
+    .regex(/^[\x21-\x7e]+$/, 'a token of printable ASCII without spaces')
+    .optional(),
+  /** PEM certificate (chain) and its private key: given both, the gRPC API is served over TLS. */
+  grpcTlsCert: z.string().min(1).optional(),
+  grpcTlsKey: z.string().min(1).optional(),
+  /** Lets `model` be a plain http:// URL; a flag or the config file, never the environment. */
+  allowInsecureDownload: z.boolean().optional(),
 });
 export type FleetConfig = z.infer<typeof configSchema>;
 export type ConfigOverrides = Partial<FleetConfig>;
@@ -52,24 +66,15 @@ const ENV: ReadonlyArray<readonly [string, keyof FleetConfig, 'string' | 'int']>
   ['FLEET_NATS_TOKEN', 'natsToken', 'string'],
   ['FLEET_GRPC_HOST', 'grpcHost', 'string'],
   ['FLEET_GRPC_PORT', 'grpcPort', 'int'],
+  ['FLEET_GRPC_TOKEN', 'grpcToken', 'string'],
+  ['FLEET_GRPC_TLS_CERT', 'grpcTlsCert', 'string'],
+  ['FLEET_GRPC_TLS_KEY', 'grpcTlsKey', 'string'],
 ];
+/** Secrets are never quoted back in an error message. */
+const SECRET_ENV = new Set(['FLEET_LLM_API_KEY', 'FLEET_NATS_TOKEN', 'FLEET_GRPC_TOKEN']);
 
 function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   const out: Record<string, unknown> = {};
-  /**
-   * Every gRPC call must carry `authorization: Bearer <token>` (health checks excepted, for probes).
-   * With TLS, what lets the API listen beyond loopback.
-   */
-  grpcToken: z
-    .string()
-    .min(16, 'a token of at least 16 characters')
-    .regex(/^[\x21-\x7e]+$/, 'a token of printable ASCII without spaces')
-    .optional(),
-  /** PEM certificate (chain) and its private key: given both, the gRPC API is served over TLS. */
-  grpcTlsCert: z.string().min(1).optional(),
-  grpcTlsKey: z.string().min(1).optional(),
-  /** Lets `model` be a plain http:// URL; a flag or the config file, never the environment. */
-  allowInsecureDownload: z.boolean().optional(),
   for (const [name, key, kind] of ENV) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
@@ -95,12 +100,7 @@ function fromFile(path: string): ConfigOverrides {
   try {
     json = JSON.parse(text);
   } catch (e) {
-  ['FLEET_GRPC_TOKEN', 'grpcToken', 'string'],
-  ['FLEET_GRPC_TLS_CERT', 'grpcTlsCert', 'string'],
-  ['FLEET_GRPC_TLS_KEY', 'grpcTlsKey', 'string'],
     throw new FleetError('INVALID_ARGUMENT', `${path}: not valid JSON (${(e as Error).message})`, { field: 'config' });
-/** Secrets are never quoted back in an error message. */
-const SECRET_ENV = new Set(['FLEET_LLM_API_KEY', 'FLEET_NATS_TOKEN', 'FLEET_GRPC_TOKEN']);
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) throw fromIssue(parsed.error, `${path}: `);
