@@ -20,6 +20,7 @@ import {
   withNatsConnection,
 } from '../core/adapters/nats/index.js';
 import { DisposalStack } from '../core/base/disposal.js';
+import { attemptReasons } from '../core/domain/deliberation.js';
 import { FleetError } from '../core/domain/errors.js';
 import type { Role } from '../core/domain/role.js';
 import type { AgentTurns } from '../core/ports/agent-turns.js';
@@ -122,6 +123,13 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
         const planning = await startPlanningConsumer({
           nc,
           deliberate: (command) => service.deliberate(command),
+          attemptReasons: (taskId) => {
+            try {
+              return attemptReasons(service.getDeliberation(taskId));
+            } catch {
+              return []; // refused before it ran (no council): the error says why
+            }
+          },
           onActivity: (a) => log.log(a.type === 'dead-lettered' || a.type === 'error' ? 'warn' : 'info', `planning ${a.type}`, { ...a }),
         });
         resources.defer(() => planning.stop());

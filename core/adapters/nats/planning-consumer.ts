@@ -11,15 +11,20 @@ import { type EventForm, fieldPath, type FleetEvent, isEventOf, parseEvent } fro
 import { heartbeat, settle } from './settle.js';
 import { STREAM } from './streams.js';
 
-/** `FleetService.deliberate`, or anything with its contract: a known task id returns the stored result. */
+/**
+ * `FleetService.deliberate`, or anything with its contract: a task id already COMPLETED returns the
+ * stored result, one that failed (timed out, was cancelled) runs again as its next attempt.
+ */
 export type Deliberate = (command: DeliberateCommand) => Promise<unknown>;
 
 export interface PlanningConsumerOptions {
   readonly nc: NatsConnection;
   readonly deliberate: Deliberate;
+  /** Why each attempt of a task's deliberation so far did not complete, oldest first: for the dead letter. */
+  readonly attemptReasons?: (taskId: string) => readonly string[];
   /** Shared by every daemon on one NATS, so they split the events between them. Default 'fleet-planning'. */
   readonly durableName?: string;
-  /** Events handled at once (the consumer's max_ack_pending). Default 4. */
+  /** Events handled at once by this consumer. Default 4. */
   readonly concurrency?: number;
   /** Redelivery if neither acked nor kept alive this long. Default 30000. */
   readonly ackWaitMs?: number;
@@ -44,7 +49,15 @@ export type PlanningActivity =
       readonly taskIds: readonly string[];
     }
   | { readonly type: 'ignored'; readonly seq: number; readonly subject: string; readonly reason: string }
-  | { readonly type: 'retrying'; readonly seq: number; readonly delivery: number; readonly delayMs: number; readonly reason: string }
+  | {
+      readonly type: 'retrying';
+      readonly seq: number;
+      readonly delivery: number;
+      readonly delayMs: number;
+      readonly reason: string;
+      /** What the event waits for and when it comes back: "waiting for a DEV council: retry 2 of 4 in 30 s". */
+      readonly schedule: string;
+    }
   | DurableWorkerActivity;
 
 export interface PlanningConsumer {
@@ -54,6 +67,16 @@ export interface PlanningConsumer {
 
 export const DEFAULT_PLANNING_CONSUMER = 'fleet-planning';
 const DEFAULT_RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 300_000];
+/**
+ * The consumer's max_ack_pending, over every daemon sharing it. A failed event waits for its retry as
+ * a NAK with a delay: JetStream keeps it, with its delivery count and max_deliver, and offers it again
+ * when the delay is up (a retry stream would need republishing, a second consumer and the count carried
+ * by hand). While it waits it holds no slot of ours, but it does count as pending on the server: with
+ * max_ack_pending at the concurrency, four waiting retries stopped every other event for minutes. So
+ * the server's limit is far above what is handled at once; the slots (pulls only while one is free)
+ * keep any daemon from taking more than it handles.
+ */
+const MAX_ACK_PENDING = 1_000;
 
 /** The deliberation a plan's role gets: the same for every delivery of the plan, so a redelivery never starts a second one. */
 export const planTaskId = (planId: string, role: Role): string => `plan-${planId}-${role}`;
@@ -67,7 +90,9 @@ export const planTaskId = (planId: string, role: Role): string => `plan-${planId
  * handler's promise is the only signal there is, and acking early would lose the event if the process
  * died before the deliberation was even recorded. Long deliberations keep the message alive with
  * working(); a failed one is redelivered with a growing delay, at most `maxDeliver` times, and the
- * task ids make each redelivery pick up the stored results of the roles already done.
+ * task ids make each redelivery pick up the stored results of the roles already done and run those
+ * that failed (or were cut short by a crash) again as their next attempt. A waiting retry holds no
+ * slot, so other events go ahead of it.
  *
  * An event that cannot be handled (not JSON, a field missing or of the wrong type, too large, refused
  * by the service as invalid, or failing on its last delivery) is copied to DEAD_LETTER with the reason
@@ -84,8 +109,7 @@ export async function startPlanningConsumer(options: PlanningConsumerOptions): P
     stream: STREAM.PLANNING_EVENTS,
     consumers: [{ name: options.durableName ?? DEFAULT_PLANNING_CONSUMER, filter: 'planning.>' }],
     concurrency,
-    // Shared by every daemon: together they hold no more events than one would handle.
-    maxAckPending: concurrency,
+    maxAckPending: Math.max(MAX_ACK_PENDING, concurrency),
     ackWaitMs,
     maxDeliver,
     retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
@@ -138,13 +162,22 @@ export async function startPlanningConsumer(options: PlanningConsumerOptions): P
     }
     const reason = failures.map((f) => `role ${f.command.role} (task ${f.command.taskId}): ${describe(f.error)}`).join('; ');
     const delivery = m.info.deliveryCount;
-    if (failures.some((f) => isPermanent(f.error)) || delivery >= maxDeliver) {
-      const message = delivery >= maxDeliver ? `gave up after ${delivery} deliveries: ${reason}` : `refused: ${reason}`;
-      await worker.deadLetter(m, { message });
+    if (failures.some((f) => isPermanent(f.error))) {
+      await worker.deadLetter(m, { message: `refused: ${reason}` });
+      return;
+    }
+    if (delivery >= maxDeliver) {
+      // Every attempt's reason, as the deliberation's record keeps them: the last delivery's alone would hide the others.
+      const history = failures.map(({ command, error }) => {
+        const reasons = options.attemptReasons?.(command.taskId!) ?? [];
+        return `role ${command.role} (task ${command.taskId}): ${reasons.length > 0 ? reasons.join('; ') : describe(error)}`;
+      });
+      await worker.deadLetter(m, { message: `gave up after ${delivery} deliveries: ${history.join('; ')}` });
       return;
     }
     const delayMs = worker.retryLater(m);
-    report({ type: 'retrying', seq: m.seq, delivery, delayMs, reason });
+    const schedule = `${waitingFor(failures)}retry ${delivery} of ${maxDeliver - 1} in ${inWords(delayMs)}`;
+    report({ type: 'retrying', seq: m.seq, delivery, delayMs, reason, schedule });
   }
 
   await worker.start();
@@ -170,7 +203,19 @@ function planCommands(event: FleetEvent<PlanApprovedPayload>): DeliberateCommand
   }));
 }
 
-/** Errors a redelivery cannot fix. */
-const isPermanent = (e: unknown): boolean => e instanceof FleetError && (e.code === 'INVALID_ARGUMENT' || e.code === 'NOT_FOUND');
+/** Errors a redelivery cannot fix: a task id reused for another task (ALREADY_EXISTS) among them. */
+const isPermanent = (e: unknown): boolean =>
+  e instanceof FleetError && (e.code === 'INVALID_ARGUMENT' || e.code === 'NOT_FOUND' || e.code === 'ALREADY_EXISTS');
+
+/**
+ * A role without a council is a precondition someone can resolve (CreateCouncil) before the next
+ * delivery: the schedule says what the event waits for.
+ */
+function waitingFor(failures: readonly { command: DeliberateCommand; error: unknown }[]): string {
+  const roles = failures.filter((f) => f.error instanceof FleetError && f.error.code === 'FAILED_PRECONDITION' && f.error.field === 'role');
+  return roles.length === 0 ? '' : `waiting for ${roles.map((f) => `a ${f.command.role} council`).join(' and ')}: `;
+}
+
+const inWords = (ms: number): string => (ms < 1_000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`);
 
 const describe = (e: unknown): string => (e instanceof FleetError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));

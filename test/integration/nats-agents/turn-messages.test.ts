@@ -137,5 +137,8 @@ describe('turn wire format', () => {
     const odd = turnRequestId({ taskId: 'a..b', phase: 'propose', agentId: 'my agent*' });
     expect(odd).toBe(turnRequestId({ taskId: 'a..b', phase: 'propose', agentId: 'my agent*' }));
     expect(odd).toMatch(/^x[0-9a-f]{24}\.propose\.0\.x[0-9a-f]{24}$/);
+    // A later attempt of the task asks anew; the first attempt's ids stay as they were.
+    expect(turnRequestId({ taskId: 't-1', attempt: 1, phase: 'propose', agentId: 'dev-1' })).toBe('t-1.propose.0.dev-1');
+    expect(turnRequestId({ taskId: 't-1', attempt: 2, phase: 'propose', agentId: 'dev-1' })).toBe('t-1.a2.propose.0.dev-1');
   });
 });

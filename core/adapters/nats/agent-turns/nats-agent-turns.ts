@@ -9,6 +9,7 @@ import type { Task } from '../../../domain/task.js';
 import type { AgentTurns, TurnContext, TurnOutput } from '../../../ports/agent-turns.js';
 import { maxPayload } from '../connect.js';
 import { retryWhileConnected } from '../retry.js';
+import { isStoreFull, storeFullError } from '../store-full.js';
 import { type ExhaustedRequest, ExhaustedRequests } from './exhausted-requests.js';
 import { type CollectedResponse, ResponseCollector } from './response-collector.js';
 import { silentLog, type Log } from '../../../ports/log.js';
@@ -89,10 +90,11 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
       const ack = await retryWhileConnected(
         nc,
         () => js.publish(subject, data, { msgID: request.requestId, timeout: options.publishTimeoutMs ?? 5_000 }),
-        { attempts: 3, firstDelayMs: 200, factor: 5, abandoned: gaveUp },
+        { attempts: 3, firstDelayMs: 200, factor: 5, abandoned: gaveUp, final: isStoreFull },
       );
       return ack.duplicate;
     } catch (e) {
+      if (isStoreFull(e)) throw storeFullError(`turn request ${request.requestId}`, e);
       throw new FleetError('UNAVAILABLE', `could not publish turn request ${request.requestId} to ${subject}: ${(e as Error).message}`, {
         cause: e,
       });
@@ -197,9 +199,18 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
     });
   }
 
-  const head = (task: Task, phase: TurnPhase, role: Agent['role'], agentId: string, round?: number, subject?: string) => ({
+  const head = (
+    ctx: TurnContext,
+    task: Task,
+    phase: TurnPhase,
+    role: Agent['role'],
+    agentId: string,
+    round?: number,
+    subject?: string,
+  ) => ({
     requestId: turnRequestId({
       taskId: task.id,
+      ...(ctx.attempt === undefined ? {} : { attempt: ctx.attempt }),
       phase,
       agentId,
       ...(round === undefined ? {} : { round }),
@@ -213,12 +224,12 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
 
   return {
     propose: (agent: Agent, task: Task, ctx: TurnContext) =>
-      turn({ ...head(task, 'propose', agent.role, agent.id), phase: 'propose', agent }, ctx),
+      turn({ ...head(ctx, task, 'propose', agent.role, agent.id), phase: 'propose', agent }, ctx),
 
     critique: (reviewer: Agent, task: Task, target: Proposal, round: number, ctx: TurnContext) =>
       turn(
         {
-          ...head(task, 'critique', reviewer.role, reviewer.id, round, target.authorId),
+          ...head(ctx, task, 'critique', reviewer.role, reviewer.id, round, target.authorId),
           phase: 'critique',
           agent: reviewer,
           round,
@@ -228,14 +239,17 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
       ),
 
     revise: (author: Agent, task: Task, proposal: Proposal, critique: Critique, ctx: TurnContext) =>
-      turn({ ...head(task, 'revise', author.role, author.id, critique.round), phase: 'revise', agent: author, proposal, critique }, ctx),
+      turn(
+        { ...head(ctx, task, 'revise', author.role, author.id, critique.round), phase: 'revise', agent: author, proposal, critique },
+        ctx,
+      ),
 
     // The judge is impartial, not an agent of the council: it runs on the task role's workers.
     judge: (task: Task, proposal: Proposal, ctx: TurnContext) =>
-      turn({ ...head(task, 'score', task.role, 'judge', undefined, proposal.authorId), phase: 'score', proposal }, ctx),
+      turn({ ...head(ctx, task, 'score', task.role, 'judge', undefined, proposal.authorId), phase: 'score', proposal }, ctx),
 
     choose: (architect: Agent, task: Task, candidates: readonly DeliberationResult[], ctx: TurnContext) =>
-      turn({ ...head(task, 'choose', architect.role, architect.id), phase: 'choose', agent: architect, candidates }, ctx),
+      turn({ ...head(ctx, task, 'choose', architect.role, architect.id), phase: 'choose', agent: architect, candidates }, ctx),
 
     async close() {
       if (closed) return;

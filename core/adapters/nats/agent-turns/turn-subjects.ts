@@ -39,20 +39,25 @@ const SAFE_PART = /^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/;
 export const REQUEST_ID = SAFE_PART;
 
 /**
- * `<task_id>.<phase>.<round|0>.<agent_id>[.<subject>]`: the same turn of the same deliberation always
- * gets the same id, so a retried publish is dropped by the stream's duplicate window instead of
- * becoming a second request. Ids are subject tokens; a part that could not be one (a task id such as
- * `a..b`, an agent id with a space) is replaced by a digest of itself, which keeps the id deterministic.
+ * `<task_id>[.a<attempt>].<phase>.<round|0>.<agent_id>[.<subject>]`: the same turn of the same
+ * deliberation always gets the same id, so a retried publish is dropped by the stream's duplicate
+ * window instead of becoming a second request. A later attempt of the task (after the first failed)
+ * names itself, so its turns are new requests rather than duplicates of the failed attempt's. Ids are
+ * subject tokens; a part that could not be one (a task id such as `a..b`, an agent id with a space) is
+ * replaced by a digest of itself, which keeps the id deterministic.
  */
 export function turnRequestId(parts: {
   readonly taskId: string;
+  /** 1 when absent; the first attempt's ids carry no attempt part. */
+  readonly attempt?: number;
   readonly phase: TurnPhase;
   readonly round?: number;
   readonly agentId: string;
   readonly subject?: string;
 }): string {
   const tail = parts.subject === undefined ? [] : [safePart(parts.subject)];
-  return [safePart(parts.taskId), parts.phase, String(parts.round ?? 0), safePart(parts.agentId), ...tail].join('.');
+  const attempt = parts.attempt === undefined || parts.attempt <= 1 ? [] : [`a${parts.attempt}`];
+  return [safePart(parts.taskId), ...attempt, parts.phase, String(parts.round ?? 0), safePart(parts.agentId), ...tail].join('.');
 }
 
 function safePart(part: string): string {
