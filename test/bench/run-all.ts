@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the council bench (takes --model / --threads), then the event-path bench. Each runs
+ * `npm run bench`: the council bench (takes --model / --threads), the event-path bench, then the soak
+ * (faults injected under load; counts of lost and twice-run work). Each runs
  * in its own process so one's llama.cpp state and timings never leak into the other's.
  */
 import { spawnSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 const benches: Array<[string, string[]]> = [
   ['council-bench.ts', process.argv.slice(2)],
   ['event-path-bench.ts', []],
+  ['soak-bench.ts', []],
 ];
 for (const [file, args] of benches) {
   const script = fileURLToPath(new URL(file, import.meta.url));
