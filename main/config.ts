@@ -14,6 +14,17 @@ import { FleetError, invalidArgument } from '../core/domain/errors.js';
 /** `default` means the product's default model (downloaded on first use, tiny model offline). */
 export const DEFAULT_MODEL_SPEC = 'default';
 
+/**
+ * The embedded JetStream's disk budget: 16 MiB for each of the six streams. A deliberation of three
+ * agents puts a few hundred KB across them (turn requests carry the task and proposals, replies the
+ * outputs, progress events the rest), so a day's work on a workstation fits several times over; the
+ * oldest messages go first when a stream is full. The daemon refuses to start only below this plus
+ * room for the database and logs.
+ */
+export const DEFAULT_NATS_STORE_MB = 96;
+/** Turn requests and replies matter for minutes, events for the day's monitoring; the records live in SQLite. */
+export const DEFAULT_NATS_MAX_AGE_HOURS = 24;
+
 const configSchema = z.object({
   dataDir: z.string().min(1),
   model: z.string().min(1),
@@ -27,6 +38,22 @@ const configSchema = z.object({
     .regex(/^(nats|tls|ws|wss):\/\/./, 'a nats:// URL')
     .optional(),
   natsToken: z.string().min(1).optional(),
+  /**
+   * Embedded NATS only: the disk JetStream may take, in MiB, shared equally by the six streams (each
+   * drops its oldest messages when full, dead letters excepted). Attached to a cluster (`natsUrl`), the
+   * cluster's own limits apply instead.
+   */
+  natsStoreMb: z
+    .number()
+    .int()
+    .min(6)
+    .max(1024 * 1024),
+  /** Embedded NATS only: messages older than this many hours are removed (dead letters are kept). */
+  natsMaxAgeHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365),
   grpcHost: z.string().min(1),
   grpcPort: z.number().int().min(0).max(65535),
   /**
@@ -64,6 +91,8 @@ const ENV: ReadonlyArray<readonly [string, keyof FleetConfig, 'string' | 'int']>
   ['FLEET_LLM_API_KEY', 'llmApiKey', 'string'],
   ['FLEET_NATS_URL', 'natsUrl', 'string'],
   ['FLEET_NATS_TOKEN', 'natsToken', 'string'],
+  ['FLEET_NATS_STORE_MB', 'natsStoreMb', 'int'],
+  ['FLEET_NATS_MAX_AGE_HOURS', 'natsMaxAgeHours', 'int'],
   ['FLEET_GRPC_HOST', 'grpcHost', 'string'],
   ['FLEET_GRPC_PORT', 'grpcPort', 'int'],
   ['FLEET_GRPC_TOKEN', 'grpcToken', 'string'],
@@ -126,6 +155,8 @@ export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = proc
     model: DEFAULT_MODEL_SPEC,
     grpcHost: '127.0.0.1',
     grpcPort: 50055,
+    natsStoreMb: DEFAULT_NATS_STORE_MB,
+    natsMaxAgeHours: DEFAULT_NATS_MAX_AGE_HOURS,
     ...defined(fromFile(join(dataDir, 'config.json'))),
     ...envValues,
     ...defined(flags),

@@ -1,6 +1,6 @@
 import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
 import { FleetError } from '../../domain/errors.js';
-import { ensureStreams } from './streams.js';
+import { ensureStreams, type StreamLimits } from './streams.js';
 
 export interface NatsConnectOptions {
   /** `nats://host:port`, the embedded server's URL or an external one (cluster mode). */
@@ -12,6 +12,8 @@ export interface NatsConnectOptions {
   readonly timeoutMs?: number;
   /** Create the fleet's streams (idempotent). Default true. */
   readonly ensureStreams?: boolean;
+  /** The streams' limits, imposed on existing streams too: see EnsureStreamsOptions.limits. */
+  readonly streamLimits?: StreamLimits;
   readonly onStatus?: (status: Status) => void;
 }
 
@@ -59,7 +61,7 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
   })();
   if (options.ensureStreams !== false) {
     try {
-      await ensureStreams(nc);
+      await ensureStreams(nc, options.streamLimits === undefined ? {} : { limits: options.streamLimits });
     } catch (e) {
       await nc.close();
       throw e;

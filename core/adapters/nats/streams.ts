@@ -24,11 +24,10 @@ export interface StreamSpec {
   readonly name: StreamName;
   readonly subjects: readonly string[];
   readonly description: string;
-  /** 0: kept until removed. */
+  /** On a cluster; 0: kept until removed, wherever it runs. A workstation caps it (StreamLimits). */
   readonly maxAgeMs: number;
   /** A publish repeating a Nats-Msg-Id seen within this window is acknowledged but not stored again. */
   readonly duplicateWindowMs: number;
-  readonly maxBytes: number;
   /** What a full stream does: drop its oldest messages, or refuse new ones. */
   readonly discard: 'old' | 'new';
 }
@@ -48,7 +47,6 @@ export const STREAM_SPECS: readonly StreamSpec[] = [
     maxAgeMs: 30 * DAY,
     // Rare and precious: a day-long window catches a planner re-sending an event after its own restart.
     duplicateWindowMs: DAY,
-    maxBytes: GIB,
     discard: 'old',
   },
   {
@@ -57,7 +55,6 @@ export const STREAM_SPECS: readonly StreamSpec[] = [
     description: 'Agent turns (propose, critique, revise, score) for workers',
     maxAgeMs: 7 * DAY,
     duplicateWindowMs: 2 * MINUTE,
-    maxBytes: GIB,
     discard: 'old',
   },
   {
@@ -66,7 +63,6 @@ export const STREAM_SPECS: readonly StreamSpec[] = [
     description: "Agent workers' results and per-agent outcomes",
     maxAgeMs: 7 * DAY,
     duplicateWindowMs: 2 * MINUTE,
-    maxBytes: GIB,
     discard: 'old',
   },
   {
@@ -75,7 +71,6 @@ export const STREAM_SPECS: readonly StreamSpec[] = [
     description: 'Context shared with deliberations',
     maxAgeMs: 7 * DAY,
     duplicateWindowMs: 2 * MINUTE,
-    maxBytes: GIB,
     discard: 'old',
   },
   {
@@ -84,7 +79,6 @@ export const STREAM_SPECS: readonly StreamSpec[] = [
     description: 'Deliberation lifecycle: started, progress, completed, failed',
     maxAgeMs: 7 * DAY,
     duplicateWindowMs: 2 * MINUTE,
-    maxBytes: GIB,
     discard: 'old',
   },
   {
@@ -95,21 +89,48 @@ export const STREAM_SPECS: readonly StreamSpec[] = [
     // deleting old ones: a dead letter is the only copy of what was wrong.
     maxAgeMs: 0,
     duplicateWindowMs: DAY,
-    maxBytes: GIB,
     discard: 'new',
   },
 ];
 
+/** How much each stream may keep: sized for the machine the server runs on. */
+export interface StreamLimits {
+  /** The most one stream keeps on disk. */
+  readonly maxBytesPerStream: number;
+  /** Messages older than this are removed, where the stream's own age is longer (dead letters stay). */
+  readonly maxAgeMs: number;
+}
+
+/** A cluster's NATS: 1 GiB per stream, each stream's own age (30 days of planning events, 7 of the rest). */
+export const CLUSTER_STREAM_LIMITS: StreamLimits = { maxBytesPerStream: GIB, maxAgeMs: 30 * DAY };
+
+/**
+ * A workstation's embedded NATS: `storeBytes` (the server's max_file_store too) shared equally by the
+ * streams, so that their reservations always fit it.
+ */
+export const workstationStreamLimits = (storeBytes: number, maxAgeMs: number): StreamLimits => ({
+  maxBytesPerStream: Math.floor(storeBytes / STREAM_SPECS.length),
+  maxAgeMs,
+});
+
 export interface EnsureStreamsOptions {
   /** Replicas per stream on a clustered external NATS. Default 1. */
   readonly replicas?: number;
+  /**
+   * Given (the daemon, which owns the server or attaches as the cluster's orchestrator): streams are
+   * created with these limits and existing ones brought back to them. Not given (a worker, which does
+   * not know the machine the server runs on): missing streams are created with CLUSTER_STREAM_LIMITS
+   * and existing ones left as their owner set them.
+   */
+  readonly limits?: StreamLimits;
 }
 
 /**
  * Creates the fleet's streams, or brings their settings back to these. Idempotent and safe to run from
  * several processes at once (the daemon and remote workers all run it when they connect).
  * Throws FleetError FAILED_PRECONDITION when a stream cannot take this shape (another stream already
- * captures its subjects, or it was created with other storage) and UNAVAILABLE when JetStream is off.
+ * captures its subjects, or it was created with other storage, or the server has no room for its
+ * limits) and UNAVAILABLE when JetStream is off.
  */
 export async function ensureStreams(nc: NatsConnection, options: EnsureStreamsOptions = {}): Promise<void> {
   let jsm: JetStreamManager;
@@ -118,17 +139,20 @@ export async function ensureStreams(nc: NatsConnection, options: EnsureStreamsOp
   } catch (e) {
     throw new FleetError('UNAVAILABLE', `JetStream is not available on this NATS server: ${(e as Error).message}`, { cause: e });
   }
-  for (const spec of STREAM_SPECS) await ensureStream(jsm, spec, options.replicas ?? 1);
+  const limits = options.limits ?? CLUSTER_STREAM_LIMITS;
+  for (const spec of STREAM_SPECS) {
+    await ensureStream(jsm, streamConfig(spec, options.replicas ?? 1, limits), spec, options.limits !== undefined);
+  }
 }
 
-async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas: number): Promise<void> {
-  const config = streamConfig(spec, replicas);
+async function ensureStream(jsm: JetStreamManager, config: StreamConfigOf, spec: StreamSpec, owner: boolean): Promise<void> {
   try {
     // The server answers an identical create with the existing stream.
     await jsm.streams.add(config);
     return;
   } catch (e) {
     if (!(e instanceof JetStreamApiError) || e.code !== STREAM_NAME_IN_USE) throw streamError(spec, e);
+    if (!owner) return;
   }
   try {
     await jsm.streams.update(spec.name, config);
@@ -140,7 +164,11 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas: n
 /** Server error code: a stream of that name exists with another configuration. */
 const STREAM_NAME_IN_USE = 10058;
 
-function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig> & { name: string } {
+type StreamConfigOf = Partial<StreamConfig> & { name: string };
+
+/** The settings a stream gets under these limits. */
+export function streamConfig(spec: StreamSpec, replicas: number, limits: StreamLimits): StreamConfigOf {
+  const maxAgeMs = spec.maxAgeMs === 0 ? 0 : Math.min(spec.maxAgeMs, limits.maxAgeMs);
   return {
     name: spec.name,
     subjects: [...spec.subjects],
@@ -148,9 +176,10 @@ function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig>
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     num_replicas: replicas,
-    max_age: nanos(spec.maxAgeMs),
-    duplicate_window: nanos(spec.duplicateWindowMs),
-    max_bytes: spec.maxBytes,
+    max_age: nanos(maxAgeMs),
+    // The server refuses a duplicate window longer than the stream keeps its messages.
+    duplicate_window: nanos(maxAgeMs === 0 ? spec.duplicateWindowMs : Math.min(spec.duplicateWindowMs, maxAgeMs)),
+    max_bytes: limits.maxBytesPerStream,
     discard: spec.discard === 'old' ? DiscardPolicy.Old : DiscardPolicy.New,
   };
 }

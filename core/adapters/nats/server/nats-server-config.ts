@@ -22,6 +22,11 @@ export interface NatsServerConfig {
   /** The server writes `<executable>_<pid>.ports` here with the ports it actually bound. */
   readonly portsFileDir: string;
   readonly sync: JetStreamSync;
+  /**
+   * The disk JetStream may use (max_file_store). Unset, nats-server takes 75% of the disk free when it
+   * starts, which a stream's reservation can exceed at the next start once the disk has filled a little.
+   */
+  readonly maxFileStoreBytes?: number;
 }
 
 /** Renders a nats-server config file. Flags cannot express the token, ports file and sync setting together. */
@@ -41,6 +46,7 @@ export function renderNatsServerConfig(config: NatsServerConfig): string {
     'jetstream {',
     `  store_dir: ${quote(config.storeDir)}`,
     ...(config.sync === 'always' ? ['  sync_interval: always'] : []),
+    ...(config.maxFileStoreBytes === undefined ? [] : [`  max_file_store: ${Math.floor(config.maxFileStoreBytes)}`]),
     '}',
     'authorization {',
     `  token: ${quote(config.token)}`,

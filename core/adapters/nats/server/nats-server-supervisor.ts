@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FleetError } from '../../../domain/errors.js';
 import { locateNatsServer, type NatsServerBinary } from './nats-server-binary.js';
+import { type JetStreamWatchdog, watchJetStream } from './jetstream-watchdog.js';
 import { type JetStreamSync, renderNatsServerConfig, strongestSync } from './nats-server-config.js';
 import { type BoundServer, isPortFree, waitUntilReady } from './server-readiness.js';
 import { stopStaleServer, terminate } from './stale-server.js';
@@ -20,6 +21,7 @@ export type NatsServerEvent =
       readonly signal: string | null;
       readonly expected: boolean;
     }
+  | { readonly type: 'wedged'; readonly pid: number; readonly unanswered: number }
   | { readonly type: 'restarting'; readonly attempt: number; readonly delayMs: number }
   | { readonly type: 'restart-failed'; readonly attempt: number; readonly message: string }
   | { readonly type: 'stopped' };
@@ -41,6 +43,15 @@ export interface NatsServerOptions {
   /** Delay before the first restart, doubled per failure up to `restartMaxDelayMs`. Defaults 200 / 10000. */
   readonly restartDelayMs?: number;
   readonly restartMaxDelayMs?: number;
+  /** JetStream's disk budget (max_file_store). Default: nats-server's own, 75% of the disk free at start. */
+  readonly maxFileStoreBytes?: number;
+  /**
+   * A server whose JetStream leaves `watchdogFailures` questions in a row unanswered, `watchdogIntervalMs`
+   * apart, is killed (SIGKILL: a wedged server ignores SIGTERM) and restarted like one that died; see
+   * watchJetStream. Defaults 3000 ms and 3; an interval of 0 turns the watchdog off.
+   */
+  readonly watchdogIntervalMs?: number;
+  readonly watchdogFailures?: number;
   /**
    * Stop the server when this process gets SIGINT, SIGTERM or SIGHUP; the signal is then raised again
    * if nothing else listens for it, so the owner still ends as it would have. Default true.
@@ -68,6 +79,7 @@ export class NatsServerSupervisor {
   private restartTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private startedAtMs = 0;
+  private watchdog: JetStreamWatchdog | undefined;
   private readonly signalHandlers = new Map<NodeJS.Signals, () => void>();
   private readonly onProcessExit = (): void => {
     // Only synchronous work runs at exit: the server shuts itself down on SIGTERM.
@@ -102,6 +114,7 @@ export class NatsServerSupervisor {
     } finally {
       supervisor.launching = undefined;
     }
+    supervisor.watchdog = supervisor.startWatchdog();
     options.onEvent?.({ type: 'started', pid: supervisor.pid ?? 0, url: supervisor.url, restart: false });
     return supervisor;
   }
@@ -140,6 +153,7 @@ export class NatsServerSupervisor {
 
   private async shutdown(): Promise<void> {
     clearTimeout(this.restartTimer);
+    this.watchdog?.stop();
     this.unhookProcess();
     await this.killChild();
     // A launch in progress either saw `stopping` before spawning or spawned the child just killed.
@@ -182,6 +196,7 @@ export class NatsServerSupervisor {
         logFile: this.logFile,
         portsFileDir: dataDir,
         sync: this.sync,
+        ...(this.options.maxFileStoreBytes === undefined ? {} : { maxFileStoreBytes: this.options.maxFileStoreBytes }),
       }),
       { mode: 0o600 },
     );
@@ -237,6 +252,7 @@ export class NatsServerSupervisor {
     this.launching = this.launch(this.bound?.port ?? this.options.preferredPort ?? DEFAULT_NATS_PORT);
     try {
       await this.launching;
+      this.watchdog?.reset();
       this.options.onEvent?.({ type: 'started', pid: this.pid ?? 0, url: this.url, restart: true });
     } catch (e) {
       if (this.stopping !== undefined) return;
@@ -245,6 +261,24 @@ export class NatsServerSupervisor {
     } finally {
       this.launching = undefined;
     }
+  }
+
+  private startWatchdog(): JetStreamWatchdog | undefined {
+    const intervalMs = this.options.watchdogIntervalMs ?? 3_000;
+    if (intervalMs <= 0) return undefined;
+    return watchJetStream({
+      // Only a server that is up and not being replaced is asked.
+      monitorUrl: () => (this.pid !== undefined && this.launching === undefined && this.stopping === undefined ? this.monitorUrl : ''),
+      intervalMs,
+      failures: this.options.watchdogFailures ?? 3,
+      onWedged: (unanswered) => {
+        const pid = this.pid;
+        if (pid === undefined || this.launching !== undefined || this.stopping !== undefined) return;
+        this.options.onEvent?.({ type: 'wedged', pid, unanswered });
+        // The exit is then handled as any unexpected one: a restart with backoff.
+        this.child?.kill('SIGKILL');
+      },
+    });
   }
 
   private hookProcess(): void {
