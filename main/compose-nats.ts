@@ -2,6 +2,8 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
+  checkJetStream,
+  CLUSTER_STREAM_LIMITS,
   closeNats,
   connectNats,
   createNatsAgentTurns,
@@ -18,6 +20,7 @@ import {
   startAgentWorker,
   startPlanningConsumer,
   withNatsConnection,
+  workstationStreamLimits,
 } from '../core/adapters/nats/index.js';
 import { DisposalStack } from '../core/base/disposal.js';
 import { attemptReasons } from '../core/domain/deliberation.js';
@@ -82,8 +85,13 @@ export interface Backbone {
   /** Serves agent requests with `turns` (the local model), competing with every other worker of the role. */
   startWorker(turns: AgentTurns, options?: WorkerOptions): Promise<Worker>;
   startPlanning(service: FleetService): Promise<void>;
+  /** Throws while JetStream does not answer (the connection is down, the server wedged or restarting). */
+  probe(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The embedded server's JetStream budget (its max_file_store), shared by the streams. */
+const storeBytes = (config: FleetConfig): number => config.natsStoreMb * 1024 ** 2;
 
 function workerOn(nc: NatsConnection, log: Logger) {
   return (turns: AgentTurns, options: WorkerOptions = {}): Promise<Worker> =>
@@ -101,7 +109,16 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
   const resources = new DisposalStack();
   try {
     const endpoint = config.natsUrl === undefined ? await startEmbeddedServer(config, log, resources) : natsEndpoint(config);
-    const nc = await connectNats({ ...endpoint, name: 'fleet-daemon', onStatus: (s) => log.log('debug', `nats ${s.type}`) });
+    const nc = await connectNats({
+      ...endpoint,
+      name: 'fleet-daemon',
+      // A workstation's budget on our own server; attached to a cluster, the cluster's sizes.
+      streamLimits:
+        config.natsUrl === undefined
+          ? workstationStreamLimits(storeBytes(config), config.natsMaxAgeHours * 3_600_000)
+          : CLUSTER_STREAM_LIMITS,
+      onStatus: (s) => log.log('debug', `nats ${s.type}`),
+    });
     resources.defer(() => closeNats(nc));
     const nats = new NatsEventBus(nc, {
       onDropped: (event, error) => log.log('warn', 'event dropped', { type: event.type, error: String(error) }),
@@ -134,6 +151,7 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
         });
         resources.defer(() => planning.stop());
       },
+      probe: () => checkJetStream(nc, 2_000),
       close: () => resources.dispose(),
     };
   } catch (e) {
@@ -146,9 +164,11 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
 async function startEmbeddedServer(config: FleetConfig, log: Logger, resources: DisposalStack): Promise<NatsEndpoint> {
   const server = await NatsServerSupervisor.start({
     dataDir: join(config.dataDir, 'nats'),
+    maxFileStoreBytes: storeBytes(config),
     // The daemon stops the server itself, after the work that still needs it.
     stopOnSignals: false,
-    onEvent: (e) => log.log(e.type === 'exited' && !e.expected ? 'warn' : 'info', `nats-server ${e.type}`, { ...e }),
+    onEvent: (e) =>
+      log.log((e.type === 'exited' && !e.expected) || e.type === 'wedged' ? 'warn' : 'info', `nats-server ${e.type}`, { ...e }),
   });
   resources.defer(() => server.stop());
   log.log('info', 'embedded nats-server ready', { url: server.url, jetstream_sync: server.sync });

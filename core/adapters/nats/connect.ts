@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
 import { FleetError } from '../../domain/errors.js';
 import { ensureStreams, type StreamLimits } from './streams.js';
@@ -82,6 +83,19 @@ export async function withNatsConnection<T>(options: NatsConnectOptions, body: (
     return await body(nc);
   } finally {
     await nc.close();
+  }
+}
+
+/**
+ * Resolves once JetStream answers (its account info) within `timeoutMs`; throws FleetError UNAVAILABLE
+ * while it does not: the connection is down, or the server's JetStream is wedged or restarting.
+ */
+export async function checkJetStream(nc: NatsConnection, timeoutMs: number): Promise<void> {
+  try {
+    // Creating the manager asks the server for the account's JetStream info.
+    await jetstreamManager(nc, { timeout: timeoutMs });
+  } catch (e) {
+    throw new FleetError('UNAVAILABLE', `JetStream does not answer: ${(e as Error).message}`, { cause: e });
   }
 }
 
