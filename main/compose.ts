@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
-import { startGrpcServer, toDeliberationJson } from '../core/adapters/grpc/index.js';
+import { type GrpcTls, startGrpcServer, toDeliberationJson } from '../core/adapters/grpc/index.js';
 import {
   createLlamaLanguageModel,
   DEFAULT_MODEL_URI,
@@ -207,12 +207,19 @@ export interface GrpcEndpoint {
   stop(): Promise<void>;
 }
 
-export function startGrpc(service: FleetService, config: FleetConfig, log: Logger): Promise<GrpcEndpoint> {
+/** Who may call the API (a token) and how (TLS); the daemon decides it from the config. */
+export interface GrpcAccess {
+  readonly token?: string;
+  readonly tls?: GrpcTls;
+}
+
+export function startGrpc(service: FleetService, config: FleetConfig, log: Logger, access: GrpcAccess = {}): Promise<GrpcEndpoint> {
   return startGrpcServer({
     service,
     version: FLEET_VERSION,
     host: config.grpcHost,
     port: config.grpcPort,
     onLog: log.log,
+    ...access,
   });
 }

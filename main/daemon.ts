@@ -2,6 +2,7 @@ import { DisposalStack } from '../core/base/disposal.js';
 import { composeCore, startGrpc, takeDataFolder } from './compose.js';
 import { type Backbone, startBackbone } from './compose-nats.js';
 import type { FleetConfig } from './config.js';
+import { grpcSecurity } from './grpc-security.js';
 import type { Logger } from './log.js';
 
 export interface Daemon {
@@ -15,10 +16,14 @@ export interface DaemonOptions {
   readonly localWorkers: boolean;
   /** Cancels a start in progress (a model download, say): what was started is stopped again. */
   readonly signal?: AbortSignal;
+  /** Serve gRPC beyond loopback without a token and TLS; warned about on every start. */
+  readonly insecure?: boolean;
 }
 
 /** Daemon lifecycle: NATS → database → model → councils → planning events → gRPC → SERVING. */
 export async function startDaemon(config: FleetConfig, log: Logger, options: DaemonOptions = { localWorkers: true }): Promise<Daemon> {
+  // Who may call the API is settled before anything starts: a refusal leaves nothing to undo.
+  const security = grpcSecurity(config, { insecure: options.insecure === true }, log);
   // Released in reverse: nothing takes work, gRPC calls in flight are cancelled (their deliberations
   // recorded CANCELLED), the core's workers, model and database close, NATS goes last.
   const resources = new DisposalStack();
@@ -40,7 +45,7 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
     if (councilsCreated > 0) log.log('info', `created ${councilsCreated} default councils`);
     for (const id of interrupted) log.log('warn', 'deliberation interrupted by the previous stop, marked FAILED', { task_id: id });
     await backbone.startPlanning(core.fleet);
-    const grpc = await startGrpc(core.fleet, config, log);
+    const grpc = await startGrpc(core.fleet, config, log, security);
     resources.defer(() => grpc.stop());
     folder.describe({ grpcPort: grpc.port });
     grpc.setServing(true);

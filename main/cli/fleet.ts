@@ -8,6 +8,7 @@ import { eventsCommand } from './events-command.js';
 import { EXIT, exitCodeOf, messageOf } from './exit-codes.js';
 import { resultCommand } from './result-command.js';
 import { serveCommand } from './serve-command.js';
+import { tlsCommand } from './tls-command.js';
 import { workerCommand } from './worker-command.js';
 import { FLEET_VERSION } from '../version.js';
 
@@ -22,6 +23,7 @@ const program = new Command('fleet')
   .addCommand(resultCommand())
   .addCommand(eventsCommand())
   .addCommand(dlqCommand())
+  .addCommand(tlsCommand())
   .addCommand(workerCommand());
 const exitOverrideAll = (command: Command): void => {
   command.exitOverride();

@@ -12,6 +12,10 @@ interface ServeFlags extends CommonFlags {
   grpcHost?: string;
   natsUrl?: string;
   natsToken?: string;
+  grpcToken?: string;
+  grpcTlsCert?: string;
+  grpcTlsKey?: string;
+  insecure?: boolean;
   localWorkers: boolean;
 }
 
@@ -20,7 +24,17 @@ export function serveCommand(): Command {
     new Command('serve')
       .description('run the daemon: the gRPC API (fleet.orchestrator.v1) over the local core')
       .addOption(intOption('--grpc-port <port>', 'gRPC port (default 50055; 0 picks a free one)', 0, 65535))
-      .option('--grpc-host <host>', 'gRPC listen address (default 127.0.0.1)')
+      .option(
+        '--grpc-host <host>',
+        'gRPC listen address (default 127.0.0.1); any but loopback needs --grpc-token and --grpc-tls-cert/--grpc-tls-key, or --insecure',
+      )
+      .option(
+        '--grpc-token <token>',
+        'require `authorization: Bearer <token>` on every call (health excepted); FLEET_GRPC_TOKEN keeps it out of ps',
+      )
+      .option('--grpc-tls-cert <file>', 'serve gRPC over TLS with this PEM certificate (chain); `fleet tls generate` makes a pair')
+      .option('--grpc-tls-key <file>', 'the PEM private key of --grpc-tls-cert')
+      .option('--insecure', 'serve beyond loopback without a token or TLS anyway (a warning on every start)')
       .option('--nats-url <url>', 'attach to this NATS (cluster mode) instead of running the embedded nats-server')
       .option('--nats-token <token>', 'auth token for --nats-url')
       .option('--no-local-workers', "don't serve agent turns with this machine's model: only `fleet worker`s elsewhere do"),
@@ -31,6 +45,9 @@ export function serveCommand(): Command {
       ...(flags.grpcHost === undefined ? {} : { grpcHost: flags.grpcHost }),
       ...(flags.natsUrl === undefined ? {} : { natsUrl: flags.natsUrl }),
       ...(flags.natsToken === undefined ? {} : { natsToken: flags.natsToken }),
+      ...(flags.grpcToken === undefined ? {} : { grpcToken: flags.grpcToken }),
+      ...(flags.grpcTlsCert === undefined ? {} : { grpcTlsCert: flags.grpcTlsCert }),
+      ...(flags.grpcTlsKey === undefined ? {} : { grpcTlsKey: flags.grpcTlsKey }),
     });
     const log = createLogger(paths(config).log, flags.verbose === true ? 'debug' : 'info');
     // Hooked before the start: a signal while the model loads cancels the start, and one after it
@@ -44,7 +61,11 @@ export function serveCommand(): Command {
           resolve(name);
         });
     });
-    const daemon = await startDaemon(config, log, { localWorkers: flags.localWorkers, signal: startup.signal });
+    const daemon = await startDaemon(config, log, {
+      localWorkers: flags.localWorkers,
+      signal: startup.signal,
+      insecure: flags.insecure === true,
+    });
     // Tests and supervisors read this line to learn the bound port.
     process.stdout.write(`fleet: listening on ${config.grpcHost}:${daemon.grpcPort}\n`);
     log.log('info', `received ${await signal}, stopping`);

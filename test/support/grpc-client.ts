@@ -1,4 +1,12 @@
-import { credentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  InterceptingCall,
+  type Interceptor,
+  Metadata,
+  type CallOptions,
+  type ClientReadableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import {
   CreateCouncilRequest,
   DeleteCouncilRequest,
@@ -58,10 +66,19 @@ export interface FleetGrpcClient extends UnaryCalls {
   close(): void;
 }
 
-/** A typed client for the daemon's gRPC API over plaintext (the daemon listens on loopback). */
-export function connectFleetClient(address: string): FleetGrpcClient {
-  const raw = new OrchestratorServiceClient(address, credentials.createInsecure());
-  const healthClient = new HealthClient(address, credentials.createInsecure());
+export interface ConnectOptions {
+  /** Sent as `authorization: Bearer <token>` on every call. */
+  readonly token?: string;
+  /** Speak TLS, trusting this PEM root (the daemon's self-signed certificate); plaintext without it. */
+  readonly rootCert?: Buffer;
+}
+
+/** A typed client for the daemon's gRPC API: plaintext by default (the daemon listens on loopback). */
+export function connectFleetClient(address: string, options: ConnectOptions = {}): FleetGrpcClient {
+  const channel = options.rootCert === undefined ? credentials.createInsecure() : credentials.createSsl(options.rootCert);
+  const interceptors = options.token === undefined ? [] : [bearer(options.token)];
+  const raw = new OrchestratorServiceClient(address, channel, { interceptors });
+  const healthClient = new HealthClient(address, channel, { interceptors });
 
   const unary = Object.fromEntries(
     (Object.keys(REQUESTS) as UnaryName[]).map((name) => {
@@ -100,6 +117,17 @@ export function connectFleetClient(address: string): FleetGrpcClient {
     },
   };
 }
+
+/** Adds the token to every call's metadata (works over plaintext too, unlike call credentials). */
+const bearer =
+  (token: string): Interceptor =>
+  (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set('authorization', `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
 
 /** Reads a server stream to its end. Rejects with the stream's error status, if any. */
 export function collectStream<T>(stream: ClientReadableStream<T>): Promise<T[]> {

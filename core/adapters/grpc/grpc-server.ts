@@ -5,6 +5,7 @@ import { FleetError, invalidArgument } from '../../domain/errors.js';
 import type { FleetService } from '../../ports/fleet-service.js';
 import { silentLog, type Log } from '../../ports/log.js';
 import { createHealth } from './health-service.js';
+import { bearerAuth } from './bearer-auth.js';
 import { orchestratorHandlers } from './orchestrator-handlers.js';
 import { tolerantDecoding } from './undecodable-requests.js';
 
@@ -23,6 +24,16 @@ export interface GrpcServerOptions {
   readonly onLog?: Log;
   /** How long stop() lets calls in flight finish before cancelling them. */
   readonly shutdownGraceMs?: number;
+  /** When set, every call but the health service's must carry `authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** When set, the server speaks TLS only; otherwise plaintext. */
+  readonly tls?: GrpcTls;
+}
+
+/** A PEM certificate chain and its private key, as read from their files. */
+export interface GrpcTls {
+  readonly certChain: Buffer;
+  readonly privateKey: Buffer;
 }
 
 export interface GrpcServer {
@@ -40,7 +51,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalidArgument('port', 'an integer in 0..65535', port);
 
   const health = createHealth([ORCHESTRATOR_SERVICE_NAME]);
-  const server = new Server();
+  const server = new Server(options.token === undefined ? {} : { interceptors: [bearerAuth(options.token, log)] });
   server.addService(HealthService, health.handlers);
   server.addService(
     tolerantDecoding(OrchestratorServiceService),
@@ -49,7 +60,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
 
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const boundPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => {
+    server.bindAsync(address, credentialsOf(options.tls), (error, bound) => {
       if (error === null) {
         resolve(bound);
         return;
@@ -90,6 +101,18 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
       return stopping;
     },
   };
+}
+
+function credentialsOf(tls: GrpcTls | undefined): ServerCredentials {
+  if (tls === undefined) return ServerCredentials.createInsecure();
+  try {
+    return ServerCredentials.createSsl(null, [{ cert_chain: tls.certChain, private_key: tls.privateKey }], false);
+  } catch (error) {
+    throw new FleetError('INVALID_ARGUMENT', `the TLS certificate or key cannot be used: ${(error as Error).message}`, {
+      field: 'tls',
+      cause: error,
+    });
+  }
 }
 
 function bindHint(message: string): string {

@@ -1,3 +1,3 @@
 // The gRPC adapter's public entry: what the composition root needs. Tests may reach further in.
-export { DEFAULT_GRPC_PORT, type GrpcServer, type GrpcServerOptions, startGrpcServer } from './grpc-server.js';
+export { DEFAULT_GRPC_PORT, type GrpcServer, type GrpcServerOptions, type GrpcTls, startGrpcServer } from './grpc-server.js';
 export { type ServerFacts, toDeliberationJson } from './response-mapping.js';
