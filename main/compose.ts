@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -60,19 +60,29 @@ export const paths = (config: FleetConfig) => ({
   log: join(config.dataDir, 'logs', 'fleet.log'),
 });
 
+/** The data folder holds the database, logs and NATS credentials: owner-only (0700), whoever made it. */
+function privateFolder(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dir, 0o700);
+  } catch {
+    /* another user's folder, opened to read: left as it is */
+  }
+}
+
 /**
  * Makes this process the data folder's one owner (`fleet serve`, `fleet deliberate`): refused with
  * FAILED_PRECONDITION naming the owner while another process holds it. Readers (`fleet result`,
  * `fleet councils`) need no ownership: SQLite in WAL mode lets them read beside the owner.
  */
 export function takeDataFolder(config: FleetConfig, command: string): DataFolderLock {
-  mkdirSync(config.dataDir, { recursive: true });
+  privateFolder(config.dataDir);
   return lockDataFolder(config.dataDir, { pid: process.pid, command, startedAt: new Date().toISOString() });
 }
 
 /** Only the stores: for commands that read results and councils without loading a model. */
 export function openStores(config: FleetConfig, log?: Logger): SqliteStores {
-  mkdirSync(config.dataDir, { recursive: true });
+  privateFolder(config.dataDir);
   return createSqliteStores(paths(config).database, {
     // One damaged record must not keep the daemon from starting: it is skipped, and said.
     ...(log === undefined ? {} : { onUnreadable: (e: FleetError) => log.log('error', e.message) }),

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { terminalSafe } from '../core/base/terminal-text.js';
@@ -16,7 +16,16 @@ export interface Logger {
  * on stderr at or above `stderrLevel`. Nothing in core/ logs; the edges do.
  */
 export function createLogger(file: string | undefined, stderrLevel: LogLevel | 'silent' = 'info'): Logger {
-  if (file !== undefined) mkdirSync(dirname(file), { recursive: true });
+  if (file !== undefined) {
+    // Log lines quote tasks and errors: the folders made here are owner-only, the file 0600 (also
+    // when an earlier version left it readable by others).
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      /* not there yet (it is created 0600), or not ours */
+    }
+  }
   const toStderr = (level: LogLevel, message: string, fields: Record<string, unknown>): void => {
     if (stderrLevel === 'silent' || ORDER[level] < ORDER[stderrLevel]) return;
     const extra = Object.entries(fields)
@@ -30,7 +39,7 @@ export function createLogger(file: string | undefined, stderrLevel: LogLevel | '
     log(level, message, fields = {}) {
       if (file !== undefined) {
         try {
-          appendFileSync(file, `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+          appendFileSync(file, `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`, { mode: 0o600 });
         } catch (error) {
           // Adapters log from event handlers and timers: a full disk or a removed data dir must cost
           // the log file, not the process. Said once; later lines still try the file.

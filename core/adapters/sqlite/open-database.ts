@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { FleetError } from '../../domain/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
@@ -21,6 +22,7 @@ export function openDatabase(filePath: string, options: OpenDatabaseOptions = {}
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   let db: SqliteDatabase | undefined;
   try {
+    ownerOnly(filePath);
     // The constructor's timeout is SQLite's busy_timeout; it must be in place before the first pragma,
     // which already takes a lock.
     db = new Database(filePath, { timeout: busyTimeoutMs });
@@ -39,6 +41,27 @@ export function openDatabase(filePath: string, options: OpenDatabaseOptions = {}
   } catch (error) {
     db?.close();
     throw openError(filePath, error, busyTimeoutMs);
+  }
+}
+
+/**
+ * The database holds every task, proposal and critique: readable by its owner only (0600). SQLite
+ * gives the -wal and -shm files the main file's mode, so the main file is created 0600 before SQLite
+ * opens it; files left by an earlier version are tightened. Best effort: a file that is not ours is
+ * left as it is, and opening it says what is wrong.
+ */
+function ownerOnly(filePath: string): void {
+  try {
+    closeSync(openSync(filePath, 'a', 0o600));
+  } catch {
+    return;
+  }
+  for (const file of [filePath, `${filePath}-wal`, `${filePath}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      /* absent, or not ours */
+    }
   }
 }
 
