@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,9 +41,12 @@ describe('embedded nats-server supervisor', () => {
   it('starts ready, on loopback only, with token auth and JetStream', async () => {
     const { server, connect: connectClient } = await start();
     expect(server.url).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
-    // Both the client port and the monitor port: never the wildcard address, v4 or v6.
-    const monitorPort = Number(new URL(server.monitorUrl).port);
-    for (const port of [server.port, monitorPort]) expect(listeningAddresses(port)).toEqual([LOOPBACK_V4]);
+    // The client port: never the wildcard address, v4 or v6. No monitoring port unless asked for.
+    expect(listeningAddresses(server.port)).toEqual([LOOPBACK_V4]);
+    expect(server.monitorUrl).toBe('');
+    expect(readFileSync(join(server.pidFile, '..', 'nats-server.conf'), 'utf8')).not.toMatch(
+      /^\s*(http|https|http_port|monitor_port)\s*:/m,
+    );
 
     const nc = await connectClient();
     expect(nc.info?.jetstream).toBe(true);
@@ -54,6 +57,22 @@ describe('embedded nats-server supervisor', () => {
     expect((refused as FleetError).message).toContain(server.url);
     // 2.9.x refuses `sync_interval`; a newer binary gets `always`.
     expect(['always', 'server-default']).toContain(server.sync);
+  });
+
+  it('opens the monitoring port when asked for, on loopback only', async () => {
+    const { server } = await start({ monitoring: true });
+    const monitorPort = Number(new URL(server.monitorUrl).port);
+    expect(listeningAddresses(monitorPort)).toEqual([LOOPBACK_V4]);
+    expect((await fetch(`${server.monitorUrl}/healthz`)).ok).toBe(true);
+  });
+
+  it('kills and restarts a server whose JetStream stops answering, asking on the client port', async () => {
+    const { server, events } = await start({ watchdogIntervalMs: 300, watchdogFailures: 2 });
+    const first = server.pid!;
+    // A stopped process answers nothing, as a 2.9 server deadlocked on a full disk answers no JetStream call.
+    process.kill(first, 'SIGSTOP');
+    await waitFor(() => server.pid !== undefined && server.pid !== first, 'a new server after the wedged one');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'wedged', pid: first }));
   });
 
   it('reports an unreachable NATS as UNAVAILABLE naming the URL, without the credentials', async () => {

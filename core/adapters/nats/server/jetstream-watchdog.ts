@@ -1,6 +1,6 @@
 export interface JetStreamWatchdogOptions {
-  /** The server's monitor (`http://127.0.0.1:PORT`); empty while there is none. */
-  readonly monitorUrl: () => string;
+  /** Asks JetStream once (see jetStreamAnswers): whether it answered, or undefined when not asked now. */
+  readonly answers: () => Promise<boolean | undefined>;
   /** Time between two questions, and how long one may take. */
   readonly intervalMs: number;
   /** Unanswered questions in a row that make the server wedged. */
@@ -15,22 +15,21 @@ export interface JetStreamWatchdog {
 }
 
 /**
- * Asks the server's monitor for JetStream's state (/jsz) every interval and calls `onWedged` once
- * `failures` questions in a row went unanswered. nats-server 2.9 deadlocks when a write to its store
- * fails (a full disk): publishes, JetStream API calls and /jsz then hang forever, and SIGTERM too,
- * while /healthz still says ok, so /jsz is the question that tells.
+ * Asks JetStream a question every interval and calls `onWedged` once `failures` questions in a row
+ * went unanswered. nats-server 2.9 deadlocks when a write to its store fails (a full disk):
+ * publishes, JetStream API calls and /jsz then hang forever, and SIGTERM too, while /healthz still
+ * says ok, so a JetStream API call is the question that tells.
  */
 export function watchJetStream(options: JetStreamWatchdogOptions): JetStreamWatchdog {
   let misses = 0;
   let asking = false;
   const ask = async (): Promise<void> => {
-    const url = options.monitorUrl();
-    if (asking || url === '') return;
+    if (asking) return;
     asking = true;
     try {
-      const response = await fetch(`${url}/jsz`, { signal: AbortSignal.timeout(options.intervalMs) });
-      await response.body?.cancel();
-      misses = response.ok ? 0 : misses + 1;
+      const answered = await options.answers();
+      if (answered === undefined) return;
+      misses = answered ? 0 : misses + 1;
     } catch {
       misses++;
     } finally {

@@ -27,6 +27,8 @@ export interface NatsServerConfig {
    * starts, which a stream's reservation can exceed at the next start once the disk has filled a little.
    */
   readonly maxFileStoreBytes?: number;
+  /** The HTTP monitoring port (/varz, /connz, /jsz: no authentication), on loopback. Off unless asked for. */
+  readonly monitoring?: boolean;
 }
 
 /** Renders a nats-server config file. Flags cannot express the token, ports file and sync setting together. */
@@ -37,7 +39,7 @@ export function renderNatsServerConfig(config: NatsServerConfig): string {
     'server_name: "fleet_embedded"',
     // Loopback only: nats-server binds 0.0.0.0 unless told otherwise.
     `listen: ${quote(`127.0.0.1:${port}`)}`,
-    `http: ${quote('127.0.0.1:-1')}`,
+    ...(config.monitoring === true ? [`http: ${quote('127.0.0.1:-1')}`] : []),
     `ports_file_dir: ${quote(config.portsFileDir)}`,
     `pid_file: ${quote(config.pidFile)}`,
     `log_file: ${quote(config.logFile)}`,

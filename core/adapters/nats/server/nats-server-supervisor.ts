@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FleetError } from '../../../domain/errors.js';
 import { locateNatsServer, type NatsServerBinary } from './nats-server-binary.js';
+import { jetStreamAnswers } from './jetstream-probe.js';
 import { type JetStreamWatchdog, watchJetStream } from './jetstream-watchdog.js';
 import { type JetStreamSync, renderNatsServerConfig, strongestSync } from './nats-server-config.js';
 import { type BoundServer, isPortFree, waitUntilReady } from './server-readiness.js';
@@ -45,6 +46,11 @@ export interface NatsServerOptions {
   readonly restartMaxDelayMs?: number;
   /** JetStream's disk budget (max_file_store). Default: nats-server's own, 75% of the disk free at start. */
   readonly maxFileStoreBytes?: number;
+  /**
+   * Open nats-server's HTTP monitoring port (loopback; /varz, /connz, /jsz answer anyone on this machine,
+   * without the token). Default false: readiness and the watchdog ask JetStream on the client port.
+   */
+  readonly monitoring?: boolean;
   /**
    * A server whose JetStream leaves `watchdogFailures` questions in a row unanswered, `watchdogIntervalMs`
    * apart, is killed (SIGKILL: a wedged server ignores SIGTERM) and restarted like one that died; see
@@ -197,6 +203,7 @@ export class NatsServerSupervisor {
         portsFileDir: dataDir,
         sync: this.sync,
         ...(this.options.maxFileStoreBytes === undefined ? {} : { maxFileStoreBytes: this.options.maxFileStoreBytes }),
+        monitoring: this.options.monitoring === true,
       }),
       { mode: 0o600 },
     );
@@ -212,7 +219,7 @@ export class NatsServerSupervisor {
     child.once('error', () => (exited = true));
     try {
       if (child.pid === undefined) throw new Error('could not be spawned');
-      this.bound = await waitUntilReady(child.pid, dataDir, () => exited, this.options.readyTimeoutMs ?? 15_000);
+      this.bound = await waitUntilReady(child.pid, dataDir, this.token, () => exited, this.options.readyTimeoutMs ?? 15_000);
     } catch (e) {
       if (child.pid !== undefined && !exited) await terminate(child.pid, 1_000);
       const detail = [stderr.trim(), this.logTail()].filter((s) => s !== '').join('\n');
@@ -268,7 +275,10 @@ export class NatsServerSupervisor {
     if (intervalMs <= 0) return undefined;
     return watchJetStream({
       // Only a server that is up and not being replaced is asked.
-      monitorUrl: () => (this.pid !== undefined && this.launching === undefined && this.stopping === undefined ? this.monitorUrl : ''),
+      answers: () =>
+        this.pid !== undefined && this.launching === undefined && this.stopping === undefined
+          ? jetStreamAnswers(this.url, this.token, intervalMs)
+          : Promise.resolve(undefined),
       intervalMs,
       failures: this.options.watchdogFailures ?? 3,
       onWedged: (unanswered) => {
