@@ -164,6 +164,7 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
 async function startEmbeddedServer(config: FleetConfig, log: Logger, resources: DisposalStack): Promise<NatsEndpoint> {
   const server = await NatsServerSupervisor.start({
     dataDir: join(config.dataDir, 'nats'),
+    monitoring: config.natsMonitoring === true,
     maxFileStoreBytes: storeBytes(config),
     // The daemon stops the server itself, after the work that still needs it.
     stopOnSignals: false,

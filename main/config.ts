@@ -38,6 +38,8 @@ const configSchema = z.object({
     .regex(/^(nats|tls|ws|wss):\/\/./, 'a nats:// URL')
     .optional(),
   natsToken: z.string().min(1).optional(),
+  /** Embedded NATS only: open its HTTP monitoring port (loopback, no authentication). Off unless asked for. */
+  natsMonitoring: z.boolean().optional(),
   /**
    * Embedded NATS only: the disk JetStream may take, in MiB, shared equally by the six streams (each
    * drops its oldest messages when full, dead letters excepted). Attached to a cluster (`natsUrl`), the

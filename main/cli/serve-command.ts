@@ -12,6 +12,7 @@ interface ServeFlags extends CommonFlags {
   grpcHost?: string;
   natsUrl?: string;
   natsToken?: string;
+  natsMonitoring?: boolean;
   grpcToken?: string;
   grpcTlsCert?: string;
   grpcTlsKey?: string;
@@ -37,6 +38,7 @@ export function serveCommand(): Command {
       .option('--insecure', 'serve beyond loopback without a token or TLS anyway (a warning on every start)')
       .option('--nats-url <url>', 'attach to this NATS (cluster mode) instead of running the embedded nats-server')
       .option('--nats-token <token>', 'auth token for --nats-url')
+      .option('--nats-monitoring', "open the embedded nats-server's HTTP monitoring port (loopback; it asks no token)")
       .option('--no-local-workers', "don't serve agent turns with this machine's model: only `fleet worker`s elsewhere do"),
   ).action(async (flags: ServeFlags) => {
     const config = loadConfig({
@@ -45,6 +47,7 @@ export function serveCommand(): Command {
       ...(flags.grpcHost === undefined ? {} : { grpcHost: flags.grpcHost }),
       ...(flags.natsUrl === undefined ? {} : { natsUrl: flags.natsUrl }),
       ...(flags.natsToken === undefined ? {} : { natsToken: flags.natsToken }),
+      ...(flags.natsMonitoring === undefined ? {} : { natsMonitoring: flags.natsMonitoring }),
       ...(flags.grpcToken === undefined ? {} : { grpcToken: flags.grpcToken }),
       ...(flags.grpcTlsCert === undefined ? {} : { grpcTlsCert: flags.grpcTlsCert }),
       ...(flags.grpcTlsKey === undefined ? {} : { grpcTlsKey: flags.grpcTlsKey }),

@@ -11,6 +11,7 @@ import { type DaemonProcess, runFleet, startDaemon, tempDataDir } from '../../su
 
 const TOKEN = 'daemon-test-token-0123456789abcdef';
 const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
+const natsConfig = (dataDir: string): string => readFileSync(join(dataDir, 'nats', 'nats-server.conf'), 'utf8');
 
 describe('the daemon on a non-loopback address', () => {
   const cleanups: Array<() => unknown> = [];
@@ -37,9 +38,12 @@ describe('the daemon on a non-loopback address', () => {
   });
 
   it('starts with --insecure, warning on stderr', async () => {
-    const daemon = await daemonOn(tempDataDir(), ['--grpc-host', '0.0.0.0', '--insecure']);
+    const dataDir = tempDataDir();
+    const daemon = await daemonOn(dataDir, ['--grpc-host', '0.0.0.0', '--insecure', '--nats-monitoring']);
     expect(daemon.output()).toMatch(/\[warn\] INSECURE \(--insecure\): the gRPC API on 0\.0\.0\.0 is served in plaintext with no token/);
     expect(await client(daemon.port, {}).health()).toBe('SERVING');
+    // The embedded nats-server's monitoring port, asked for here.
+    expect(natsConfig(dataDir)).toMatch(/^http: "127\.0\.0\.1:-1"$/m);
   });
 
   it('with a token and TLS (a pair from fleet tls generate): refuses a client without the token, serves one with it', async () => {
@@ -66,5 +70,7 @@ describe('the daemon on a non-loopback address', () => {
     for (const file of ['fleet.db', 'fleet.db-wal', 'fleet.db-shm', join('logs', 'fleet.log')])
       expect([file, mode(join(dataDir, file))]).toEqual([file, '600']);
     expect(mode(join(dataDir, 'logs'))).toBe('700');
+    // Not asked for, the embedded nats-server has no monitoring port.
+    expect(natsConfig(dataDir)).not.toMatch(/^http/m);
   });
 });
