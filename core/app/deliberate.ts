@@ -74,6 +74,11 @@ export function agentsFor(council: Council, numAgents: number | undefined): Agen
 export class DeliberationRun {
   private d: Deliberation;
   private readonly signal: AbortSignal;
+  /**
+   * Held for as long as the run: AbortSignal.any refers to its sources only weakly (Node 20), so a
+   * deadline nothing else held was collected with its timer, and the run never timed out.
+   */
+  private readonly deadline: AbortSignal;
   private readonly lastProgress = new Map<string, number>();
   /** Agent turns ended so far, and the count expected in all (re-estimated at each phase). */
   private turnsDone = 0;
@@ -93,8 +98,8 @@ export class DeliberationRun {
       readonly retryOf?: Deliberation;
     },
   ) {
-    const deadline = AbortSignal.timeout(task.constraints.timeoutMs);
-    this.signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
+    this.deadline = AbortSignal.timeout(task.constraints.timeoutMs);
+    this.signal = options.signal === undefined ? this.deadline : AbortSignal.any([options.signal, this.deadline]);
     this.d = {
       taskId: task.id,
       ...(options.retryOf === undefined ? { attempt: 1 } : nextAttempt(options.retryOf)),
