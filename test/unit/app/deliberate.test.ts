@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 
 import { createFleetService } from '../../../core/app/fleet-service.js';
@@ -154,6 +156,22 @@ describe('deliberate', () => {
     const { fleet, stores } = service(turns);
     await expect(fleet.deliberate({ ...command, taskId: 'slow', timeoutMs: 30 })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     expect(stores.deliberations.get('slow')?.status).toBe('TIMEOUT');
+  });
+
+  it('times out with a caller signal too, even after a garbage collection', async () => {
+    // AbortSignal.any refers to its sources weakly: a deadline nothing else held was collected, timer and all.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const turns = scriptedTurns({
+      propose: (_a, ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('x')))),
+    });
+    const { fleet } = service(turns);
+    const running = fleet.deliberate({ ...command, taskId: 'collected', timeoutMs: 200 }, { signal: new AbortController().signal });
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await expect(running).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
   });
 
   it('returns the first result for a repeated task id instead of running again', async () => {
