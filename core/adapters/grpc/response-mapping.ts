@@ -15,7 +15,13 @@ import {
   type Proposal as ProtoProposal,
 } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import type { Council } from '../../domain/council.js';
-import type { AgentFailure, Deliberation, DeliberationResult, DeliberationStatus } from '../../domain/deliberation.js';
+import {
+  type AgentFailure,
+  attemptOf,
+  type Deliberation,
+  type DeliberationResult,
+  type DeliberationStatus,
+} from '../../domain/deliberation.js';
 import { renderContent, type Proposal } from '../../domain/proposal.js';
 import { type CheckSuite, clusterChecks } from '../../domain/scoring.js';
 import type { ServiceMetrics, ServiceStatus } from '../../ports/fleet-service.js';
@@ -212,6 +218,14 @@ function detailOf(d: Deliberation): DeliberationDetail {
     },
     createdAtMs: d.createdAtMs,
     orchestrated: d.orchestrated === true,
+    attempt: attemptOf(d),
+    earlierAttempts: (d.earlierAttempts ?? []).map((a) => ({
+      attempt: a.attempt,
+      status: toProtoStatus(a.status),
+      errorMessage: a.error ?? '',
+      createdAtMs: a.createdAtMs,
+      finishedAtMs: a.finishedAtMs ?? 0,
+    })),
   };
 }
 

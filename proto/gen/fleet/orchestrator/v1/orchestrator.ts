@@ -382,6 +382,23 @@ export interface DeliberationDetail {
   task: TaskSpec | undefined;
   createdAtMs: number;
   orchestrated: boolean;
+  /**
+   * Which run of the task id this is, 1 for the first: a task that failed, timed out or was cancelled
+   * runs again as the next attempt when its id comes again (a redelivered planning event, a reused task id).
+   */
+  attempt: number;
+  /** The attempts before this one, oldest first, with how each ended. */
+  earlierAttempts: EarlierAttempt[];
+}
+
+/** An attempt of the task that did not complete; its whole record is kept in the daemon's store. */
+export interface EarlierAttempt {
+  attempt: number;
+  /** FAILED, TIMEOUT or CANCELLED. */
+  status: DeliberationStatus;
+  errorMessage: string;
+  createdAtMs: number;
+  finishedAtMs: number;
 }
 
 export interface TaskSpec {
@@ -3537,6 +3554,8 @@ function createBaseDeliberationDetail(): DeliberationDetail {
     task: undefined,
     createdAtMs: 0,
     orchestrated: false,
+    attempt: 0,
+    earlierAttempts: [],
   };
 }
 
@@ -3574,6 +3593,12 @@ export const DeliberationDetail: MessageFns<DeliberationDetail> = {
     }
     if (message.orchestrated !== false) {
       writer.uint32(88).bool(message.orchestrated);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(96).int32(message.attempt);
+    }
+    for (const v of message.earlierAttempts) {
+      EarlierAttempt.encode(v!, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -3679,6 +3704,22 @@ export const DeliberationDetail: MessageFns<DeliberationDetail> = {
             message.orchestrated = reader.bool();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.attempt = reader.int32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.earlierAttempts.push(EarlierAttempt.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3706,6 +3747,10 @@ export const DeliberationDetail: MessageFns<DeliberationDetail> = {
       task: isSet(object.task) ? TaskSpec.fromJSON(object.task) : undefined,
       createdAtMs: isSet(object.created_at_ms) ? globalThis.Number(object.created_at_ms) : 0,
       orchestrated: isSet(object.orchestrated) ? globalThis.Boolean(object.orchestrated) : false,
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      earlierAttempts: globalThis.Array.isArray(object?.earlier_attempts)
+        ? object.earlier_attempts.map((e: any) => EarlierAttempt.fromJSON(e))
+        : [],
     };
   },
 
@@ -3744,6 +3789,12 @@ export const DeliberationDetail: MessageFns<DeliberationDetail> = {
     if (message.orchestrated !== undefined) {
       obj.orchestrated = message.orchestrated;
     }
+    if (message.attempt !== undefined) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.earlierAttempts?.length) {
+      obj.earlier_attempts = message.earlierAttempts.map((e) => EarlierAttempt.toJSON(e));
+    }
     return obj;
   },
 
@@ -3765,6 +3816,141 @@ export const DeliberationDetail: MessageFns<DeliberationDetail> = {
     message.task = (object.task !== undefined && object.task !== null) ? TaskSpec.fromPartial(object.task) : undefined;
     message.createdAtMs = object.createdAtMs ?? 0;
     message.orchestrated = object.orchestrated ?? false;
+    message.attempt = object.attempt ?? 0;
+    message.earlierAttempts = object.earlierAttempts?.map((e) => EarlierAttempt.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseEarlierAttempt(): EarlierAttempt {
+  return { attempt: 0, status: 0, errorMessage: "", createdAtMs: 0, finishedAtMs: 0 };
+}
+
+export const EarlierAttempt: MessageFns<EarlierAttempt> = {
+  encode(message: EarlierAttempt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attempt !== 0) {
+      writer.uint32(8).int32(message.attempt);
+    }
+    if (message.status !== 0) {
+      writer.uint32(16).int32(message.status);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    if (message.createdAtMs !== 0) {
+      writer.uint32(32).int64(message.createdAtMs);
+    }
+    if (message.finishedAtMs !== 0) {
+      writer.uint32(40).int64(message.finishedAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EarlierAttempt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEarlierAttempt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.attempt = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.createdAtMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.finishedAtMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EarlierAttempt {
+    return {
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      status: isSet(object.status) ? deliberationStatusFromJSON(object.status) : 0,
+      errorMessage: isSet(object.error_message) ? globalThis.String(object.error_message) : "",
+      createdAtMs: isSet(object.created_at_ms) ? globalThis.Number(object.created_at_ms) : 0,
+      finishedAtMs: isSet(object.finished_at_ms) ? globalThis.Number(object.finished_at_ms) : 0,
+    };
+  },
+
+  toJSON(message: EarlierAttempt): unknown {
+    const obj: any = {};
+    if (message.attempt !== undefined) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.status !== undefined) {
+      obj.status = deliberationStatusToJSON(message.status);
+    }
+    if (message.errorMessage !== undefined) {
+      obj.error_message = message.errorMessage;
+    }
+    if (message.createdAtMs !== undefined) {
+      obj.created_at_ms = Math.round(message.createdAtMs);
+    }
+    if (message.finishedAtMs !== undefined) {
+      obj.finished_at_ms = Math.round(message.finishedAtMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EarlierAttempt>): EarlierAttempt {
+    return EarlierAttempt.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EarlierAttempt>): EarlierAttempt {
+    const message = createBaseEarlierAttempt();
+    message.attempt = object.attempt ?? 0;
+    message.status = object.status ?? 0;
+    message.errorMessage = object.errorMessage ?? "";
+    message.createdAtMs = object.createdAtMs ?? 0;
+    message.finishedAtMs = object.finishedAtMs ?? 0;
     return message;
   },
 };
