@@ -146,14 +146,19 @@ export async function ensureStreams(nc: NatsConnection, options: EnsureStreamsOp
 }
 
 async function ensureStream(jsm: JetStreamManager, config: StreamConfigOf, spec: StreamSpec, owner: boolean): Promise<void> {
-  try {
-    // The server answers an identical create with the existing stream.
-    await jsm.streams.add(config);
-    return;
-  } catch (e) {
-    if (!(e instanceof JetStreamApiError) || e.code !== STREAM_NAME_IN_USE) throw streamError(spec, e);
-    if (!owner) return;
+  // Asked first rather than created blindly: the server weighs a create against its free reservations
+  // before it sees that the stream exists, so a store whose streams fill the budget (a workstation's)
+  // would refuse even an identical create.
+  if (!(await exists(jsm, spec))) {
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch (e) {
+      // Another process (a worker, a second daemon's attempt) created it meanwhile.
+      if (!(e instanceof JetStreamApiError) || e.code !== STREAM_NAME_IN_USE) throw streamError(spec, e);
+    }
   }
+  if (!owner) return;
   try {
     await jsm.streams.update(spec.name, config);
   } catch (e) {
@@ -161,8 +166,19 @@ async function ensureStream(jsm: JetStreamManager, config: StreamConfigOf, spec:
   }
 }
 
-/** Server error code: a stream of that name exists with another configuration. */
+async function exists(jsm: JetStreamManager, spec: StreamSpec): Promise<boolean> {
+  try {
+    await jsm.streams.info(spec.name);
+    return true;
+  } catch (e) {
+    if (e instanceof JetStreamApiError && e.code === STREAM_NOT_FOUND) return false;
+    throw streamError(spec, e);
+  }
+}
+
+/** Server error codes: a stream of that name exists with another configuration; no stream of that name. */
 const STREAM_NAME_IN_USE = 10058;
+const STREAM_NOT_FOUND = 10059;
 
 type StreamConfigOf = Partial<StreamConfig> & { name: string };
 
