@@ -1,5 +1,5 @@
 import { terminalSafe } from '../../core/base/terminal-text.js';
-import type { Deliberation } from '../../core/domain/deliberation.js';
+import { attemptOf, type Deliberation } from '../../core/domain/deliberation.js';
 
 const cut = (text: string, n: number): string => {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -38,5 +38,11 @@ export function resultTable(d: Deliberation): string {
   for (const f of d.failures)
     lines.push(`Failure: ${f.agentId} in ${f.phase}${f.round === undefined ? '' : ` (round ${f.round})`}: ${f.message}`);
   if (d.error !== undefined) lines.push(`Error: ${d.error}`);
+  // A task that failed before runs again under its id: the earlier attempts say why they did not complete.
+  if (d.earlierAttempts !== undefined && d.earlierAttempts.length > 0) {
+    lines.push('', `Attempt ${attemptOf(d)}; earlier:`);
+    for (const a of d.earlierAttempts)
+      lines.push(`  attempt ${a.attempt} ${a.status}${a.error === undefined ? '' : `: ${cut(a.error, 300)}`}`);
+  }
   return lines.map((line) => terminalSafe(line)).join('\n');
 }
