@@ -10,6 +10,8 @@ export interface Retries {
   readonly maxDelayMs?: number;
   /** Whether the caller stopped waiting, so that a further try is no use. */
   readonly abandoned?: () => boolean;
+  /** Whether this failure would only repeat (the store is full): then it is thrown at once. */
+  readonly final?: (error: unknown) => boolean;
 }
 
 /**
@@ -22,6 +24,6 @@ export function retryWhileConnected<T>(nc: NatsConnection, attempt: () => Promis
     minTimeout: retries.firstDelayMs,
     factor: retries.factor,
     ...(retries.maxDelayMs === undefined ? {} : { maxTimeout: retries.maxDelayMs }),
-    shouldRetry: () => !nc.isClosed() && retries.abandoned?.() !== true,
+    shouldRetry: ({ error }) => !nc.isClosed() && retries.abandoned?.() !== true && retries.final?.(error) !== true,
   });
 }
