@@ -6,9 +6,15 @@ import { systemPrompt } from '../prompts/role-prompts.js';
 import { proposePrompt } from '../prompts/turn-prompts.js';
 
 /**
- * Refuses, before any turn runs, a task whose proposal turn cannot fit the model's context: its
- * prompt plus the answer budget. Without the check every agent would fail on its first turn and a
- * FAILED record would be all the user got. Models that cannot count locally are not checked.
+ * Tokens a proposal needs at the least: an answer cut shorter is JSON with its sections missing. A
+ * larger max_tokens is fine; the engine stops where the context ends.
+ */
+const MIN_ANSWER_TOKENS = 128;
+
+/**
+ * Refuses, before any turn runs, a task whose proposal prompt leaves the model no room to answer.
+ * Without the check every agent would fail on its first turn and a FAILED record would be all the
+ * user got. Models that cannot count locally are not checked.
  */
 export function promptBudget(model: LanguageModel): ((task: Task) => void) | undefined {
   const { contextTokens } = model;
@@ -18,13 +24,14 @@ export function promptBudget(model: LanguageModel): ((task: Task) => void) | und
     const [agent] = makeAgents(task.role, 1);
     const { rubric, requirements, maxTokens } = task.constraints;
     const prompt = count({ system: systemPrompt(task.role, rubric, requirements), prompt: proposePrompt(agent!, task) });
-    const needed = prompt + maxTokens;
+    const answer = Math.min(maxTokens, MIN_ANSWER_TOKENS);
+    const needed = prompt + answer;
     if (needed <= contextTokens) return;
     throw new FleetError(
       'INVALID_ARGUMENT',
       `the task does not fit the model: a proposal needs ${needed} tokens (${prompt} of prompt: description, requirements ` +
-        `and rubric; ${maxTokens} to answer) and ${model.info.name} holds ${contextTokens}. Shorten the description or ` +
-        'the requirements, or lower max_tokens',
+        `and rubric; ${answer} at the least to answer) and ${model.info.name} holds ${contextTokens}. Shorten the ` +
+        'description or the requirements',
       { field: 'task_description' },
     );
   };

@@ -38,12 +38,17 @@ describe('promptBudget', () => {
     }
     expect(error).toBeInstanceOf(FleetError);
     expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'task_description' });
-    expect((error as Error).message).toMatch(/a proposal needs (\d+) tokens \((\d+) of prompt.*200 to answer\) and counting holds 1000/);
+    expect((error as Error).message).toMatch(
+      /a proposal needs (\d+) tokens \((\d+) of prompt.*128 at the least to answer\) and counting holds 1000/,
+    );
   });
 
-  it('counts the answer budget too: a prompt that fits alone is refused with too large a max_tokens', () => {
+  it('needs room for a short answer, not the whole max_tokens: the engine stops where the context ends', () => {
     const check = promptBudget(model(1000))!;
-    expect(() => check(task('Add retries', 100))).not.toThrow();
-    expect(() => check(task('Add retries', 990))).toThrow(/does not fit/);
+    expect(() => check(task('Add retries', 100_000))).not.toThrow();
+    // A prompt that leaves fewer than 128 tokens to answer in is refused.
+    const roomFor = (answer: number) => 'x'.repeat(4 * (1000 - answer) - 900);
+    expect(() => check(task(roomFor(200), 100_000))).not.toThrow();
+    expect(() => check(task(roomFor(60), 100_000))).toThrow(/does not fit/);
   });
 });
