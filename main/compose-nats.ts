@@ -87,6 +87,12 @@ export interface Backbone {
   startPlanning(service: FleetService): Promise<void>;
   /** Throws while JetStream does not answer (the connection is down, the server wedged or restarting). */
   probe(): Promise<void>;
+  /**
+   * For a stop: when JetStream does not answer within a second (nats-server 2.9 deadlocks on a full
+   * disk), closes the connection, so that what still waits on it (replies, acks, consumer removals)
+   * fails at once instead of each waiting out its timeout.
+   */
+  letGoIfUnanswered(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -152,6 +158,15 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
         resources.defer(() => planning.stop());
       },
       probe: () => checkJetStream(nc, 2_000),
+      async letGoIfUnanswered() {
+        const unanswered = await checkJetStream(nc, 1_000).then(
+          () => undefined,
+          (e: Error) => e.message,
+        );
+        if (unanswered === undefined) return;
+        log.log('warn', 'JetStream does not answer: the NATS connection is closed without waiting', { error: unanswered });
+        await nc.close();
+      },
       close: () => resources.dispose(),
     };
   } catch (e) {

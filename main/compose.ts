@@ -81,11 +81,12 @@ export function takeDataFolder(config: FleetConfig, command: string): DataFolder
 }
 
 /** Only the stores: for commands that read results and councils without loading a model. */
-export function openStores(config: FleetConfig, log?: Logger): SqliteStores {
+export function openStores(config: FleetConfig, log?: Logger, onDiskFull?: (error: FleetError) => void): SqliteStores {
   privateFolder(config.dataDir);
   return createSqliteStores(paths(config).database, {
     // One damaged record must not keep the daemon from starting: it is skipped, and said.
     ...(log === undefined ? {} : { onUnreadable: (e: FleetError) => log.log('error', e.message) }),
+    ...(onDiskFull === undefined ? {} : { onDiskFull }),
   });
 }
 
@@ -156,6 +157,8 @@ export interface Core {
   readonly startup: StartupReport;
   /** Deliberations running now, to wait for or cancel at shutdown. */
   running(): number;
+  /** While set, the data folder cannot be written: see FleetCore.setStoreFailure. */
+  setStoreFailure(reason: FleetError | undefined): void;
   /** Stops taking work, then releases the worker, the model and the database, in that order. */
   close(): Promise<void>;
 }
@@ -168,12 +171,14 @@ export interface ComposeOptions extends ModelEvents {
    */
   readonly backbone?: Backbone;
   readonly localWorkers?: boolean;
+  /** Told when a write to the database found the disk full (the write also fails with RESOURCE_EXHAUSTED). */
+  readonly onDiskFull?: (error: FleetError) => void;
 }
 
 export async function composeCore(config: FleetConfig, options: ComposeOptions): Promise<Core> {
   const resources = new DisposalStack();
   try {
-    const stores = resources.use(openStores(config, options.log));
+    const stores = resources.use(openStores(config, options.log, options.onDiskFull));
     const model = resources.use(await openLanguageModel(config, options, options.signal));
     const localTurns = createLocalAgentTurns(model);
     // Checked against this machine's model, which also serves the turns unless workers elsewhere do.
@@ -197,7 +202,15 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
     const startup = fleet.start();
     fleet.setServing(true);
     resources.defer(() => fleet.setServing(false));
-    return { fleet, model, stores, startup, running: () => fleet.running(), close: () => resources.dispose() };
+    return {
+      fleet,
+      model,
+      stores,
+      startup,
+      running: () => fleet.running(),
+      setStoreFailure: (reason) => fleet.setStoreFailure(reason),
+      close: () => resources.dispose(),
+    };
   } catch (e) {
     await resources.dispose().catch(() => undefined);
     throw e;

@@ -2,6 +2,7 @@ import { DisposalStack } from '../core/base/disposal.js';
 import { composeCore, startGrpc, takeDataFolder } from './compose.js';
 import { type Backbone, startBackbone } from './compose-nats.js';
 import type { FleetConfig } from './config.js';
+import { checkStartSpace, type DiskWatch, watchDisk } from './disk-space.js';
 import { grpcSecurity } from './grpc-security.js';
 import type { Logger } from './log.js';
 
@@ -27,7 +28,10 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
   // Released in reverse: nothing takes work, gRPC calls in flight are cancelled (their deliberations
   // recorded CANCELLED), the core's workers, model and database close, NATS goes last.
   const resources = new DisposalStack();
+  let disk: DiskWatch | undefined;
   try {
+    // Read only: a disk too small is said plainly, before a write could fail on it.
+    checkStartSpace(config);
     // First taken, last let go: a second daemon is refused before it could touch this one's NATS.
     const folder = takeDataFolder(config, 'fleet serve');
     resources.defer(() => folder.release());
@@ -38,9 +42,12 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
       onDownloadProgress: (p) => log.log('info', 'downloading model', { downloaded: p.downloadedBytes, total: p.totalBytes }),
       backbone,
       localWorkers: options.localWorkers,
+      onDiskFull: (error) => disk?.report(error),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     resources.defer(() => core.close());
+    // Before the core closes: a wedged JetStream could finish none of its stop's work anyway.
+    resources.defer(() => backbone.letGoIfUnanswered());
     const { councilsCreated, interrupted } = core.startup;
     if (councilsCreated > 0) log.log('info', `created ${councilsCreated} default councils`);
     for (const id of interrupted) log.log('warn', 'deliberation interrupted by the previous stop, marked FAILED', { task_id: id });
@@ -50,6 +57,18 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
     folder.describe({ grpcPort: grpc.port });
     grpc.setServing(true);
     resources.defer(() => grpc.setServing(false));
+    // A full disk stops the work at once and says so on health; the work resumes when there is room.
+    disk = watchDisk({
+      folder: config.dataDir,
+      probes: [() => backbone.probe()],
+      onChange: (failure) => {
+        if (failure === undefined) log.log('info', 'the data folder can be written again: serving');
+        else log.log('error', `${failure.message}: running deliberations failed, new ones refused until there is room`);
+        grpc.setServing(failure === undefined);
+        core.setStoreFailure(failure);
+      },
+    });
+    resources.defer(() => disk?.stop());
     log.log('info', 'serving', {
       grpc: `${config.grpcHost}:${grpc.port}`,
       nats: backbone.url,

@@ -338,6 +338,8 @@ export class DeliberationRun {
       return out;
     } catch (e) {
       if (this.signal.aborted) throw abortError(this.signal);
+      // A full disk (here, or under the NATS store) is not this agent's failure: nothing after it could be kept.
+      if (e instanceof FleetError && e.code === 'RESOURCE_EXHAUSTED') throw e;
       const error = e instanceof FleetError ? e : new FleetError('INTERNAL', e instanceof Error ? e.message : String(e));
       this.turnsDone++;
       const { taskId: _task, attempt: _attempt, ...at } = where;
@@ -370,7 +372,9 @@ export class DeliberationRun {
     const now = this.deps.clock.now();
     if (this.signal.aborted) {
       const error = abortError(this.signal);
-      this.d = transition(this.d, error.code === 'DEADLINE_EXCEEDED' ? 'TIMEOUT' : 'CANCELLED', now, error.message);
+      // Stopped by the service for a reason of its own (its store cannot write): a failure, not a cancellation.
+      const status = error.code === 'DEADLINE_EXCEEDED' ? 'TIMEOUT' : error.code === 'CANCELLED' ? 'CANCELLED' : 'FAILED';
+      this.d = transition(this.d, status, now, error.message);
     } else {
       this.d = transition(this.d, 'FAILED', now, e instanceof Error ? e.message : String(e));
     }
@@ -384,8 +388,12 @@ export class DeliberationRun {
   }
 
   private finish(): void {
-    this.save();
-    this.emit({ type: 'finished', deliberation: this.d });
+    try {
+      this.save();
+    } finally {
+      // Watchers learn the outcome even when it could not be saved (a full disk).
+      this.emit({ type: 'finished', deliberation: this.d });
+    }
   }
 
   private save(): void {

@@ -1,5 +1,5 @@
 import { makeAgents } from '../domain/council.js';
-import { type Deliberation, interrupted, isRetryable, isTerminal } from '../domain/deliberation.js';
+import { type Deliberation, interrupted, isRetryable, isTerminal, transition } from '../domain/deliberation.js';
 import { FleetError, notFound } from '../domain/errors.js';
 import type { Role } from '../domain/role.js';
 import { type Task, taskDifferences } from '../domain/task.js';
@@ -54,6 +54,12 @@ export interface FleetCore extends FleetService {
   setServing(serving: boolean): void;
   /** Deliberations running now, to wait for or cancel at shutdown. */
   running(): number;
+  /**
+   * The store cannot be written (its disk is full): until this is called again with undefined, new
+   * deliberations are refused with `reason`, those running end FAILED with it, and status() says
+   * NOT_SERVING. On recovery, those whose last save failed are saved FAILED at last.
+   */
+  setStoreFailure(reason: FleetError | undefined): void;
 }
 
 export function createFleetService(deps: FleetServiceDeps): FleetCore {
@@ -63,8 +69,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
   const running = new Map<string, { readonly promise: Promise<Deliberation>; readonly task: Task; readonly info: RunningDeliberation }>();
   const startedAtMs = deps.clock.now();
   let serving = false;
+  /** Why the store cannot be written now, while it cannot. */
+  let storeFailure: FleetError | undefined;
+  /** Ends a running deliberation early, with the store's failure. */
+  const halts = new Map<string, AbortController>();
   async function run(command: OrchestrateCommand, options: RunOptions, architect: boolean): Promise<Deliberation> {
     if (!serving) throw new FleetError('UNAVAILABLE', 'the service is not serving (starting up or shutting down)');
+    if (storeFailure !== undefined) throw storeFailure;
     const taskId = command.taskId ?? deps.clock.newId();
     const task = buildTask(command, taskId);
     // A task id names one task: asked again with the same parameters, it is the same deliberation
@@ -99,6 +110,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
         ? (deps.councils.list('ARCHITECT')[0]?.agents[0] ?? makeAgents('ARCHITECT', 1)[0]!)
         : undefined;
     const peerReview = command.peerReview ?? council.peerReview;
+    const halt = new AbortController();
     const deliberation = new DeliberationRun(
       { deliberations: deps.deliberations, turns: deps.turns, clock: deps.clock, events, modelName: deps.modelName, owner: owners.self },
       council,
@@ -107,6 +119,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
       peerReview ? (command.rounds ?? council.rounds) : 0,
       {
         ...options,
+        signal: options.signal === undefined ? halt.signal : AbortSignal.any([options.signal, halt.signal]),
         onEvent: (e) => {
           void deps.eventBus?.publish(e);
           options.onEvent?.(e);
@@ -116,7 +129,11 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
         ...(existing === undefined ? {} : { retryOf: existing }),
       },
     );
-    const promise = deliberation.run().finally(() => running.delete(taskId));
+    const promise = deliberation.run().finally(() => {
+      running.delete(taskId);
+      halts.delete(taskId);
+    });
+    halts.set(taskId, halt);
     running.set(taskId, {
       promise,
       task,
@@ -145,6 +162,18 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
       serving = value;
     },
     running: () => running.size,
+    setStoreFailure(reason) {
+      const ended = storeFailure;
+      storeFailure = reason;
+      if (reason !== undefined) {
+        for (const halt of halts.values()) halt.abort(reason);
+        return;
+      }
+      if (ended === undefined) return;
+      // Ended while nothing could be written: the record still says where it was when the disk filled.
+      const stranded = deps.deliberations.unfinished().filter((d) => d.owner === owners.self && !running.has(d.taskId));
+      for (const d of stranded) deps.deliberations.save(transition(d, 'FAILED', deps.clock.now(), ended.message));
+    },
 
     deliberate: (command: DeliberateCommand, options: RunOptions = {}) => run(command, options, false),
     orchestrate: (command: OrchestrateCommand, options: RunOptions = {}) => run(command, options, true),
@@ -182,7 +211,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
 
     status(): ServiceStatus {
       return {
-        status: serving ? 'SERVING' : 'NOT_SERVING',
+        status: serving && storeFailure === undefined ? 'SERVING' : 'NOT_SERVING',
         uptimeSeconds: Math.floor((deps.clock.now() - startedAtMs) / 1000),
         model: deps.modelName,
         councils: deps.councils.list().length,

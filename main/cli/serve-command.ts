@@ -13,6 +13,8 @@ interface ServeFlags extends CommonFlags {
   natsUrl?: string;
   natsToken?: string;
   natsMonitoring?: boolean;
+  natsStoreMb?: number;
+  natsMaxAgeHours?: number;
   grpcToken?: string;
   grpcTlsCert?: string;
   grpcTlsKey?: string;
@@ -39,6 +41,15 @@ export function serveCommand(): Command {
       .option('--nats-url <url>', 'attach to this NATS (cluster mode) instead of running the embedded nats-server')
       .option('--nats-token <token>', 'auth token for --nats-url')
       .option('--nats-monitoring', "open the embedded nats-server's HTTP monitoring port (loopback; it asks no token)")
+      .addOption(
+        intOption(
+          '--nats-store-mb <mb>',
+          'disk the embedded NATS streams may take, shared by the six (default 96; the daemon needs this plus 32 MiB free to start)',
+          6,
+          1024 * 1024,
+        ),
+      )
+      .addOption(intOption('--nats-max-age-hours <h>', 'the embedded NATS streams drop messages older than this (default 24)', 1, 24 * 365))
       .option('--no-local-workers', "don't serve agent turns with this machine's model: only `fleet worker`s elsewhere do"),
   ).action(async (flags: ServeFlags) => {
     const config = loadConfig({
@@ -48,6 +59,8 @@ export function serveCommand(): Command {
       ...(flags.natsUrl === undefined ? {} : { natsUrl: flags.natsUrl }),
       ...(flags.natsToken === undefined ? {} : { natsToken: flags.natsToken }),
       ...(flags.natsMonitoring === undefined ? {} : { natsMonitoring: flags.natsMonitoring }),
+      ...(flags.natsStoreMb === undefined ? {} : { natsStoreMb: flags.natsStoreMb }),
+      ...(flags.natsMaxAgeHours === undefined ? {} : { natsMaxAgeHours: flags.natsMaxAgeHours }),
       ...(flags.grpcToken === undefined ? {} : { grpcToken: flags.grpcToken }),
       ...(flags.grpcTlsCert === undefined ? {} : { grpcTlsCert: flags.grpcTlsCert }),
       ...(flags.grpcTlsKey === undefined ? {} : { grpcTlsKey: flags.grpcTlsKey }),

@@ -1,5 +1,7 @@
+import type { FleetError } from '../../domain/errors.js';
 import type { CouncilStore } from '../../ports/council-store.js';
 import type { DeliberationStore } from '../../ports/deliberation-store.js';
+import { reportingDiskFull } from './disk-full.js';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
 import { createSqliteCouncilStore } from './sqlite-council-store.js';
 import { createSqliteDeliberationStore, type SqliteDeliberationStoreOptions } from './sqlite-deliberation-store.js';
@@ -11,14 +13,18 @@ export interface SqliteStores {
   close(): void;
 }
 
-export type SqliteStoresOptions = OpenDatabaseOptions & SqliteDeliberationStoreOptions;
+export type SqliteStoresOptions = OpenDatabaseOptions &
+  SqliteDeliberationStoreOptions & {
+    /** Told of each write that found the disk full, which the stores also throw as RESOURCE_EXHAUSTED. */
+    readonly onDiskFull?: (error: FleetError) => void;
+  };
 
 /** Both stores over one connection to `filePath` (created and migrated as needed). */
 export function createSqliteStores(filePath: string, options: SqliteStoresOptions = {}): SqliteStores {
   const db = openDatabase(filePath, options);
   return {
-    councils: createSqliteCouncilStore(db),
-    deliberations: createSqliteDeliberationStore(db, options),
+    councils: reportingDiskFull(createSqliteCouncilStore(db), filePath, options.onDiskFull),
+    deliberations: reportingDiskFull(createSqliteDeliberationStore(db, options), filePath, options.onDiskFull),
     close: () => {
       if (db.open) db.close();
     },

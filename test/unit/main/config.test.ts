@@ -24,6 +24,19 @@ describe('configuration: defaults ← config file ← environment ← flags', ()
     expect(() => loadConfig({ dataDir: dataDir(), ...flags }, env)).toThrow(message);
   });
 
+  it('sizes the embedded NATS store for a workstation, from the file, the environment or a flag', () => {
+    const dir = dataDir();
+    expect(loadConfig({ dataDir: dir }, {})).toMatchObject({ natsStoreMb: 96, natsMaxAgeHours: 24 });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ natsStoreMb: 48, natsMaxAgeHours: 6 }));
+    expect(loadConfig({ dataDir: dir }, {})).toMatchObject({ natsStoreMb: 48, natsMaxAgeHours: 6 });
+    expect(loadConfig({ dataDir: dir }, { FLEET_NATS_STORE_MB: '32', FLEET_NATS_MAX_AGE_HOURS: '2' })).toMatchObject({
+      natsStoreMb: 32,
+      natsMaxAgeHours: 2,
+    });
+    expect(loadConfig({ dataDir: dir, natsStoreMb: 12 }, { FLEET_NATS_STORE_MB: '32' }).natsStoreMb).toBe(12);
+    expect(() => loadConfig({ dataDir: dir }, { FLEET_NATS_STORE_MB: '3' })).toThrow(/^FLEET_NATS_STORE_MB: expected number to be >=6/);
+  });
+
   it('takes the gRPC token and TLS files from the environment, and never quotes a secret back', () => {
     const env = { FLEET_GRPC_TOKEN: 'a'.repeat(32), FLEET_GRPC_TLS_CERT: '/etc/fleet/cert.pem', FLEET_GRPC_TLS_KEY: '/etc/fleet/key.pem' };
     expect(loadConfig({ dataDir: dataDir() }, env)).toMatchObject({

@@ -173,7 +173,9 @@ export class NatsServerSupervisor {
     const child = this.child;
     if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    await terminate(child.pid, this.options.stopGraceMs ?? 5_000);
+    // A wedged server (its JetStream no longer answers) ignores SIGTERM, and has nothing left it could write.
+    const wedged = this.url !== '' && !(await jetStreamAnswers(this.url, this.token, 1_000));
+    await terminate(child.pid, wedged ? 0 : (this.options.stopGraceMs ?? 5_000));
     await exited;
   }
 
