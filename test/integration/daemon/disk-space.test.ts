@@ -2,13 +2,15 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { connectNats } from '../../../core/adapters/nats/connect.js';
+import { CLUSTER_STREAM_LIMITS, ensureStreams } from '../../../core/adapters/nats/streams.js';
 import { DeliberationStatus } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import { connectFleetClient, type FleetGrpcClient } from '../../support/grpc-client.js';
-import { type DaemonProcess, runFleet, startDaemon } from '../../support/fleet-process.js';
+import { type DaemonProcess, runFleet, startDaemon, tempDataDir } from '../../support/fleet-process.js';
+import { startTestNatsServer } from '../../support/nats-server.js';
 import { mountTmpfs, type Tmpfs, tmpfsUnavailable } from '../../support/tmpfs.js';
 
 // The real daemon (`fleet serve --model tiny`, its real nats-server, SQLite) on a small tmpfs data
@@ -176,4 +178,33 @@ describe.skipIf(cannotMount !== undefined)('the daemon on a small disk', () => {
     // gRPC calls get 2 s and turns in hand 5 s when the disk has room; a wedged JetStream is let go at once.
     expect(Date.now() - stopAt).toBeLessThan(10_000);
   }, 240_000);
+});
+
+describe('the daemon on a store an earlier version sized for a cluster', () => {
+  it('takes its streams over at the workstation size, keeping their messages', async () => {
+    const dataDir = tempDataDir();
+    // 1 GiB a stream, as every version before the workstation limits made them.
+    const old = await startTestNatsServer({ dataDir: join(dataDir, 'nats') });
+    const nc = await old.connect({ ensureStreams: false });
+    await ensureStreams(nc, { limits: CLUSTER_STREAM_LIMITS });
+    await jetstream(nc).publish('context.updated', new TextEncoder().encode('{"kept":true}'));
+    await old.stop();
+
+    const daemon = await startDaemon(dataDir);
+    try {
+      const client = connectFleetClient(`127.0.0.1:${daemon.port}`);
+      expect(await client.health()).toBe('SERVING');
+      client.close();
+      const ours = await connectNats({ ...endpoint(dataDir), ensureStreams: false });
+      try {
+        const info = await (await jetstreamManager(ours)).streams.info('CONTEXT');
+        expect(info.config.max_bytes).toBe(16 * 1024 * 1024);
+        expect(info.state.messages).toBe(1);
+      } finally {
+        await ours.close();
+      }
+    } finally {
+      expect(await daemon.stop()).toBe(0);
+    }
+  });
 });
