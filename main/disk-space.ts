@@ -12,12 +12,12 @@ import type { FleetConfig } from './config.js';
 const MIB = 1024 ** 2;
 
 /** Room the database, the logs and the built-in model need at start, beside the event streams. */
-export const DATA_RESERVE_BYTES = 32 * MIB;
+const DATA_RESERVE_BYTES = 32 * MIB;
 /** Less free than this while running, and the data folder counts as full. */
-export const MIN_FREE_BYTES = 8 * MIB;
+const MIN_FREE_BYTES = 8 * MIB;
 
 /** Bytes this process may still write on the disk holding `folder` (or its nearest existing parent). */
-export function freeBytes(folder: string): number {
+function freeBytes(folder: string): number {
   for (let dir = folder; ; dir = dirname(dir)) {
     try {
       const fs = statfsSync(dir);
@@ -29,7 +29,7 @@ export function freeBytes(folder: string): number {
 }
 
 /** Bytes the files under `folder` occupy on disk; 0 when it does not exist. */
-export function folderBytes(folder: string): number {
+function folderBytes(folder: string): number {
   let entries: string[];
   try {
     entries = readdirSync(folder);
@@ -49,7 +49,7 @@ export function folderBytes(folder: string): number {
   return total;
 }
 
-export const formatBytes = (bytes: number): string =>
+const formatBytes = (bytes: number): string =>
   bytes >= 1024 * MIB ? `${(bytes / (1024 * MIB)).toFixed(1)} GiB` : `${(bytes / MIB).toFixed(1)} MiB`;
 
 /**
