@@ -13,7 +13,6 @@
  *
  * Options: --seconds N (default 60), --drain-seconds N (default 180).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -24,7 +23,15 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { listDeadLetters } from '../../core/adapters/nats/dead-letters.js';
 import { DeliberationStatus } from '../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import { connectFleetClient, deadlineIn, type FleetGrpcClient } from '../support/grpc-client.js';
-import { type DaemonProcess, type FleetChild, startDaemon, startWorker, tempDataDir } from '../support/fleet-process.js';
+import {
+  daemonNatsEndpoint,
+  type DaemonProcess,
+  type FleetChild,
+  natsServerPid,
+  startDaemon,
+  startWorker,
+  tempDataDir,
+} from '../support/fleet-process.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '60' }, 'drain-seconds': { type: 'string', default: '180' } },
@@ -44,7 +51,7 @@ let client: FleetGrpcClient = connectFleetClient(`127.0.0.1:${daemon.port}`);
 let nc: NatsConnection = await natsOf(dataDir);
 
 async function natsOf(dir: string): Promise<NatsConnection> {
-  const { url, token } = JSON.parse(readFileSync(join(dir, 'nats', 'endpoint.json'), 'utf8')) as { url: string; token: string };
+  const { url, token } = daemonNatsEndpoint(dir);
   return connect({ servers: url, token, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
 }
 
@@ -101,8 +108,7 @@ async function injectFaults(): Promise<void> {
 
   await at(1);
   if (!running) return;
-  const natsPid = Number(readFileSync(join(dataDir, 'nats', 'nats-server.pid'), 'utf8'));
-  process.kill(natsPid, 'SIGKILL');
+  process.kill(natsServerPid(dataDir), 'SIGKILL');
   faults++;
 
   await at(0.5);

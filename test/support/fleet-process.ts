@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -99,3 +99,10 @@ export async function startDaemon(dataDir: string, extraArgs: readonly string[] 
 export function startWorker(dataDir: string, extraArgs: readonly string[] = []): Promise<FleetChild> {
   return spawnUntilReady(['worker', '--data-dir', dataDir, '--model', 'tiny', ...extraArgs], /worker serving/, 'worker');
 }
+
+/** Where a daemon's embedded NATS listens and its token, as the daemon writes them for workers. */
+export const daemonNatsEndpoint = (dataDir: string): { url: string; token: string } =>
+  JSON.parse(readFileSync(join(dataDir, 'nats', 'endpoint.json'), 'utf8')) as { url: string; token: string };
+
+/** The pid of a daemon's embedded nats-server, from the supervisor's pid file. */
+export const natsServerPid = (dataDir: string): number => Number(readFileSync(join(dataDir, 'nats', 'nats-server.pid'), 'utf8').trim());

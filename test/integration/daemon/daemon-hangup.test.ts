@@ -1,18 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { describe, expect, it } from 'vitest';
 
 import { isProcessAlive } from '../../../core/base/process-liveness.js';
-import { startDaemon, tempDataDir } from '../../support/fleet-process.js';
-
-const natsPid = (dataDir: string): number => Number(readFileSync(join(dataDir, 'nats', 'nats-server.pid'), 'utf8').trim());
+import { natsServerPid, startDaemon, tempDataDir } from '../../support/fleet-process.js';
 
 describe('the daemon and its terminal', () => {
   it('stops cleanly on SIGHUP (the terminal closed): exit 0, and no nats-server left listening', async () => {
     const dataDir = tempDataDir();
     const daemon = await startDaemon(dataDir);
-    const nats = natsPid(dataDir);
+    const nats = natsServerPid(dataDir);
     expect(isProcessAlive(nats)).toBe(true);
 
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>

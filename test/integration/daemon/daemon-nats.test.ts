@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -16,22 +16,12 @@ import type { Role } from '../../../core/domain/role.js';
 import type { TurnRecord } from '../../../core/ports/deliberation-store.js';
 import { DeliberationStatus } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import { connectFleetClient } from '../../support/grpc-client.js';
-import { runFleet, startDaemon, tempDataDir } from '../../support/fleet-process.js';
+import { daemonNatsEndpoint, natsServerPid, runFleet, startDaemon, tempDataDir } from '../../support/fleet-process.js';
+import { isProcessAlive } from '../../../core/base/process-liveness.js';
 
 // The daemon with its embedded nats-server, driven through NATS as the cluster's planning service
 // would: real nats-server, real llama.cpp (tiny model), real SQLite.
 
-const endpoint = (dataDir: string): { url: string; token: string } =>
-  JSON.parse(readFileSync(join(dataDir, 'nats', 'endpoint.json'), 'utf8'));
-const natsPid = (dataDir: string): number => Number(readFileSync(join(dataDir, 'nats', 'nats-server.pid'), 'utf8').trim());
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const until = async (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> => {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -111,9 +101,9 @@ describe('the daemon on its embedded NATS', () => {
     cleanups.push(async () => {
       await daemon.stop();
       // No orphan: the embedded server went with the daemon.
-      await until(() => !alive(natsPid(dataDir)), 10_000, 'nats-server to exit').catch(() => undefined);
+      await until(() => !isProcessAlive(natsServerPid(dataDir)), 10_000, 'nats-server to exit').catch(() => undefined);
     });
-    const nc = await connectNats({ ...endpoint(dataDir), ensureStreams: false });
+    const nc = await connectNats({ ...daemonNatsEndpoint(dataDir), ensureStreams: false });
     cleanups.push(() => nc.close());
     return { daemon, dataDir, nc, js: jetstream(nc) };
   }
@@ -226,9 +216,13 @@ describe('the daemon on its embedded NATS', () => {
 
   it('restarts a killed nats-server and carries on', async () => {
     const { dataDir, nc } = await daemonWithNats();
-    const first = natsPid(dataDir);
+    const first = natsServerPid(dataDir);
     process.kill(first, 'SIGKILL');
-    await until(() => alive(natsPid(dataDir)) && natsPid(dataDir) !== first, 20_000, 'the supervisor to restart nats-server');
+    await until(
+      () => isProcessAlive(natsServerPid(dataDir)) && natsServerPid(dataDir) !== first,
+      20_000,
+      'the supervisor to restart nats-server',
+    );
     // The daemon's own connection reconnects; a client does too, and work flows again once JetStream
     // has recovered its streams (a request before that times out; seen under load).
     const jsm = await jetstreamManager(nc);

@@ -9,7 +9,8 @@ import { connectNats } from '../../../core/adapters/nats/connect.js';
 import { CLUSTER_STREAM_LIMITS, ensureStreams } from '../../../core/adapters/nats/streams.js';
 import { DeliberationStatus } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import { connectFleetClient, type FleetGrpcClient } from '../../support/grpc-client.js';
-import { type DaemonProcess, runFleet, startDaemon, tempDataDir } from '../../support/fleet-process.js';
+import { daemonNatsEndpoint, type DaemonProcess, natsServerPid, runFleet, startDaemon, tempDataDir } from '../../support/fleet-process.js';
+import { isProcessAlive } from '../../../core/base/process-liveness.js';
 import { startTestNatsServer } from '../../support/nats-server.js';
 import { mountTmpfs, type Tmpfs, tmpfsUnavailable } from '../../support/tmpfs.js';
 
@@ -29,24 +30,12 @@ const until = async (check: () => Promise<boolean>, timeoutMs: number, what: str
   }
 };
 
-const endpoint = (dataDir: string): { url: string; token: string } =>
-  JSON.parse(readFileSync(join(dataDir, 'nats', 'endpoint.json'), 'utf8')) as { url: string; token: string };
-const natsPid = (dataDir: string): number => Number(readFileSync(join(dataDir, 'nats', 'nats-server.pid'), 'utf8').trim());
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Publishes to the daemon's JetStream on a full disk until a publish goes unanswered: nats-server 2.9
  * either refuses each ("no space left on device") or deadlocks, and the daemon must stop either way.
  */
 async function publishOnFullDisk(dataDir: string): Promise<void> {
-  const nc = await connectNats({ ...endpoint(dataDir), ensureStreams: false });
+  const nc = await connectNats({ ...daemonNatsEndpoint(dataDir), ensureStreams: false });
   try {
     const js = jetstream(nc);
     for (let i = 0; i < 10; i++) {
@@ -84,11 +73,11 @@ describe.skipIf(cannotMount !== undefined)('the daemon on a small disk', () => {
 
   async function daemonOn(dataDir: string, args: string[] = []): Promise<{ daemon: DaemonProcess; client: FleetGrpcClient }> {
     const daemon = await startDaemon(dataDir, args);
-    const pid = natsPid(dataDir);
+    const pid = natsServerPid(dataDir);
     cleanups.push(async () => {
       await daemon.stop();
       // Nothing left holding the mount.
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
     });
     const client = connectFleetClient(`127.0.0.1:${daemon.port}`);
     cleanups.push(() => client.close());
@@ -195,7 +184,7 @@ describe('the daemon on a store an earlier version sized for a cluster', () => {
       const client = connectFleetClient(`127.0.0.1:${daemon.port}`);
       expect(await client.health()).toBe('SERVING');
       client.close();
-      const ours = await connectNats({ ...endpoint(dataDir), ensureStreams: false });
+      const ours = await connectNats({ ...daemonNatsEndpoint(dataDir), ensureStreams: false });
       try {
         const info = await (await jetstreamManager(ours)).streams.info('CONTEXT');
         expect(info.config.max_bytes).toBe(16 * 1024 * 1024);
