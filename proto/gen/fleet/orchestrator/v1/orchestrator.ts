@@ -188,7 +188,7 @@ export interface TaskConstraints {
   rubric: string;
   /** Statements every proposal must address; checked deterministically and ranked on first. */
   requirements: string[];
-  /** Kept on the record as given; this daemon does not act on it. */
+  /** Accepted from cluster clients; this daemon neither keeps nor acts on it. */
   metadata: { [key: string]: string };
   /** Accepted from cluster clients; peer-review depth is set by `rounds`. */
   maxIterations: number;
@@ -443,7 +443,7 @@ export interface OrchestrateRequest {
   options:
     | OrchestratorOptions
     | undefined;
-  /** Kept on the record as given (the cluster's case is this daemon's story). */
+  /** Accepted from cluster clients and not kept: the story (story_id) is what this daemon tracks. */
   caseId: string;
   /** The planning story and plan the task belongs to; carried into the events it publishes. */
   storyId: string;
@@ -468,7 +468,7 @@ export interface OrchestratorOptions {
   deliberationRounds: number;
   /** false: the best ranked stands and no ARCHITECT turn runs. */
   enableArchitectSelection: boolean;
-  /** Kept on the record as given. */
+  /** Accepted from cluster clients; not used by this daemon. */
   customParams: { [key: string]: string };
 }
 
