@@ -190,7 +190,12 @@ describe('agent turns over NATS', () => {
     // Still serving.
     const out = await agents.requester(orchestrator).propose(makeAgents('DEV', 1)[0]!, task('after-garbage'), ctx());
     expect(out.value.summary).toContain('after-garbage');
-    expect(await ackPending(orchestrator, 'DEV')).toMatchObject({ ackPending: 0, redelivered: 0, pending: 0 });
+    // The reply reaches the requester before the worker's ack of the request reaches the server.
+    let state = await ackPending(orchestrator, 'DEV');
+    for (const until = Date.now() + 5_000; state.ackPending > 0 && Date.now() < until; state = await ackPending(orchestrator, 'DEV')) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(state).toMatchObject({ ackPending: 0, redelivered: 0, pending: 0 });
   });
 
   it('runs a duplicated request once: a repeated publish is dropped and a second requester gets the same reply', async () => {
