@@ -72,9 +72,17 @@ module.exports = {
     // `fleet tls generate`: a self-signed pair without depending on an openssl binary.
     { from: own('main/cli/'), to: npm('selfsigned') },
 
-    // The desktop UI runs in a browser: its own folder, React, and no Node built-ins or core internals.
-    { from: own('renderer/'), to: own('renderer/') },
-    { from: own('renderer/'), to: npm('react', 'react-dom') },
+    // The desktop UI runs in a browser: its own folder, the generated API (proto/gen-es) and the
+    // browser-safe packages it draws and talks with; no Node built-ins, nothing of core/ or main/.
+    { from: own('renderer/'), to: own('renderer/', 'proto/gen-es/') },
+    {
+      from: own('renderer/'),
+      to: npm('react', 'react-dom', '@connectrpc/connect', '@connectrpc/connect-web', '@bufbuild/protobuf', 'recharts', 'diff'),
+    },
+    // Its component tests add the test runner and Testing Library, and stay out of the app.
+    { from: own('renderer/test/'), to: { path: ['^node_modules/vitest/', '^node_modules/@testing-library/'] } },
+    // Its build configuration runs in Node at build time, never in the page.
+    { from: { path: '^renderer/vite\\.config\\.ts$' }, to: npm('vite', '@vitejs/plugin-react') },
   ],
   forbidden: [
     {
@@ -99,13 +107,13 @@ module.exports = {
   ],
   options: {
     // Generated and test code are reached (so importing them is seen) but not checked themselves.
-    doNotFollow: { path: ['node_modules', '^proto/gen/', '^test/'] },
+    doNotFollow: { path: ['node_modules', '^proto/gen/', '^proto/gen-es/', '^test/'] },
     // Paths as they are in the tree, so a copy whose node_modules is a link reads the same.
     preserveSymlinks: true,
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: {
-      extensions: ['.ts', '.js'],
+      extensions: ['.ts', '.tsx', '.js'],
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
     },

@@ -1,10 +1,11 @@
 // Lint is part of `npm test`. Type-aware rules catch what the compiler does not: a promise nobody
 // awaits or handles, or one passed where a plain callback is expected.
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['proto/gen/**', 'node_modules/**', 'vendor/**', 'bin/**'] },
+  { ignores: ['proto/gen/**', 'node_modules/**', 'vendor/**', 'bin/**', 'renderer/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -35,6 +36,20 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    // The renderer: the rules of hooks and the React Compiler's checks (state set during render or
+    // synchronously in an effect, refs read while rendering). Its files are typed by renderer/tsconfig.json,
+    // which the project service finds as their nearest tsconfig.
+    files: ['renderer/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+  },
+  {
+    // Component tests stand in for the daemon with rpc handlers that need not await.
+    files: ['renderer/test/**'],
+    rules: {
+      '@typescript-eslint/require-await': 'off',
     },
   },
 );

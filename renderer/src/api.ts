@@ -1,0 +1,55 @@
+import { type Client, Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-web';
+import { DesktopService } from '../../proto/gen-es/fleet/desktop/v1/desktop_pb.js';
+import { OrchestratorService } from '../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
+
+/**
+ * Where the daemon's API is and the launch token that opens it. `fleet serve` prints a URL with
+ * `?token=`; the desktop shell adds `?api=` (its pages come from app://, the API from loopback). The
+ * token is kept for this tab only and taken out of the address bar, so it is not bookmarked or shared.
+ */
+export interface ApiAccess {
+  readonly baseUrl: string;
+  readonly token: string;
+}
+
+const TOKEN_KEY = 'fleet.token';
+const API_KEY = 'fleet.api';
+
+export function readAccess(location: Location, storage: Storage, history: History): ApiAccess {
+  const params = new URLSearchParams(location.search);
+  const token = params.get('token');
+  const api = params.get('api');
+  if (token !== null) storage.setItem(TOKEN_KEY, token);
+  if (api !== null) storage.setItem(API_KEY, api);
+  if (token !== null || api !== null) {
+    params.delete('token');
+    params.delete('api');
+    const rest = params.toString();
+    history.replaceState(history.state, '', `${location.pathname}${rest === '' ? '' : `?${rest}`}${location.hash}`);
+  }
+  return { baseUrl: storage.getItem(API_KEY) ?? location.origin, token: storage.getItem(TOKEN_KEY) ?? '' };
+}
+
+export interface FleetApi {
+  readonly orchestrator: Client<typeof OrchestratorService>;
+  readonly desktop: Client<typeof DesktopService>;
+}
+
+export function createFleetApi(access: ApiAccess): FleetApi {
+  const auth: Interceptor = (next) => (request) => {
+    request.header.set('authorization', `Bearer ${access.token}`);
+    return next(request);
+  };
+  const transport = createConnectTransport({ baseUrl: access.baseUrl, useBinaryFormat: true, interceptors: [auth] });
+  return { orchestrator: createClient(OrchestratorService, transport), desktop: createClient(DesktopService, transport) };
+}
+
+/** An error as a person reads it: the daemon's message, never a stack; a missing token said plainly. */
+export function errorText(error: unknown): string {
+  const e = ConnectError.from(error);
+  if (e.code === Code.Unauthenticated)
+    return 'The daemon refused this page: open the address `fleet serve` printed (it carries the token).';
+  if (e.code === Code.Unavailable) return `The daemon cannot be reached: ${e.rawMessage}. Is \`fleet serve\` running?`;
+  return e.rawMessage;
+}

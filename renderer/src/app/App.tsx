@@ -1,0 +1,64 @@
+import type { FleetApi } from '../api.js';
+import { CouncilsView } from '../councils/CouncilsView.js';
+import { DeliberationPage } from '../deliberation/DeliberationPage.js';
+import { EventsView } from '../events/EventsView.js';
+import { HistoryView } from '../history/HistoryView.js';
+import { ModelsView } from '../models/ModelsView.js';
+import { ApiContext } from '../shared/api-context.js';
+import { SystemView } from '../system/SystemView.js';
+import { hrefOf, type Route } from './route.js';
+import { useRoute } from './use-route.js';
+
+const NAV: readonly { readonly label: string; readonly route: Route }[] = [
+  { label: 'Councils', route: { view: 'councils' } },
+  { label: 'Deliberations', route: { view: 'deliberations' } },
+  { label: 'Events', route: { view: 'events' } },
+  { label: 'Models', route: { view: 'models' } },
+  { label: 'System', route: { view: 'system' } },
+];
+
+// A deliberation opened from the history belongs under Deliberations in the nav.
+const section = (route: Route): Route['view'] => (route.view === 'deliberation' ? 'deliberations' : route.view);
+
+function View({ route }: { readonly route: Route }) {
+  switch (route.view) {
+    case 'councils':
+      return <CouncilsView />;
+    case 'deliberations':
+      return <HistoryView />;
+    case 'deliberation':
+      // Keyed so a different deliberation starts from a fresh state.
+      return <DeliberationPage key={route.taskId} taskId={route.taskId} />;
+    case 'events':
+      return <EventsView />;
+    case 'models':
+      return <ModelsView />;
+    case 'system':
+      return <SystemView />;
+  }
+}
+
+export function App({ api }: { readonly api: FleetApi }) {
+  const route = useRoute();
+  return (
+    <ApiContext value={api}>
+      <header className="top">
+        <span className="brand">SWE Fleet</span>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map((entry) => (
+              <li key={entry.label}>
+                <a href={hrefOf(entry.route)} aria-current={section(route) === entry.route.view ? 'page' : undefined}>
+                  {entry.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </header>
+      <main>
+        <View route={route} />
+      </main>
+    </ApiContext>
+  );
+}

@@ -1,0 +1,66 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { createClient, createRouterTransport, type ServiceImpl } from '@connectrpc/connect';
+import { render, type RenderResult } from '@testing-library/react';
+import { DesktopService } from '../../proto/gen-es/fleet/desktop/v1/desktop_pb.js';
+import {
+  DeliberationStatus,
+  type DeliberationUpdate,
+  DeliberationUpdateSchema,
+  OrchestratorService,
+} from '../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
+import type { FleetApi } from '../src/api.js';
+import { App } from '../src/app/App.js';
+
+/** An in-memory daemon: only the rpcs a test gives exist; the others answer UNIMPLEMENTED. */
+export interface FakeDaemon {
+  readonly orchestrator?: Partial<ServiceImpl<typeof OrchestratorService>>;
+  readonly desktop?: Partial<ServiceImpl<typeof DesktopService>>;
+}
+
+export function fakeApi(daemon: FakeDaemon): FleetApi {
+  const transport = createRouterTransport((router) => {
+    router.service(OrchestratorService, daemon.orchestrator ?? {});
+    router.service(DesktopService, daemon.desktop ?? {});
+  });
+  return { orchestrator: createClient(OrchestratorService, transport), desktop: createClient(DesktopService, transport) };
+}
+
+export function renderApp(daemon: FakeDaemon, hash: string): RenderResult {
+  window.location.hash = hash;
+  return render(<App api={fakeApi(daemon)} />);
+}
+
+/** A stream the test feeds one message at a time, so it can look at the page between them. */
+export class Channel<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private wake: (() => void) | undefined;
+  private closed = false;
+
+  push(item: T): void {
+    this.items.push(item);
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const item = this.items.shift();
+      if (item !== undefined) {
+        yield item;
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+}
+
+export const update = (fields: MessageInitShape<typeof DeliberationUpdateSchema>): DeliberationUpdate =>
+  create(DeliberationUpdateSchema, { taskId: 't-1', atMs: 1_700_000_000_000n, ...fields });
+
+export { DeliberationStatus };

@@ -1,0 +1,31 @@
+// @vitest-environment happy-dom
+import { cleanup, screen, within } from '@testing-library/react';
+import { afterEach, expect, it } from 'vitest';
+import { renderApp } from './fake-daemon.js';
+
+afterEach(cleanup);
+
+it('offers the five views by name in the navigation, the current one marked', () => {
+  renderApp({ orchestrator: { listCouncils: () => ({ councils: [] }) } }, '#/councils');
+  const nav = screen.getByRole('navigation');
+  const names = within(nav)
+    .getAllByRole('link')
+    .map((a) => a.textContent);
+  expect(names).toEqual(['Councils', 'Deliberations', 'Events', 'Models', 'System']);
+  expect(within(nav).getByRole('link', { name: 'Councils' }).getAttribute('aria-current')).toBe('page');
+  expect(within(nav).getByRole('link', { name: 'Deliberations' }).getAttribute('href')).toBe('#/deliberations');
+});
+
+it('follows the hash to the Models view and says model management is not available yet', async () => {
+  renderApp(
+    {
+      desktop: { getSystemInfo: () => ({ model: { name: 'qwen-1.5b', backend: 'llama.cpp', gpu: '', threads: 8, contextTokens: 8192 } }) },
+      orchestrator: { getMetrics: () => ({}) },
+    },
+    '#/models',
+  );
+  expect(await screen.findByText('qwen-1.5b')).toBeTruthy();
+  expect(screen.getByText('CPU, 8 threads')).toBeTruthy();
+  expect(screen.getByText(/Not available yet/)).toBeTruthy();
+  expect(screen.getByRole('link', { name: 'Models' }).getAttribute('aria-current')).toBe('page');
+});
