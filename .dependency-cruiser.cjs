@@ -26,9 +26,10 @@ const KNOWN = [
   '^core/ports/',
   '^core/base/',
   '^core/app/',
-  '^core/adapters/(grpc|llama|nats|openai-http|sqlite)/',
+  '^core/adapters/(connect|grpc|llama|nats|openai-http|sqlite)/',
   '^main/(compose|compose-nats|daemon|config|disk-space|grpc-security|log|version)\\.ts$',
   '^main/cli/',
+  '^main/electron/',
   '^renderer/',
 ];
 
@@ -47,6 +48,10 @@ module.exports = {
     ...adapter('grpc', ['@grpc/grpc-js'], { node: false, extra: ['proto/gen/'] }),
     // Of Node's built-ins, the gRPC adapter needs only crypto: the token is compared in constant time.
     { from: own('core/adapters/grpc/'), to: { dependencyTypes: ['core'], path: '^crypto$' } },
+    // The UI's HTTP endpoint: Connect for browsers, each call passed on to the daemon's gRPC server.
+    ...adapter('connect', ['@bufbuild/protobuf', '@connectrpc/connect', '@connectrpc/connect-node', '@grpc/grpc-js', 'sirv'], {
+      extra: ['proto/gen-es/'],
+    }),
     ...adapter('llama', ['node-llama-cpp']),
     ...adapter('nats', ['@nats-io/jetstream', '@nats-io/transport-node', 'zod', 'p-retry']),
     ...adapter('openai-http', ['zod']),
@@ -71,6 +76,11 @@ module.exports = {
     { from: own('main/cli/'), to: npm('commander') },
     // `fleet tls generate`: a self-signed pair without depending on an openssl binary.
     { from: own('main/cli/'), to: npm('selfsigned') },
+
+    // The desktop shell: Electron, zod for what the page sends, Node; it starts the daemon as a process, never imports it.
+    { from: own('main/electron/'), to: own('main/electron/') },
+    { from: own('main/electron/'), to: NODE },
+    { from: own('main/electron/'), to: npm('electron', 'zod') },
 
     // The desktop UI runs in a browser: its own folder, the generated API (proto/gen-es) and the
     // browser-safe packages it draws and talks with; no Node built-ins, nothing of core/ or main/.

@@ -6,6 +6,7 @@ import {
   CLUSTER_STREAM_LIMITS,
   closeNats,
   connectNats,
+  createEventMonitor,
   createNatsAgentTurns,
   type DeadLetter,
   type FeedEvent,
@@ -28,6 +29,7 @@ import { FleetError } from '../core/domain/errors.js';
 import type { Role } from '../core/domain/role.js';
 import type { AgentTurns } from '../core/ports/agent-turns.js';
 import type { EventBus } from '../core/ports/event-bus.js';
+import type { EventMonitor } from '../core/ports/monitoring.js';
 import type { FleetService } from '../core/ports/fleet-service.js';
 import type { FleetConfig } from './config.js';
 import type { Logger } from './log.js';
@@ -87,6 +89,10 @@ export interface Backbone {
   startPlanning(service: FleetService): Promise<void>;
   /** Throws while JetStream does not answer (the connection is down, the server wedged or restarting). */
   probe(): Promise<void>;
+  /** The event feed, dead letters and agent queues, for the desktop app. */
+  readonly monitor: EventMonitor;
+  /** Whether the connection is up now, and the server's version. */
+  state(): { readonly connected: boolean; readonly serverVersion: string };
   /**
    * For a stop: when JetStream does not answer within a second (nats-server 2.9 deadlocks on a full
    * disk), closes the connection, so that what still waits on it (replies, acks, consumer removals)
@@ -158,6 +164,8 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
         resources.defer(() => planning.stop());
       },
       probe: () => checkJetStream(nc, 2_000),
+      monitor: createEventMonitor(nc),
+      state: () => ({ connected: !nc.isClosed(), serverVersion: nc.info?.version ?? '' }),
       async letGoIfUnanswered() {
         const unanswered = await checkJetStream(nc, 1_000).then(
           () => undefined,

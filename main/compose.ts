@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, freemem, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 
-import { type GrpcTls, startGrpcServer, toDeliberationJson } from '../core/adapters/grpc/index.js';
+import { startUiServer, type UiServer } from '../core/adapters/connect/index.js';
+import { type DesktopSources, type GrpcTls, startGrpcServer, toDeliberationJson } from '../core/adapters/grpc/index.js';
 import {
   createLlamaLanguageModel,
   DEFAULT_MODEL_URI,
@@ -11,7 +13,14 @@ import {
   type DownloadProgress,
 } from '../core/adapters/llama/index.js';
 import { createOpenAiHttpLanguageModel, listModels } from '../core/adapters/openai-http/index.js';
-import { createSqliteStores, type DataFolderLock, lockDataFolder, type SqliteStores } from '../core/adapters/sqlite/index.js';
+import {
+  createSqliteStores,
+  type DataFolderLock,
+  type FolderOwner,
+  lockDataFolder,
+  readOwner,
+  type SqliteStores,
+} from '../core/adapters/sqlite/index.js';
 import { DisposalStack } from '../core/base/disposal.js';
 import { isProcessAlive } from '../core/base/process-liveness.js';
 import { createFleetService, type StartupReport } from '../core/app/fleet-service.js';
@@ -23,6 +32,7 @@ import type { Clock } from '../core/ports/clock.js';
 import type { RunOwners } from '../core/ports/run-owners.js';
 import type { FleetService } from '../core/ports/fleet-service.js';
 import type { LanguageModel } from '../core/ports/language-model.js';
+import type { SystemInfo } from '../core/ports/monitoring.js';
 import { type Backbone, startRemoteWorker, type Worker, type WorkerOptions } from './compose-nats.js';
 import { DEFAULT_MODEL_SPEC, type FleetConfig } from './config.js';
 import type { Logger } from './log.js';
@@ -226,6 +236,8 @@ export const deliberationJson = (d: Deliberation): unknown => toDeliberationJson
 
 export interface GrpcEndpoint {
   readonly port: number;
+  /** Plaintext on this machine, for the UI's forwarding. */
+  readonly loopbackTarget: string;
   setServing(serving: boolean): void;
   stop(): Promise<void>;
 }
@@ -236,7 +248,13 @@ export interface GrpcAccess {
   readonly tls?: GrpcTls;
 }
 
-export function startGrpc(service: FleetService, config: FleetConfig, log: Logger, access: GrpcAccess = {}): Promise<GrpcEndpoint> {
+export function startGrpc(
+  service: FleetService,
+  config: FleetConfig,
+  log: Logger,
+  access: GrpcAccess = {},
+  desktop?: DesktopSources,
+): Promise<GrpcEndpoint> {
   return startGrpcServer({
     service,
     version: FLEET_VERSION,
@@ -244,5 +262,69 @@ export function startGrpc(service: FleetService, config: FleetConfig, log: Logge
     port: config.grpcPort,
     onLog: log.log,
     ...access,
+    ...(desktop === undefined ? {} : { desktop }),
   });
+}
+
+/** The built renderer, beside main/ in the package (npm run build:ui). */
+const RENDERER_DIST = join(import.meta.dirname, '..', 'renderer', 'dist');
+/** The desktop shell's pages come from this origin (its custom protocol); no web page can claim it. */
+export const DESKTOP_SHELL_ORIGIN = 'app://fleet';
+
+/** The desktop UI on loopback, with a token made for this launch, its calls answered by `grpc`. */
+export const startUi = (config: FleetConfig, grpc: GrpcEndpoint, access: GrpcAccess, log: Logger): Promise<UiServer> =>
+  startUiServer({
+    port: config.uiPort,
+    token: randomBytes(24).toString('base64url'),
+    staticDir: RENDERER_DIST,
+    grpcTarget: grpc.loopbackTarget,
+    ...(access.token === undefined ? {} : { grpcToken: access.token }),
+    allowedOrigins: [DESKTOP_SHELL_ORIGIN],
+    onLog: log.log,
+  });
+
+/** The daemon serving this data folder now, if one does (its owner file names a live process). */
+export function runningDaemon(config: FleetConfig): FolderOwner | undefined {
+  const owner = readOwner(config.dataDir);
+  return owner !== undefined && owner.command === 'fleet serve' && isProcessAlive(owner.pid) ? owner : undefined;
+}
+
+/** What the System and Models views show: this process, its model and its NATS. */
+export function systemFacts(
+  config: FleetConfig,
+  model: LanguageModel,
+  backbone: Backbone | undefined,
+  unhealthy: () => string | undefined,
+): () => Promise<SystemInfo> {
+  let last = { at: performance.now(), cpu: process.cpuUsage() };
+  return () => {
+    const now = { at: performance.now(), cpu: process.cpuUsage() };
+    const cpuMicros = now.cpu.user - last.cpu.user + (now.cpu.system - last.cpu.system);
+    const elapsedMicros = (now.at - last.at) * 1000;
+    last = now;
+    const memory = process.memoryUsage();
+    const nats = backbone?.state();
+    const reason = unhealthy();
+    return Promise.resolve({
+      version: FLEET_VERSION,
+      pid: process.pid,
+      dataDir: config.dataDir,
+      model: { ...model.info, ...(model.contextTokens === undefined ? {} : { contextTokens: model.contextTokens }) },
+      nats: {
+        mode: backbone === undefined ? 'none' : backbone.embedded ? 'embedded' : 'external',
+        url: backbone?.url ?? '',
+        connected: nats?.connected ?? false,
+        serverVersion: nats?.serverVersion ?? '',
+      },
+      process: {
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        cpuPercent: elapsedMicros > 0 ? (100 * cpuMicros) / elapsedMicros : 0,
+        cores: availableParallelism(),
+        systemFreeBytes: freemem(),
+        systemTotalBytes: totalmem(),
+      },
+      ...(reason === undefined ? {} : { unhealthyReason: reason }),
+    });
+  };
 }

@@ -1,5 +1,5 @@
 import { DisposalStack } from '../core/base/disposal.js';
-import { composeCore, startGrpc, takeDataFolder } from './compose.js';
+import { composeCore, startGrpc, startUi, systemFacts, takeDataFolder } from './compose.js';
 import { type Backbone, startBackbone } from './compose-nats.js';
 import type { FleetConfig } from './config.js';
 import { checkStartSpace, type DiskWatch, watchDisk } from './disk-space.js';
@@ -8,6 +8,8 @@ import type { Logger } from './log.js';
 
 export interface Daemon {
   readonly grpcPort: number;
+  /** The desktop UI's address with this launch's token. */
+  readonly uiUrl: string;
   /** Stops in reverse order of start: health NOT_SERVING, gRPC drained, model and database closed, then NATS. */
   stop(): Promise<void>;
 }
@@ -52,9 +54,14 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
     if (councilsCreated > 0) log.log('info', `created ${councilsCreated} default councils`);
     for (const id of interrupted) log.log('warn', 'deliberation interrupted by the previous stop, marked FAILED', { task_id: id });
     await backbone.startPlanning(core.fleet);
-    const grpc = await startGrpc(core.fleet, config, log, security);
+    let unhealthy: string | undefined;
+    const desktop = { events: backbone.monitor, system: systemFacts(config, core.model, backbone, () => unhealthy) };
+    const grpc = await startGrpc(core.fleet, config, log, security, desktop);
     resources.defer(() => grpc.stop());
-    folder.describe({ grpcPort: grpc.port });
+    // Stopped before gRPC: its open event streams are calls gRPC would otherwise wait out.
+    const ui = await startUi(config, grpc, security, log);
+    resources.defer(() => ui.stop());
+    folder.describe({ grpcPort: grpc.port, uiUrl: ui.url });
     grpc.setServing(true);
     resources.defer(() => grpc.setServing(false));
     // A full disk stops the work at once and says so on health; the work resumes when there is room.
@@ -64,6 +71,7 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
       onChange: (failure) => {
         if (failure === undefined) log.log('info', 'the data folder can be written again: serving');
         else log.log('error', `${failure.message}: running deliberations failed, new ones refused until there is room`);
+        unhealthy = failure?.message;
         grpc.setServing(failure === undefined);
         core.setStoreFailure(failure);
       },
@@ -78,6 +86,7 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
     let stopping: Promise<void> | undefined;
     return {
       grpcPort: grpc.port,
+      uiUrl: ui.url,
       stop() {
         stopping ??= resources.dispose().then(() => log.log('info', 'stopped'));
         return stopping;

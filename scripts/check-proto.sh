@@ -6,9 +6,11 @@ npx buf lint
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 npx buf generate -o "$out"
-if ! diff -r "$out/proto/gen" proto/gen >/dev/null; then
-  echo "proto/gen is out of date with proto/: run 'npm run proto' and commit the result" >&2
-  diff -r "$out/proto/gen" proto/gen | head -20 >&2
-  exit 1
-fi
+for gen in gen gen-es; do
+  if ! diff -r "$out/proto/$gen" "proto/$gen" >/dev/null; then
+    echo "proto/$gen is out of date with proto/: run 'npm run proto' and commit the result" >&2
+    diff -r "$out/proto/$gen" "proto/$gen" | head -20 >&2
+    exit 1
+  fi
+done
 echo "proto: lint ok, generated code up to date"

@@ -17,6 +17,7 @@ import { combineScore, judgeRubric, runChecks } from '../domain/scoring.js';
 import { DEFAULT_MAX_TOKENS, DEFAULT_RUBRIC, DEFAULT_TIMEOUT_MS, type Task } from '../domain/task.js';
 import type { AgentTurns, TurnContext, TurnOutput } from '../ports/agent-turns.js';
 import type { Clock } from '../ports/clock.js';
+import type { GenerateProgress } from '../ports/language-model.js';
 import type { DeliberationStore } from '../ports/deliberation-store.js';
 import type { OrchestrateCommand, RunOptions } from '../ports/fleet-service.js';
 import type { DeliberationEvents } from './deliberation-events.js';
@@ -80,6 +81,8 @@ export class DeliberationRun {
    */
   private readonly deadline: AbortSignal;
   private readonly lastProgress = new Map<string, number>();
+  /** Streamed text not yet sent, per agent: progress events are throttled, the text they carry is not cut. */
+  private readonly unsentText = new Map<string, string>();
   /** Agent turns ended so far, and the count expected in all (re-estimated at each phase). */
   private turnsDone = 0;
   private turnsPlanned = 1;
@@ -322,7 +325,7 @@ export class DeliberationRun {
       const out = await call({
         signal: this.signal,
         attempt: this.d.attempt,
-        onProgress: (p) => this.progress(who, phase, p.tokens, p.tokensPerSecond),
+        onProgress: (p) => this.progress(who, phase, p),
       });
       this.turnsDone++;
       this.deps.deliberations.appendTurn({
@@ -334,7 +337,15 @@ export class DeliberationRun {
         atMs: this.deps.clock.now(),
       });
       const tokensPerSecond = out.durationMs > 0 ? (1000 * out.completionTokens) / out.durationMs : 0;
-      this.emit({ type: 'agent', agentId: who, phase, state: 'done', tokens: out.completionTokens, tokensPerSecond });
+      this.emit({
+        type: 'agent',
+        agentId: who,
+        phase,
+        state: 'done',
+        tokens: out.completionTokens,
+        tokensPerSecond,
+        text: this.takeText(who),
+      });
       return out;
     } catch (e) {
       if (this.signal.aborted) throw abortError(this.signal);
@@ -354,17 +365,33 @@ export class DeliberationRun {
         durationMs: 0,
         atMs: failure.atMs,
       });
+      this.unsentText.delete(who);
       this.emit({ type: 'agent-failed', agentId: who, phase, code: error.code, message: error.message });
       this.save();
       return undefined;
     }
   }
 
-  private progress(agentId: string, phase: Phase, tokens: number, tokensPerSecond: number): void {
+  private progress(agentId: string, phase: Phase, p: GenerateProgress): void {
+    this.unsentText.set(agentId, (this.unsentText.get(agentId) ?? '') + p.text);
     const now = this.deps.clock.now();
     if (now - (this.lastProgress.get(agentId) ?? 0) < PROGRESS_INTERVAL_MS) return;
     this.lastProgress.set(agentId, now);
-    this.emit({ type: 'agent', agentId, phase, state: 'progress', tokens, tokensPerSecond });
+    this.emit({
+      type: 'agent',
+      agentId,
+      phase,
+      state: 'progress',
+      tokens: p.tokens,
+      tokensPerSecond: p.tokensPerSecond,
+      text: this.takeText(agentId),
+    });
+  }
+
+  private takeText(agentId: string): string {
+    const text = this.unsentText.get(agentId) ?? '';
+    this.unsentText.delete(agentId);
+    return text;
   }
 
   private fail(e: unknown): void {

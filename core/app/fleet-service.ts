@@ -1,6 +1,7 @@
 import { makeAgents } from '../domain/council.js';
 import { type Deliberation, interrupted, isRetryable, isTerminal, transition } from '../domain/deliberation.js';
 import { FleetError, notFound } from '../domain/errors.js';
+import { searchHistory } from '../domain/history.js';
 import type { Role } from '../domain/role.js';
 import { type Task, taskDifferences } from '../domain/task.js';
 import type { AgentTurns } from '../ports/agent-turns.js';
@@ -202,6 +203,17 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
         live = false;
       };
     },
+
+    cancel(taskId) {
+      const halt = halts.get(taskId);
+      const d = deps.deliberations.get(taskId);
+      if (d === undefined) throw notFound('deliberation', taskId);
+      if (halt === undefined) return { cancelled: false, deliberation: d };
+      halt.abort(new FleetError('CANCELLED', 'stopped by the user'));
+      return { cancelled: true, deliberation: d };
+    },
+
+    history: (query) => searchHistory(deps.deliberations.list(), query, deps.clock.now()),
 
     createCouncil: (command) => councils.create(command),
     listCouncils: (role?: Role) => deps.councils.list(role),

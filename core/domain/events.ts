@@ -25,6 +25,8 @@ export type DeliberationEvent = EventBase &
         readonly state: 'started' | 'progress' | 'done';
         readonly tokens?: number;
         readonly tokensPerSecond?: number;
+        /** What the agent wrote since its previous event of this turn (the live token stream). */
+        readonly text?: string;
       }
     | {
         readonly type: 'agent-failed';

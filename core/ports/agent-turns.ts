@@ -2,12 +2,13 @@ import type { Agent } from '../domain/council.js';
 import type { DeliberationResult } from '../domain/deliberation.js';
 import type { Critique, Proposal, ProposalContent } from '../domain/proposal.js';
 import type { Task } from '../domain/task.js';
+import type { GenerateProgress } from './language-model.js';
 
 export interface TurnContext {
   readonly signal: AbortSignal;
   /** The deliberation's attempt (1 when absent): a retry's turns are new turns, not the failed attempt's again. */
   readonly attempt?: number;
-  readonly onProgress?: (p: { tokens: number; tokensPerSecond: number }) => void;
+  readonly onProgress?: (p: GenerateProgress) => void;
 }
 
 /** What a turn produced: the validated value and the raw model output kept for audit. */

@@ -2,6 +2,7 @@ import type { Agent, Council } from '../domain/council.js';
 import type { Deliberation } from '../domain/deliberation.js';
 import type { DeliberationEvent } from '../domain/events.js';
 import type { Role } from '../domain/role.js';
+import type { HistoryPage, HistoryQuery } from '../domain/history.js';
 
 /**
  * The driving port: what every entry point (gRPC, CLI, NATS, UI) asks of the core. Inputs are already
@@ -110,6 +111,13 @@ export interface FleetService {
    * unsubscribe function. Throws NOT_FOUND for an unknown task id.
    */
   watch(taskId: string, listener: (event: DeliberationEvent) => void): () => void;
+  /**
+   * Stops a deliberation running in this process at once: generation is aborted and it ends CANCELLED.
+   * `cancelled` is false when it was not running here (already over). Throws NOT_FOUND for an unknown id.
+   */
+  cancel(taskId: string): { readonly cancelled: boolean; readonly deliberation: Deliberation };
+  /** Stored deliberations matching the query, one page of them. */
+  history(query: HistoryQuery): HistoryPage;
 
   createCouncil(command: CreateCouncilCommand): Council;
   listCouncils(role?: Role): Council[];

@@ -29,6 +29,8 @@ export interface GenerateRequest {
 export interface GenerateProgress {
   readonly tokens: number;
   readonly tokensPerSecond: number;
+  /** The text produced since the previous call (live token streams); may be empty. */
+  readonly text: string;
 }
 
 export interface GenerateResult {
@@ -46,6 +48,10 @@ export interface ModelInfo {
   readonly name: string;
   readonly backend: 'llama.cpp' | 'openai-http';
   readonly gpu: string | false;
+  /** Local models: threads decoding, sequences decoded together, the file's size. */
+  readonly threads?: number;
+  readonly maxSequences?: number;
+  readonly fileBytes?: number;
 }
 
 export interface LanguageModel {

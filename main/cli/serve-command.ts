@@ -9,6 +9,7 @@ import { type CommonFlags, intOption, overridesOf, withCommonOptions } from './c
 
 interface ServeFlags extends CommonFlags {
   grpcPort?: number;
+  uiPort?: number;
   grpcHost?: string;
   natsUrl?: string;
   natsToken?: string;
@@ -27,6 +28,9 @@ export function serveCommand(): Command {
     new Command('serve')
       .description('run the daemon: the gRPC API (fleet.orchestrator.v1) over the local core')
       .addOption(intOption('--grpc-port <port>', 'gRPC port (default 50055; 0 picks a free one)', 0, 65535))
+      .addOption(
+        intOption('--ui-port <port>', "the desktop UI's port on loopback (default 0: a free one, printed as `ui: <url>`)", 0, 65535),
+      )
       .option(
         '--grpc-host <host>',
         'gRPC listen address (default 127.0.0.1); any but loopback needs --grpc-token and --grpc-tls-cert/--grpc-tls-key, or --insecure',
@@ -55,6 +59,7 @@ export function serveCommand(): Command {
     const config = loadConfig({
       ...overridesOf(flags),
       ...(flags.grpcPort === undefined ? {} : { grpcPort: flags.grpcPort }),
+      ...(flags.uiPort === undefined ? {} : { uiPort: flags.uiPort }),
       ...(flags.grpcHost === undefined ? {} : { grpcHost: flags.grpcHost }),
       ...(flags.natsUrl === undefined ? {} : { natsUrl: flags.natsUrl }),
       ...(flags.natsToken === undefined ? {} : { natsToken: flags.natsToken }),
@@ -84,6 +89,7 @@ export function serveCommand(): Command {
     });
     // Tests and supervisors read this line to learn the bound port.
     process.stdout.write(`fleet: listening on ${config.grpcHost}:${daemon.grpcPort}\n`);
+    process.stdout.write(`ui: ${daemon.uiUrl}\n`);
     log.log('info', `received ${await signal}, stopping`);
     // Awaited here, so a stop that fails ends the command with its message and exit code.
     await daemon.stop();

@@ -92,6 +92,7 @@ export function deliberationUpdates(facts: ServerFacts): {
           state: event.state,
           tokens: event.tokens ?? 0,
           tokensPerSecond: event.tokensPerSecond ?? 0,
+          text: event.text ?? '',
         });
       case 'agent-failed':
         return make(event, {

@@ -1,4 +1,5 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { DesktopServiceService } from '../../../proto/gen/fleet/desktop/v1/desktop.js';
 import { OrchestratorServiceService } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import { HealthService } from '../../../proto/gen/grpc/health/v1/health.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
@@ -6,12 +7,22 @@ import type { FleetService } from '../../ports/fleet-service.js';
 import { silentLog, type Log } from '../../ports/log.js';
 import { createHealth } from './health-service.js';
 import { bearerAuth } from './bearer-auth.js';
+import { desktopHandlers, type DesktopSources } from './desktop-handlers.js';
 import { orchestratorHandlers } from './orchestrator-handlers.js';
 import { tolerantDecoding } from './undecodable-requests.js';
 
 export const DEFAULT_GRPC_PORT = 50055;
 const DEFAULT_SHUTDOWN_GRACE_MS = 2000;
 const ORCHESTRATOR_SERVICE_NAME = 'fleet.orchestrator.v1.OrchestratorService';
+const DESKTOP_SERVICE_NAME = 'fleet.desktop.v1.DesktopService';
+// Listening hosts a plaintext client on this machine reaches the same server through.
+const LOOPBACK_TARGETS: Readonly<Record<string, string>> = {
+  '127.0.0.1': '127.0.0.1',
+  '0.0.0.0': '127.0.0.1',
+  localhost: 'localhost',
+  '::1': '[::1]',
+  '::': '[::1]',
+};
 
 export interface GrpcServerOptions {
   readonly service: FleetService;
@@ -28,6 +39,8 @@ export interface GrpcServerOptions {
   readonly token?: string;
   /** When set, the server speaks TLS only; otherwise plaintext. */
   readonly tls?: GrpcTls;
+  /** When set, the desktop app's service (history, stop, events, system) is served too. */
+  readonly desktop?: DesktopSources;
 }
 
 /** A PEM certificate chain and its private key, as read from their files. */
@@ -39,6 +52,11 @@ export interface GrpcTls {
 export interface GrpcServer {
   /** The port actually bound. */
   readonly port: number;
+  /**
+   * A plaintext address on this machine for in-process clients (the UI's forwarding): the server's own
+   * when it listens on loopback without TLS, otherwise a second listener on 127.0.0.1 (same token rule).
+   */
+  readonly loopbackTarget: string;
   /** Health reports NOT_SERVING until this is called with true (once the model and stores are ready). */
   setServing(serving: boolean): void;
   /** NOT_SERVING first, then a graceful shutdown, then a forced one after the grace period. Idempotent. */
@@ -50,34 +68,50 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalidArgument('port', 'an integer in 0..65535', port);
 
-  const health = createHealth([ORCHESTRATOR_SERVICE_NAME]);
+  const health = createHealth(
+    options.desktop === undefined ? [ORCHESTRATOR_SERVICE_NAME] : [ORCHESTRATOR_SERVICE_NAME, DESKTOP_SERVICE_NAME],
+  );
   const server = new Server(options.token === undefined ? {} : { interceptors: [bearerAuth(options.token, log)] });
   server.addService(HealthService, health.handlers);
   server.addService(
     tolerantDecoding(OrchestratorServiceService),
     orchestratorHandlers(service, { version: options.version, now: Date.now }, log),
   );
+  if (options.desktop !== undefined) {
+    server.addService(
+      tolerantDecoding(DesktopServiceService),
+      desktopHandlers(service, options.desktop, { version: options.version, now: Date.now }, log),
+    );
+  }
 
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const boundPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, credentialsOf(options.tls), (error, bound) => {
-      if (error === null) {
-        resolve(bound);
-        return;
-      }
-      server.forceShutdown();
-      reject(
-        new FleetError('UNAVAILABLE', `cannot listen for gRPC on ${address}: ${error.message}; ${bindHint(error.message)}`, {
-          cause: error,
-        }),
-      );
+  const bind = (at: string, creds: ServerCredentials) =>
+    new Promise<number>((resolve, reject) => {
+      server.bindAsync(at, creds, (error, bound) => {
+        if (error === null) {
+          resolve(bound);
+          return;
+        }
+        server.forceShutdown();
+        reject(
+          new FleetError('UNAVAILABLE', `cannot listen for gRPC on ${at}: ${error.message}; ${bindHint(error.message)}`, {
+            cause: error,
+          }),
+        );
+      });
     });
-  });
+  const boundPort = await bind(address, credentialsOf(options.tls));
+  const sameListener = options.tls === undefined ? LOOPBACK_TARGETS[host] : undefined;
+  const loopbackTarget =
+    sameListener === undefined
+      ? `127.0.0.1:${await bind('127.0.0.1:0', ServerCredentials.createInsecure())}`
+      : `${sameListener}:${boundPort}`;
   log('info', 'gRPC listening', { address: `${host}:${boundPort}` });
 
   let stopping: Promise<void> | undefined;
   return {
     port: boundPort,
+    loopbackTarget,
     setServing(serving) {
       if (stopping === undefined) health.setServing(serving);
     },

@@ -1,7 +1,6 @@
-import { status, type handleUnaryCall, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { status, type handleUnaryCall } from '@grpc/grpc-js';
 import type { OrchestratorServiceServer } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import type { FleetService } from '../../ports/fleet-service.js';
-import { callSignal } from './call-signal.js';
 import { resolveCouncil } from './council-target.js';
 import { streamDeliberation } from './deliberation-stream.js';
 import type { Log } from '../../ports/log.js';
@@ -25,18 +24,11 @@ import {
   toOrchestrateResponse,
   toStatusResponse,
 } from './response-mapping.js';
-import { toGrpcError } from './status-codes.js';
-import { checkDecoded } from './undecodable-requests.js';
+import { unaryCalls } from './unary-call.js';
 
 /** OrchestratorService over the driving port: each handler maps the request, calls the core once, maps back. */
 export function orchestratorHandlers(service: FleetService, facts: ServerFacts, log: Log): OrchestratorServiceServer {
-  const unary =
-    <Req, Res>(method: string, run: (request: Req, signal: AbortSignal) => Res | Promise<Res>): handleUnaryCall<Req, Res> =>
-    (call, callback) => {
-      answer(call, callback, method, run, log).catch((error: unknown) =>
-        log('error', `${method}: could not send the answer`, { error: String(error) }),
-      );
-    };
+  const unary = unaryCalls(log);
 
   return {
     deliberate: unary('Deliberate', async (request, signal) =>
@@ -107,27 +99,6 @@ export function orchestratorHandlers(service: FleetService, facts: ServerFacts, 
     ),
     getTaskContext: unimplemented('GetTaskContext', 'task context needs the context graph service, not served yet'),
   };
-}
-
-async function answer<Req, Res>(
-  call: ServerUnaryCall<Req, Res>,
-  callback: sendUnaryData<Res>,
-  method: string,
-  run: (request: Req, signal: AbortSignal) => Res | Promise<Res>,
-  log: Log,
-): Promise<void> {
-  const { signal, dispose } = callSignal(call);
-  let response: Res;
-  try {
-    checkDecoded(call.request, method);
-    response = await run(call.request, signal);
-  } catch (error) {
-    dispose();
-    callback(toGrpcError(error, method, log));
-    return;
-  }
-  dispose();
-  callback(null, response);
 }
 
 const unimplemented =

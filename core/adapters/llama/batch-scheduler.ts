@@ -27,7 +27,8 @@ export interface GenerationJob {
   /** Replace end-of-generation tokens with `ignoreEosWith`, so exactly maxTokens are produced (bench). */
   readonly ignoreEosWith: Token | undefined;
   readonly signal: AbortSignal | undefined;
-  readonly onToken: ((generated: number, sinceStartMs: number) => void) | undefined;
+  /** After each token, with every token generated so far. */
+  readonly onToken: ((output: readonly Token[], sinceStartMs: number) => void) | undefined;
 }
 
 export interface GenerationOutcome {
@@ -238,7 +239,7 @@ export class BatchScheduler {
     slot.output.push(token);
     this.counters.completionTokens++;
     try {
-      slot.job.onToken?.(slot.output.length, performance.now() - slot.startedAt);
+      slot.job.onToken?.(slot.output, performance.now() - slot.startedAt);
     } catch (error) {
       this.fail(slot, error);
       return true;

@@ -19,7 +19,14 @@ import {
 } from 'node-llama-cpp';
 import { DisposalStack } from '../../base/disposal.js';
 import { abortError, FleetError, invalidArgument } from '../../domain/errors.js';
-import type { GenerateRequest, GenerateResult, JsonSchema, LanguageModel, ModelInfo } from '../../ports/language-model.js';
+import type {
+  GenerateProgress,
+  GenerateRequest,
+  GenerateResult,
+  JsonSchema,
+  LanguageModel,
+  ModelInfo,
+} from '../../ports/language-model.js';
 import { BatchScheduler, type SchedulerStats } from './batch-scheduler.js';
 import type { Log } from '../../ports/log.js';
 import { acquireLlama, type GpuOption } from './llama-runtime.js';
@@ -28,6 +35,9 @@ import { PrefixCache, type PrefixCacheStats } from './prefix-cache.js';
 import { PrefixSharing } from './prefix-sharing.js';
 import { TINY_MODEL_SPEC } from './synthetic/tiny-model.js';
 import { defaultThreads, SINGLE_THREAD_MODEL_BYTES, type ThreadCounts } from './threads.js';
+
+// Tokens before a streamed piece that its detokenization looks at (a leading space depends on them).
+const CONTEXT_TOKENS = 4;
 
 export interface LlamaLanguageModelOptions {
   readonly modelPath: string;
@@ -125,7 +135,7 @@ export async function createLlamaLanguageModel(options: LlamaLanguageModelOption
     resources.use(scheduler);
     const chatWrapper = pickChatWrapper(model, options.chatWrapper ?? 'auto');
     return new LlamaCppModel(
-      { name: options.name, backend: 'llama.cpp', gpu: llama.gpu },
+      { name: options.name, backend: 'llama.cpp', gpu: llama.gpu, threads: threads.decode, maxSequences, fileBytes: file.size },
       llama,
       model,
       scheduler,
@@ -202,9 +212,7 @@ class LlamaCppModel implements LlamaLanguageModel {
       stopTexts: grammar ? grammar.stopGenerationTriggers.map((t) => this.triggerText(t)) : [],
       ignoreEosWith: request.ignoreEos ? (this.model.tokens.nl ?? undefined) : undefined,
       signal: request.signal,
-      onToken: onProgress
-        ? (generated, ms) => onProgress({ tokens: generated, tokensPerSecond: ms > 0 ? (generated * 1000) / ms : 0 })
-        : undefined,
+      onToken: onProgress ? this.textStream(onProgress) : undefined,
     });
     const text = this.model.detokenize(outcome.tokens);
     return {
@@ -227,6 +235,20 @@ class LlamaCppModel implements LlamaLanguageModel {
     history.push({ type: 'user', text: request.prompt }, { type: 'model', response: [] });
     const { contextText } = this.chatWrapper.generateContextState({ chatHistory: history });
     return contextText.tokenize(this.model.tokenizer);
+  }
+
+  /**
+   * Progress with the text of the tokens since the last call. A character split across tokens is held
+   * back until it is whole, so the stream never shows a replacement character that the result lacks.
+   */
+  private textStream(onProgress: (progress: GenerateProgress) => void): (output: readonly Token[], ms: number) => void {
+    let shown = 0;
+    return (output, ms) => {
+      const text = this.model.detokenize(output.slice(shown), false, output.slice(Math.max(0, shown - CONTEXT_TOKENS), shown));
+      const whole = !text.endsWith('\uFFFD');
+      if (whole) shown = output.length;
+      onProgress({ tokens: output.length, tokensPerSecond: ms > 0 ? (output.length * 1000) / ms : 0, text: whole ? text : '' });
+    };
   }
 
   private triggerText(trigger: LlamaGrammar['stopGenerationTriggers'][number]): string {

@@ -10,3 +10,4 @@ export { NatsServerSupervisor } from './server/nats-server-supervisor.js';
 export { CLUSTER_STREAM_LIMITS, type StreamLimits, workstationStreamLimits } from './streams.js';
 // The composition root only hands a connection back to this adapter's functions; it never calls it.
 export type { NatsConnection } from '@nats-io/transport-node';
+export { createEventMonitor } from './event-monitor.js';

@@ -106,7 +106,7 @@ export function createOpenAiHttpLanguageModel(options: OpenAiHttpOptions): Langu
         text += content;
         chunks++;
         const seconds = (performance.now() - started) / 1000;
-        request.onProgress?.({ tokens: chunks, tokensPerSecond: seconds > 0 ? chunks / seconds : 0 });
+        request.onProgress?.({ tokens: chunks, tokensPerSecond: seconds > 0 ? chunks / seconds : 0, text: content });
       }
       if (choice?.finish_reason != null) finishReason = choice.finish_reason;
       if (chunk.usage != null) usage = chunk.usage;

@@ -11,6 +11,8 @@ export interface FolderOwner {
   readonly startedAt: string;
   /** Where the owner serves gRPC, when it does. */
   readonly grpcPort?: number;
+  /** The desktop UI's address with its launch token (the file is the owner's alone). */
+  readonly uiUrl?: string;
 }
 
 export interface DataFolderLock {
@@ -63,7 +65,8 @@ export function lockDataFolder(dataDir: string, owner: FolderOwner): DataFolderL
   };
 }
 
-function readOwner(dataDir: string): FolderOwner | undefined {
+/** Who wrote the folder's owner file last; it may have ended since (check its pid). */
+export function readOwner(dataDir: string): FolderOwner | undefined {
   try {
     return JSON.parse(readFileSync(join(dataDir, OWNER_FILE), 'utf8')) as FolderOwner;
   } catch {

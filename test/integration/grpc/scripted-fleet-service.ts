@@ -2,6 +2,7 @@ import { makeAgents, type Agent, type Council } from '../../../core/domain/counc
 import type { Deliberation } from '../../../core/domain/deliberation.js';
 import { FleetError, notFound } from '../../../core/domain/errors.js';
 import type { DeliberationEvent } from '../../../core/domain/events.js';
+import { type HistoryPage, type HistoryQuery, searchHistory } from '../../../core/domain/history.js';
 import type { Role } from '../../../core/domain/role.js';
 import type {
   CreateCouncilCommand,
@@ -67,6 +68,19 @@ export class ScriptedFleetService implements FleetService {
     return () => {
       if (set.delete(listener)) this.unsubscribed += 1;
     };
+  }
+
+  /** Task ids cancel() was asked for. */
+  readonly cancelled: string[] = [];
+
+  cancel(taskId: string): { cancelled: boolean; deliberation: Deliberation } {
+    const deliberation = this.getDeliberation(taskId);
+    this.cancelled.push(taskId);
+    return { cancelled: deliberation.status === 'IN_PROGRESS', deliberation };
+  }
+
+  history(query: HistoryQuery): HistoryPage {
+    return searchHistory([...this.deliberations.values()], query, Date.now());
   }
 
   /** Delivers an event to whoever watches its task. */

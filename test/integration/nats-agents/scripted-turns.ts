@@ -54,7 +54,7 @@ export function scriptedTurns(options: ScriptOptions = {}): ScriptedTurns {
       options.onStart?.(method, agentId);
       const ticks = options.progressTicks ?? 0;
       for (let i = 1; i <= ticks; i++) {
-        ctx.onProgress?.({ tokens: i * 10, tokensPerSecond: 100 });
+        ctx.onProgress?.({ tokens: i * 10, tokensPerSecond: 100, text: `word${i} ` });
         await sleep(30);
       }
       if (options.delayMs !== undefined) await sleep(options.delayMs, undefined, { signal: ctx.signal }).catch(() => undefined);

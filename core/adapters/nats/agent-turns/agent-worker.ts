@@ -234,13 +234,18 @@ export async function startAgentWorker(options: AgentWorkerOptions): Promise<Age
     const deadline = AbortSignal.timeout(Math.max(0, Math.min(MAX_TIMER_MS, request.expiresAtMs + EXPIRY_GRACE_MS - Date.now())));
     const signal = AbortSignal.any([turn.controller.signal, deadline]);
     let lastProgress = 0;
+    // Text of the updates skipped by the throttle travels with the next one sent: the stream stays whole.
+    let unsent = '';
     const ctx: TurnContext = {
       signal,
       onProgress: (p) => {
+        unsent += p.text;
         const now = Date.now();
         if (now - lastProgress < progressIntervalMs) return;
         lastProgress = now;
-        settle(() => nc.publish(progressSubject(id), encodeTurnProgress(p)));
+        const text = unsent;
+        unsent = '';
+        settle(() => nc.publish(progressSubject(id), encodeTurnProgress({ ...p, text })));
       },
     };
     let response: TurnResponse;

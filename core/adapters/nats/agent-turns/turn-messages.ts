@@ -6,6 +6,7 @@ import type { Critique, Proposal, ProposalContent } from '../../../domain/propos
 import { ROLES, type Role } from '../../../domain/role.js';
 import type { Task } from '../../../domain/task.js';
 import type { ChoiceValue, CritiqueValue, JudgmentValue, TurnOutput } from '../../../ports/agent-turns.js';
+import type { GenerateProgress } from '../../../ports/language-model.js';
 import { ENVELOPE_VERSION, type EventEnvelope, encodeEnvelope, parseEnvelope } from '../event-envelope.js';
 import { check, invalid } from '../event-json.js';
 import {
@@ -227,21 +228,23 @@ export function decodeTurnResponse<P extends TurnPhase>(
   }
 }
 
-export interface TurnProgress {
-  readonly tokens: number;
-  readonly tokensPerSecond: number;
-}
+export type TurnProgress = GenerateProgress;
 
 export const encodeTurnProgress = (p: TurnProgress): Uint8Array =>
-  new TextEncoder().encode(JSON.stringify({ tokens: p.tokens, tokens_per_second: p.tokensPerSecond }));
+  new TextEncoder().encode(JSON.stringify({ tokens: p.tokens, tokens_per_second: p.tokensPerSecond, text: p.text }));
 
-const progressPayload = z.object({ tokens: z.number().int().nonnegative(), tokens_per_second: z.number().nonnegative() });
+// `text` is optional: workers of earlier builds send counts only.
+const progressPayload = z.object({
+  tokens: z.number().int().nonnegative(),
+  tokens_per_second: z.number().nonnegative(),
+  text: z.string().default(''),
+});
 
 /** Progress is advisory: anything unreadable is dropped rather than failing the turn. */
 export function decodeTurnProgress(data: Uint8Array): TurnProgress | undefined {
   try {
     const p = progressPayload.safeParse(JSON.parse(new TextDecoder().decode(data)));
-    return p.success ? { tokens: p.data.tokens, tokensPerSecond: p.data.tokens_per_second } : undefined;
+    return p.success ? { tokens: p.data.tokens, tokensPerSecond: p.data.tokens_per_second, text: p.data.text } : undefined;
   } catch {
     return undefined;
   }

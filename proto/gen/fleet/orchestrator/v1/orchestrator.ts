@@ -531,7 +531,11 @@ export interface DeliberationUpdate {
   /** An error code name, on agent failures. */
   code: string;
   atMs: number;
-  result: DeliberateResponse | undefined;
+  result:
+    | DeliberateResponse
+    | undefined;
+  /** The text the agent produced since its previous update of this turn (progress and done updates). */
+  text: string;
 }
 
 export interface RegisterAgentRequest {
@@ -5290,6 +5294,7 @@ function createBaseDeliberationUpdate(): DeliberationUpdate {
     code: "",
     atMs: 0,
     result: undefined,
+    text: "",
   };
 }
 
@@ -5345,6 +5350,9 @@ export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
     }
     if (message.result !== undefined) {
       DeliberateResponse.encode(message.result, writer.uint32(138).fork()).join();
+    }
+    if (message.text !== "") {
+      writer.uint32(146).string(message.text);
     }
     return writer;
   },
@@ -5498,6 +5506,14 @@ export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
             message.result = DeliberateResponse.decode(reader, reader.uint32());
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5531,6 +5547,7 @@ export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
       code: isSet(object.code) ? globalThis.String(object.code) : "",
       atMs: isSet(object.at_ms) ? globalThis.Number(object.at_ms) : 0,
       result: isSet(object.result) ? DeliberateResponse.fromJSON(object.result) : undefined,
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
     };
   },
 
@@ -5587,6 +5604,9 @@ export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
     if (message.result !== undefined) {
       obj.result = DeliberateResponse.toJSON(message.result);
     }
+    if (message.text !== undefined) {
+      obj.text = message.text;
+    }
     return obj;
   },
 
@@ -5616,6 +5636,7 @@ export const DeliberationUpdate: MessageFns<DeliberationUpdate> = {
     message.result = (object.result !== undefined && object.result !== null)
       ? DeliberateResponse.fromPartial(object.result)
       : undefined;
+    message.text = object.text ?? "";
     return message;
   },
 };

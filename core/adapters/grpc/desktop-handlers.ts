@@ -1,0 +1,233 @@
+import type { handleServerStreamingCall } from '@grpc/grpc-js';
+import {
+  DeliberationSort,
+  type DeliberationSummary,
+  type DesktopServiceServer,
+  type GetSystemInfoResponse,
+  type WatchEventsRequest,
+  type WatchEventsResponse,
+} from '../../../proto/gen/fleet/desktop/v1/desktop.js';
+import { DeliberationStatus as ProtoStatus } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import { type Deliberation, type DeliberationStatus, DELIBERATION_STATUSES } from '../../domain/deliberation.js';
+import { FleetError, invalidArgument } from '../../domain/errors.js';
+import { elapsedMs, type HistoryQuery, type HistorySort } from '../../domain/history.js';
+import { checkTaskId, parseRole } from '../../domain/validation.js';
+import type { FleetService } from '../../ports/fleet-service.js';
+import type { Log } from '../../ports/log.js';
+import type { EventMonitor, SystemInfo } from '../../ports/monitoring.js';
+import { callSignal } from './call-signal.js';
+import { toDeliberateCommand } from './request-mapping.js';
+import { type ServerFacts, toProtoStatus } from './response-mapping.js';
+import { toGrpcError } from './status-codes.js';
+import { unaryCalls } from './unary-call.js';
+import { checkDecoded } from './undecodable-requests.js';
+
+/** What the desktop service needs beyond the core: the event streams (absent without NATS) and the machine. */
+export interface DesktopSources {
+  readonly events?: EventMonitor;
+  readonly system: () => Promise<SystemInfo>;
+}
+
+const MAX_PAGE = 500;
+const DEFAULT_PAGE = 50;
+const DEFAULT_DEAD_LETTERS = 100;
+const MAX_DEAD_LETTERS = 10_000;
+
+const SORTS: Readonly<Partial<Record<DeliberationSort, HistorySort>>> = {
+  [DeliberationSort.DELIBERATION_SORT_NEWEST]: 'newest',
+  [DeliberationSort.DELIBERATION_SORT_OLDEST]: 'oldest',
+  [DeliberationSort.DELIBERATION_SORT_LONGEST]: 'longest',
+  [DeliberationSort.DELIBERATION_SORT_SHORTEST]: 'shortest',
+};
+
+const FROM_PROTO_STATUS = new Map<ProtoStatus, DeliberationStatus>(DELIBERATION_STATUSES.map((s) => [toProtoStatus(s), s]));
+
+/** DesktopService over the driving port and the monitoring sources; requests validated once, here. */
+export function desktopHandlers(service: FleetService, sources: DesktopSources, facts: ServerFacts, log: Log): DesktopServiceServer {
+  const unary = unaryCalls(log);
+  const events = (): EventMonitor => {
+    if (sources.events === undefined)
+      throw new FleetError('FAILED_PRECONDITION', 'this daemon runs without NATS: there are no event streams');
+    return sources.events;
+  };
+
+  return {
+    startDeliberation: unary('StartDeliberation', async (request) => {
+      if (request.request === undefined) throw invalidArgument('request', 'the deliberation to start (a DeliberateRequest)');
+      const command = toDeliberateCommand(request.request);
+      // No call signal: the deliberation outlives this call. The answer comes with its first event (it
+      // runs) or its refusal, whichever is first; a task already completed answers with its record.
+      const started = await new Promise<Deliberation | { taskId: string }>((resolve, reject) => {
+        const run = request.orchestrate
+          ? service.orchestrate(command, { onEvent: resolve })
+          : service.deliberate(command, { onEvent: resolve });
+        run.then(resolve, (error: unknown) => {
+          reject(error instanceof Error ? error : new Error(String(error)));
+          log('info', 'StartDeliberation: the deliberation ended with an error', { error: String(error) });
+        });
+      });
+      const attempt = 'attempt' in started ? (started.attempt ?? 1) : (service.getDeliberation(started.taskId).attempt ?? 1);
+      return { taskId: started.taskId, attempt };
+    }),
+
+    listDeliberations: unary('ListDeliberations', (request) => {
+      const limit = request.limit === 0 ? DEFAULT_PAGE : request.limit;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
+        throw invalidArgument('limit', `1..${MAX_PAGE} (0 for ${DEFAULT_PAGE})`, request.limit);
+      if (request.offset < 0) throw invalidArgument('offset', 'a non-negative integer', request.offset);
+      const sort = request.sort === DeliberationSort.DELIBERATION_SORT_UNKNOWN ? 'newest' : SORTS[request.sort];
+      if (sort === undefined) throw invalidArgument('sort', 'a DeliberationSort value', request.sort);
+      const statuses = request.statuses.map((s, i) => {
+        const status = FROM_PROTO_STATUS.get(s);
+        if (status === undefined) throw invalidArgument(`statuses[${i}]`, 'a DeliberationStatus other than UNKNOWN', s);
+        return status;
+      });
+      const query: HistoryQuery = {
+        text: request.query,
+        ...(request.role === '' ? {} : { role: parseRole(request.role, 'role') }),
+        statuses,
+        sort,
+        limit,
+        offset: request.offset,
+      };
+      const page = service.history(query);
+      const now = facts.now();
+      return { deliberations: page.items.map((d) => toSummary(d, now)), totalCount: page.total };
+    }),
+
+    cancelDeliberation: unary('CancelDeliberation', (request) => {
+      const { cancelled, deliberation } = service.cancel(checkTaskId(request.taskId, 'task_id'));
+      return { cancelled, status: toProtoStatus(cancelled ? 'CANCELLED' : deliberation.status) };
+    }),
+
+    watchEvents: watchEvents(events, log),
+
+    listDeadLetters: unary('ListDeadLetters', async (request) => {
+      const limit = request.limit === 0 ? DEFAULT_DEAD_LETTERS : request.limit;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DEAD_LETTERS) {
+        throw invalidArgument('limit', `1..${MAX_DEAD_LETTERS} (0 for ${DEFAULT_DEAD_LETTERS})`, request.limit);
+      }
+      const letters = await events().deadLetters(limit);
+      return {
+        deadLetters: letters.map((l) => ({
+          seq: l.seq,
+          subject: l.subject,
+          reason: l.reason,
+          field: l.field ?? '',
+          deadAtMs: l.deadAtMs,
+          original: Buffer.from(l.original),
+          truncated: l.truncated,
+          deliveries: l.deliveries ?? 0,
+        })),
+      };
+    }),
+
+    republishDeadLetter: unary('RepublishDeadLetter', async (request) => {
+      if (!Number.isInteger(request.seq) || request.seq < 1) throw invalidArgument('seq', 'a dead letter number (1 or more)', request.seq);
+      if (request.corrected.length === 0) throw invalidArgument('corrected', 'the corrected event (JSON)');
+      return events().republish(request.seq, request.corrected, request.remove);
+    }),
+
+    getSystemInfo: unary('GetSystemInfo', async () => toSystemInfo(await sources.system(), service, events, log)),
+  };
+}
+
+function toSummary(d: Deliberation, now: number): DeliberationSummary {
+  const winner = d.results.find((r) => r.proposal.authorId === d.winnerId);
+  return {
+    taskId: d.taskId,
+    role: d.role,
+    status: toProtoStatus(d.status),
+    description: d.task.description,
+    councilId: d.councilId,
+    winnerId: d.winnerId ?? '',
+    winnerScore: winner?.score.total ?? 0,
+    agents: d.agents.length,
+    rounds: d.rounds,
+    createdAtMs: d.createdAtMs,
+    durationMs: elapsedMs(d, now),
+    orchestrated: d.orchestrated === true,
+    attempt: d.attempt ?? 1,
+    errorMessage: d.error ?? '',
+  };
+}
+
+async function toSystemInfo(info: SystemInfo, service: FleetService, events: () => EventMonitor, log: Log): Promise<GetSystemInfoResponse> {
+  const status = service.status();
+  const queues = await events()
+    .queues()
+    .catch((error: unknown) => {
+      // The page still shows the rest; the workers table says it could not be read.
+      log('warn', 'GetSystemInfo: the worker queues could not be read', { error: String(error) });
+      return [];
+    });
+  return {
+    version: info.version,
+    uptimeSeconds: status.uptimeSeconds,
+    pid: info.pid,
+    dataDir: info.dataDir,
+    health: status.status,
+    healthReason: info.unhealthyReason ?? '',
+    runningDeliberations: status.running,
+    councils: status.councils,
+    model: {
+      name: info.model.name,
+      backend: info.model.backend,
+      gpu: info.model.gpu === false ? '' : info.model.gpu,
+      threads: info.model.threads ?? 0,
+      contextTokens: info.model.contextTokens ?? 0,
+      maxSequences: info.model.maxSequences ?? 0,
+      fileBytes: info.model.fileBytes ?? 0,
+    },
+    nats: info.nats,
+    workers: queues.map((q) => ({ role: q.role, workers: q.workers, pending: q.pending, inFlight: q.inFlight })),
+    process: info.process,
+  };
+}
+
+function watchEvents(events: () => EventMonitor, log: Log): handleServerStreamingCall<WatchEventsRequest, WatchEventsResponse> {
+  const method = 'WatchEvents';
+  return (call) => {
+    const { signal, dispose } = callSignal(call);
+    const fail = (error: unknown): void => {
+      dispose();
+      if (!signal.aborted) call.emit('error', toGrpcError(error, method, log));
+    };
+    try {
+      checkDecoded(call.request, method);
+      const subjects = call.request.subjects.map((s, i) => checkSubjectPattern(s, `subjects[${i}]`));
+      const sinceMs = call.request.sinceMs;
+      if (sinceMs < 0) throw invalidArgument('since_ms', 'a time in epoch milliseconds, or 0 for events from now on', sinceMs);
+      events()
+        .follow({ subjects, ...(sinceMs === 0 ? {} : { sinceMs }), signal }, (e) =>
+          call.write({
+            stream: e.stream,
+            subject: e.subject,
+            seq: e.seq,
+            storedAtMs: e.storedAtMs,
+            eventType: e.type,
+            form: e.form,
+            fieldsJson: JSON.stringify(e.fields),
+            taskId: e.taskId ?? '',
+            storyId: e.storyId ?? '',
+          }),
+        )
+        .then(() => {
+          dispose();
+          call.end();
+        }, fail);
+    } catch (error) {
+      fail(error);
+    }
+  };
+}
+
+// NATS subject tokens: no spaces, no empty token; `*` a whole token; `>` only last.
+function checkSubjectPattern(pattern: string, field: string): string {
+  const tokens = pattern.trim().split('.');
+  const ok = tokens.every(
+    (t, i) => t !== '' && !/\s/.test(t) && (t === '>' ? i === tokens.length - 1 : !t.includes('>')) && (t === '*' || !t.includes('*')),
+  );
+  if (!ok) throw invalidArgument(field, 'a NATS subject pattern such as planning.> or orchestration.deliberation.*', pattern);
+  return pattern.trim();
+}
