@@ -23,6 +23,8 @@ const turn = (fields: Pick<Turn, 'phase' | 'round' | 'about' | 'text'> & Partial
 const critiqueText = (feedback: string, issues: readonly string[]): string =>
   [feedback, ...issues.map((i) => `- ${i}`)].filter((line) => line !== '').join('\n');
 
+const byPhase = (a: Turn, b: Turn): number => phaseIndex(a.phase) - phaseIndex(b.phase) || (a.round ?? 0) - (b.round ?? 0);
+
 /** Rebuilds the deliberation view from its record: proposals, critiques, revisions, scores, failures. */
 export function replayState(o: Outcome): DeliberationState {
   const lanes = new Map<string, Turn[]>();
@@ -82,7 +84,7 @@ export function replayState(o: Outcome): DeliberationState {
     phase: detail?.currentPhase ?? '',
     progressPercent: 100,
     timeline: (detail?.timings ?? []).map((t) => ({ phase: t.phase, round: t.round, atMs: Number(t.startedAtMs) })),
-    lanes: [...lanes].map(([agentId, turns]): Lane => ({ agentId, turns })),
+    lanes: [...lanes].map(([agentId, turns]): Lane => ({ agentId, turns: turns.sort(byPhase) })),
     scored: o.results,
     result,
     error: o.errorMessage,

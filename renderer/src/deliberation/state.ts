@@ -176,6 +176,8 @@ function foldUpdate(s: DeliberationState, u: DeliberationUpdate): DeliberationSt
         ...base,
         status,
         result,
+        // The final ranking replaces the partial scores: it has every proposal and their ranks.
+        scored: result === undefined || result.results.length === 0 ? s.scored : result.results,
         stopping: false,
         progressPercent: 100,
         error: u.message !== '' ? u.message : (result?.errorMessage ?? ''),
