@@ -76,6 +76,8 @@ module.exports = {
     { from: own('main/cli/'), to: npm('commander') },
     // `fleet tls generate`: a self-signed pair without depending on an openssl binary.
     { from: own('main/cli/'), to: npm('selfsigned') },
+    // `fleet ui`: the default browser, on every platform.
+    { from: own('main/cli/'), to: npm('open') },
 
     // The desktop shell: Electron, zod for what the page sends, Node; it starts the daemon as a process, never imports it.
     { from: own('main/electron/'), to: own('main/electron/') },

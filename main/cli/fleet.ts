@@ -9,6 +9,7 @@ import { EXIT, exitCodeOf, messageOf } from './exit-codes.js';
 import { resultCommand } from './result-command.js';
 import { serveCommand } from './serve-command.js';
 import { tlsCommand } from './tls-command.js';
+import { uiCommand } from './ui-command.js';
 import { workerCommand } from './worker-command.js';
 import { FLEET_VERSION } from '../version.js';
 
@@ -23,6 +24,7 @@ const program = new Command('fleet')
   .addCommand(resultCommand())
   .addCommand(eventsCommand())
   .addCommand(dlqCommand())
+  .addCommand(uiCommand())
   .addCommand(tlsCommand())
   .addCommand(workerCommand());
 const exitOverrideAll = (command: Command): void => {

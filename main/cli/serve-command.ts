@@ -87,9 +87,9 @@ export function serveCommand(): Command {
       signal: startup.signal,
       insecure: flags.insecure === true,
     });
-    // Tests and supervisors read this line to learn the bound port.
-    process.stdout.write(`fleet: listening on ${config.grpcHost}:${daemon.grpcPort}\n`);
+    // Tests and supervisors read these lines to learn the bound ports; the listening line comes last.
     process.stdout.write(`ui: ${daemon.uiUrl}\n`);
+    process.stdout.write(`fleet: listening on ${config.grpcHost}:${daemon.grpcPort}\n`);
     log.log('info', `received ${await signal}, stopping`);
     // Awaited here, so a stop that fails ends the command with its message and exit code.
     await daemon.stop();
