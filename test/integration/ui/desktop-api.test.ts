@@ -233,7 +233,7 @@ describe('DesktopService through the UI endpoint', () => {
     }
     expect(letter?.reason).toContain('plan_id');
     expect(letter?.subject).toBe('planning.plan.approved');
-    const stillBroken = await codeOf(desktop.republishDeadLetter({ seq: letter!.seq, corrected: new TextEncoder().encode(broken) }));
+    const stillBroken = await codeOf(desktop.republishDeadLetter({ seq: letter.seq, corrected: new TextEncoder().encode(broken) }));
     expect(stillBroken).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining('plan_id') });
     const corrected = JSON.stringify({
       ...JSON.parse(broken),
@@ -241,7 +241,7 @@ describe('DesktopService through the UI endpoint', () => {
       approved_by: 'po@example.com',
       timestamp: Math.floor(Date.now() / 1000),
     });
-    const republished = await desktop.republishDeadLetter({ seq: letter!.seq, corrected: new TextEncoder().encode(corrected) });
+    const republished = await desktop.republishDeadLetter({ seq: letter.seq, corrected: new TextEncoder().encode(corrected) });
     expect(republished).toMatchObject({ subject: 'planning.plan.approved', duplicate: false });
   });
 
