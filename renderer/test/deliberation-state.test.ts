@@ -196,3 +196,25 @@ describe('a deliberation replayed from its record', () => {
     expect(v?.margin).toBeCloseTo(-0.1);
   });
 });
+
+describe('failures on the record', () => {
+  it('reach the agent’s column on FINISHED when the stream missed them, once', () => {
+    const failures = [{ agentId: 'dev-2', phase: 'critique', round: 1, code: 'INTERNAL', message: 'bad JSON' }];
+    const finished = u({ type: UpdateType.FINISHED, deliberationStatus: DeliberationStatus.COMPLETED, result: { detail: { failures } } });
+    const missed = fold([u({ type: UpdateType.PHASE, phase: 'critique', round: 1 }), finished]);
+    expect(missed.lanes).toEqual([
+      {
+        agentId: 'dev-2',
+        turns: [
+          expect.objectContaining({ phase: 'critique', round: 1, state: 'failed', failure: { code: 'INTERNAL', message: 'bad JSON' } }),
+        ],
+      },
+    ]);
+    const seen = fold([
+      u({ type: UpdateType.PHASE, phase: 'critique', round: 1 }),
+      u({ type: UpdateType.AGENT_FAILED, currentAgent: 'dev-2', phase: 'critique', code: 'INTERNAL', message: 'bad JSON' }),
+      finished,
+    ]);
+    expect(seen.lanes[0]?.turns).toHaveLength(1);
+  });
+});

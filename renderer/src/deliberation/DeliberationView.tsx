@@ -3,7 +3,7 @@ import { formatDuration, formatScore, formatTime } from '../shared/format.js';
 import { AgentColumn } from './AgentColumn.js';
 import { verdict } from './outcome.js';
 import { ScoreCard } from './ScoreCard.js';
-import { type DeliberationState, PHASES, phaseIndex, statusText } from './state.js';
+import { type DeliberationState, type Lane, PHASES, phaseIndex, statusText } from './state.js';
 
 function Timeline({ state }: { readonly state: DeliberationState }) {
   const reached = state.timeline.length === 0 ? -1 : Math.max(...state.timeline.map((m) => phaseIndex(m.phase)));
@@ -100,6 +100,15 @@ interface ViewProps {
   readonly controls?: ReactNode;
 }
 
+const byId = (a: Lane, b: Lane): number => a.agentId.localeCompare(b.agentId, 'en', { numeric: true });
+const proposes = (l: Lane): boolean => l.turns.some((t) => t.phase === 'propose');
+
+/** Authors first in id order (dev-2 before dev-10), then the judge and the ARCHITECT. */
+const columnOrder = (lanes: readonly Lane[]): Lane[] => [
+  ...lanes.filter(proposes).sort(byId),
+  ...lanes.filter((l) => !proposes(l)).sort(byId),
+];
+
 export function DeliberationView({ state, controls }: ViewProps) {
   const scored = [...state.scored].sort((a, b) => (a.rank || 99) - (b.rank || 99) || b.score - a.score);
   return (
@@ -122,7 +131,7 @@ export function DeliberationView({ state, controls }: ViewProps) {
       <Timeline state={state} />
       {state.lanes.length === 0 ? <p className="meta">No agent has started yet.</p> : null}
       <div className="lanes">
-        {state.lanes.map((lane) => (
+        {columnOrder(state.lanes).map((lane) => (
           <AgentColumn key={lane.agentId} lane={lane} state={state} />
         ))}
       </div>

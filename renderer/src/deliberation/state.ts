@@ -171,11 +171,25 @@ function foldUpdate(s: DeliberationState, u: DeliberationUpdate): DeliberationSt
     }
     case UpdateType.FINISHED: {
       const result = u.result;
+      // The record's failures reach their columns even when this stream missed the AGENT_FAILED update.
+      let lanes = s.lanes;
+      for (const f of result?.detail?.failures ?? []) {
+        const { agentId, about } = splitAgent(f.agentId);
+        const key = { phase: f.phase, round: f.round, about };
+        const known = lanes.some(
+          (l) => l.agentId === agentId && l.turns.some((t) => t.state === 'failed' && sameTurn(t, key.phase, key.round, key.about)),
+        );
+        if (!known)
+          lanes = withTurn(lanes, agentId, (turns) =>
+            patchTurn(turns, key, (t) => ({ ...t, state: 'failed', failure: { code: f.code, message: f.message } })),
+          );
+      }
       const status = u.deliberationStatus !== DeliberationStatus.UNKNOWN ? u.deliberationStatus : (result?.status ?? base.status);
       return {
         ...base,
         status,
         result,
+        lanes,
         // The final ranking replaces the partial scores: it has every proposal and their ranks.
         scored: result === undefined || result.results.length === 0 ? s.scored : result.results,
         stopping: false,
