@@ -7,6 +7,12 @@ import { TextDiff } from './TextDiff.js';
 const turnTitle = (t: Turn): string =>
   `${t.phase}${t.round === undefined ? '' : ` ${t.round}`}${t.about === undefined ? '' : ` · about ${t.about}`}`;
 
+// A replayed record has no token counts: nothing is said rather than a misleading zero.
+const turnFacts = (t: Turn): string =>
+  [t.state, t.tokens > 0 ? `${t.tokens} tokens` : '', t.tokensPerSecond > 0 ? formatRate(t.tokensPerSecond) : '']
+    .filter((s) => s !== '')
+    .join(' · ');
+
 /** The version a revision started from: the previous revision, or the proposal itself. */
 function versionBefore(turns: readonly Turn[], revision: Turn): string | undefined {
   const earlier = turns.filter(
@@ -23,10 +29,7 @@ function TurnView({ turn, turns }: { readonly turn: Turn; readonly turns: readon
     <div className={`turn ${turn.state}`}>
       <h4>
         {turnTitle(turn)}
-        <span className="meta">
-          {' '}
-          · {turn.state} · {turn.tokens} tokens · {formatRate(turn.tokensPerSecond)}
-        </span>
+        <span className="meta"> · {turnFacts(turn)}</span>
       </h4>
       {turn.failure === undefined ? null : (
         <p className="error">
