@@ -14,6 +14,17 @@ if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; t
   fi
 fi
 
+# The end-to-end tests and the UI bench drive Debian's Chromium (playwright-core never downloads one).
+if [ ! -x "${FLEET_CHROMIUM:-/usr/bin/chromium}" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium is missing (the end-to-end tests need it): install it with 'sudo apt-get install chromium' (or set FLEET_CHROMIUM to one)" >&2
+  fi
+fi
+
 # The app bundles its own nats-server (it links only glibc >= 2.34); the daemon prefers this copy.
 if [ ! -x vendor/nats-server/nats-server ]; then
   tmp=$(mktemp -d)

@@ -10,6 +10,7 @@ const benches: Array<[string, string[]]> = [
   ['council-bench.ts', process.argv.slice(2)],
   ['event-path-bench.ts', []],
   ['soak-bench.ts', []],
+  ['ui-latency-bench.ts', []],
 ];
 for (const [file, args] of benches) {
   const script = fileURLToPath(new URL(file, import.meta.url));
