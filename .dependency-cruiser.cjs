@@ -27,7 +27,7 @@ const KNOWN = [
   '^core/base/',
   '^core/app/',
   '^core/adapters/(connect|grpc|llama|nats|openai-http|sqlite)/',
-  '^main/(compose|compose-nats|daemon|config|disk-space|grpc-security|log|version)\\.ts$',
+  '^main/(compose|compose-nats|compose-models|daemon|config|disk-space|grpc-security|log|version)\\.ts$',
   '^main/cli/',
   '^main/electron/',
   '^renderer/',
@@ -59,10 +59,10 @@ module.exports = {
 
     // The composition root wires adapters (through their entries) to use cases.
     {
-      from: { path: '^main/(compose|compose-nats)\\.ts$' },
+      from: { path: '^main/(compose|compose-nats|compose-models)\\.ts$' },
       to: { path: [ADAPTER_ENTRIES, '^core/(domain|ports|base|app)/', '^main/(compose|compose-nats|config|log|version)\\.ts$'] },
     },
-    { from: { path: '^main/(compose|compose-nats)\\.ts$' }, to: NODE },
+    { from: { path: '^main/(compose|compose-nats|compose-models)\\.ts$' }, to: NODE },
     // The daemon's lifecycle, configuration, logging, who may call its API: no adapter, no use case, only what compose hands out.
     {
       from: { path: '^main/(daemon|config|disk-space|grpc-security|log|version)\\.ts$' },

@@ -6,6 +6,8 @@ export default defineConfig({
       'test/unit/**/*.test.ts',
       'test/contract/**/*.test.ts',
       'test/integration/**/*.test.ts',
+      // The desktop app in real Chromium against the real daemon (needs renderer/dist: npm run build:ui).
+      'test/e2e/**/*.test.ts',
       // The renderer's tests; those that render say `// @vitest-environment happy-dom`, the rest run in Node.
       'renderer/test/**/*.test.ts',
       'renderer/test/**/*.test.tsx',

@@ -24,6 +24,7 @@ import {
 import { DisposalStack } from '../core/base/disposal.js';
 import { isProcessAlive } from '../core/base/process-liveness.js';
 import { createFleetService, type StartupReport } from '../core/app/fleet-service.js';
+import { ModelSlot } from '../core/app/model-slot.js';
 import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
 import { promptBudget } from '../core/app/turns/prompt-budget.js';
 import type { Deliberation } from '../core/domain/deliberation.js';
@@ -161,7 +162,7 @@ async function servedModel(baseUrl: string, auth: { apiKey?: string }): Promise<
 export interface Core {
   /** Started and serving: the default councils exist and deliberations lost by a crash are marked FAILED. */
   readonly fleet: FleetService;
-  readonly model: LanguageModel;
+  readonly model: ModelSlot;
   readonly stores: SqliteStores;
   /** What starting found: councils it created, deliberations it marked interrupted. */
   readonly startup: StartupReport;
@@ -189,7 +190,8 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
   const resources = new DisposalStack();
   try {
     const stores = resources.use(openStores(config, options.log, options.onDiskFull));
-    const model = resources.use(await openLanguageModel(config, options, options.signal));
+    // In a slot: the Models view replaces the model while the daemon serves.
+    const model = resources.use(new ModelSlot(await openLanguageModel(config, options, options.signal)));
     const localTurns = createLocalAgentTurns(model);
     // Checked against this machine's model, which also serves the turns unless workers elsewhere do.
     const fits = promptBudget(model);
@@ -205,9 +207,11 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
       turns: remoteTurns ?? localTurns,
       clock: systemClock,
       owners: runOwners,
-      modelName: model.info.name,
+      get modelName() {
+        return model.info.name;
+      },
       ...(backbone === undefined ? {} : { eventBus: backbone.bus }),
-      ...(fits === undefined ? {} : { checkFits: fits }),
+      checkFits: fits,
     });
     const startup = fleet.start();
     fleet.setServing(true);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -174,4 +174,18 @@ export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = proc
     throw invalidArgument(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, expectation(parsed.error.issues[0]!));
   }
   return parsed.data;
+}
+
+/**
+ * Keeps a model chosen in the app for the next start: written into the data folder's config file
+ * (owner-only, it may hold the remote server's key). Flags and the environment still come first.
+ */
+export function saveModelChoice(
+  dataDir: string,
+  choice: { readonly model: string } | { readonly llmUrl: string; readonly llmModel?: string; readonly llmApiKey?: string },
+): void {
+  const path = join(dataDir, 'config.json');
+  const { model: _model, llmUrl: _url, llmModel: _name, llmApiKey: _key, ...rest } = fromFile(path);
+  writeFileSync(path, `${JSON.stringify({ ...rest, ...choice }, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }

@@ -1,5 +1,6 @@
 import { DisposalStack } from '../core/base/disposal.js';
 import { composeCore, startGrpc, startUi, systemFacts, takeDataFolder } from './compose.js';
+import { createModelCatalog } from './compose-models.js';
 import { type Backbone, startBackbone } from './compose-nats.js';
 import type { FleetConfig } from './config.js';
 import { checkStartSpace, type DiskWatch, watchDisk } from './disk-space.js';
@@ -55,7 +56,11 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
     for (const id of interrupted) log.log('warn', 'deliberation interrupted by the previous stop, marked FAILED', { task_id: id });
     await backbone.startPlanning(core.fleet);
     let unhealthy: string | undefined;
-    const desktop = { events: backbone.monitor, system: systemFacts(config, core.model, backbone, () => unhealthy) };
+    const desktop = {
+      events: backbone.monitor,
+      system: systemFacts(config, core.model, backbone, () => unhealthy),
+      models: createModelCatalog(config, core, log),
+    };
     const grpc = await startGrpc(core.fleet, config, log, security, desktop);
     resources.defer(() => grpc.stop());
     // Stopped before gRPC: its open event streams are calls gRPC would otherwise wait out.

@@ -9,7 +9,8 @@ export class Councils {
   constructor(
     private readonly store: CouncilStore,
     private readonly clock: Clock,
-    private readonly modelName: string,
+    /** The model new councils are recorded with: the daemon's current one. */
+    private readonly modelName: () => string,
   ) {}
 
   create(command: CreateCouncilCommand): Council {
@@ -20,7 +21,7 @@ export class Councils {
       id: `council-${command.role.toLowerCase()}-${this.clock.newId().slice(0, 8)}`,
       role: command.role,
       agents: makeAgents(command.role, command.numAgents),
-      model: this.modelName,
+      model: this.modelName(),
       rounds: command.rounds ?? DEFAULT_ROUNDS,
       peerReview: command.peerReview ?? true,
       createdAtMs: this.clock.now(),

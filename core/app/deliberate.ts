@@ -182,7 +182,14 @@ export class DeliberationRun {
         proposals.map((own, i) => {
           const reviewer = agentOf(own.authorId);
           const target = proposals[(i + 1) % n]!;
-          return this.turn(reviewer.id, 'critique', round, (ctx) => this.deps.turns.critique(reviewer, this.d.task, target, round, ctx));
+          // Named with its target, so a live view can show the critique beside the proposal it is about.
+          return this.turn(
+            reviewer.id,
+            'critique',
+            round,
+            (ctx) => this.deps.turns.critique(reviewer, this.d.task, target, round, ctx),
+            target.authorId,
+          );
         }),
       ),
     );

@@ -66,7 +66,7 @@ export interface FleetCore extends FleetService {
 export function createFleetService(deps: FleetServiceDeps): FleetCore {
   const events = new DeliberationEvents();
   const owners = deps.owners ?? LONE_PROCESS;
-  const councils = new Councils(deps.councils, deps.clock, deps.modelName);
+  const councils = new Councils(deps.councils, deps.clock, () => deps.modelName);
   const running = new Map<string, { readonly promise: Promise<Deliberation>; readonly task: Task; readonly info: RunningDeliberation }>();
   const startedAtMs = deps.clock.now();
   let serving = false;

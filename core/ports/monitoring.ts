@@ -1,4 +1,5 @@
 import type { Role } from '../domain/role.js';
+import type { ModelInfo } from './language-model.js';
 
 /**
  * What the desktop app watches besides deliberations: the event streams, their dead letters and the
@@ -61,15 +62,7 @@ export interface SystemInfo {
   readonly version: string;
   readonly pid: number;
   readonly dataDir: string;
-  readonly model: {
-    readonly name: string;
-    readonly backend: string;
-    readonly gpu: string | false;
-    readonly threads?: number;
-    readonly contextTokens?: number;
-    readonly maxSequences?: number;
-    readonly fileBytes?: number;
-  };
+  readonly model: ModelInfo & { readonly contextTokens?: number };
   readonly nats: {
     readonly mode: 'embedded' | 'external' | 'none';
     readonly url: string;
@@ -86,4 +79,44 @@ export interface SystemInfo {
   };
   /** Why the daemon is not serving, while it is not (a full disk). */
   readonly unhealthyReason?: string;
+}
+
+/** A model the app can switch to. */
+export interface ModelChoice {
+  /** What `select` takes for it: tiny, a file path or a URI. */
+  readonly spec: string;
+  readonly name: string;
+  readonly kind: 'built-in' | 'local' | 'download';
+  /** On this machine already (a download not fetched yet is not). */
+  readonly present: boolean;
+  readonly fileBytes?: number;
+  readonly description: string;
+}
+
+export interface MemoryEstimate {
+  readonly fileBytes: number;
+  readonly modelRamBytes: number;
+  readonly contextRamBytes: number;
+  readonly contextTokens: number;
+  readonly systemFreeBytes: number;
+  readonly architecture: string;
+  readonly parameters: number;
+}
+
+export type ModelSelection =
+  | { readonly kind: 'local'; readonly spec: string }
+  | { readonly kind: 'remote'; readonly url: string; readonly model?: string; readonly apiKey?: string };
+
+/** The Models view's port: what can be chosen, what it would cost, fetching it, and switching to it. */
+export interface ModelCatalog {
+  current(): { readonly info: ModelInfo; readonly contextTokens?: number; readonly spec: string };
+  list(): Promise<{ readonly choices: readonly ModelChoice[]; readonly modelsDir: string }>;
+  estimate(spec: string): Promise<MemoryEstimate>;
+  /** Resolves with the file; rejects CANCELLED when `signal` aborts (what was fetched is kept for a resume). */
+  download(
+    uri: string,
+    options: { readonly signal: AbortSignal; readonly onProgress: (p: { downloadedBytes: number; totalBytes: number }) => void },
+  ): Promise<{ readonly path: string; readonly fileBytes: number }>;
+  /** Loads the model and puts it in place; refused (FAILED_PRECONDITION) while a deliberation runs. */
+  select(selection: ModelSelection): Promise<ModelInfo>;
 }

@@ -60,6 +60,9 @@ export function streamDeliberation(
       if (isTerminal(d.status) && !ended) {
         call.write(updates.finished(d, d.finishedAtMs ?? facts.now()));
         end();
+      } else if (d.currentPhase !== undefined && !ended) {
+        // A follower that joins late learns at once where the deliberation is, not at the next phase.
+        call.write(updates.update({ type: 'phase', taskId: d.taskId, atMs: facts.now(), phase: d.currentPhase }));
       }
     } catch (error) {
       end(error);

@@ -1,6 +1,10 @@
 import type { handleServerStreamingCall } from '@grpc/grpc-js';
 import {
   DeliberationSort,
+  type DownloadModelRequest,
+  type DownloadModelResponse,
+  type ModelInfo,
+  type SelectModelRequest,
   type DeliberationSummary,
   type DesktopServiceServer,
   type GetSystemInfoResponse,
@@ -13,8 +17,9 @@ import { FleetError, invalidArgument } from '../../domain/errors.js';
 import { elapsedMs, type HistoryQuery, type HistorySort } from '../../domain/history.js';
 import { checkTaskId, parseRole } from '../../domain/validation.js';
 import type { FleetService } from '../../ports/fleet-service.js';
+import type { ModelInfo as ModelInfoPort } from '../../ports/language-model.js';
 import type { Log } from '../../ports/log.js';
-import type { EventMonitor, SystemInfo } from '../../ports/monitoring.js';
+import type { EventMonitor, ModelCatalog, ModelSelection, SystemInfo } from '../../ports/monitoring.js';
 import { callSignal } from './call-signal.js';
 import { toDeliberateCommand } from './request-mapping.js';
 import { type ServerFacts, toProtoStatus } from './response-mapping.js';
@@ -26,12 +31,14 @@ import { checkDecoded } from './undecodable-requests.js';
 export interface DesktopSources {
   readonly events?: EventMonitor;
   readonly system: () => Promise<SystemInfo>;
+  readonly models: ModelCatalog;
 }
 
 const MAX_PAGE = 500;
 const DEFAULT_PAGE = 50;
 const DEFAULT_DEAD_LETTERS = 100;
 const MAX_DEAD_LETTERS = 10_000;
+const PROGRESS_INTERVAL_MS = 200;
 
 const SORTS: Readonly<Partial<Record<DeliberationSort, HistorySort>>> = {
   [DeliberationSort.DELIBERATION_SORT_NEWEST]: 'newest',
@@ -129,6 +136,108 @@ export function desktopHandlers(service: FleetService, sources: DesktopSources, 
     }),
 
     getSystemInfo: unary('GetSystemInfo', async () => toSystemInfo(await sources.system(), service, events, log)),
+
+    listModels: unary('ListModels', async () => {
+      const { choices, modelsDir } = await sources.models.list();
+      const current = sources.models.current();
+      return {
+        current: toModelInfo(current.info, current.contextTokens),
+        currentSpec: current.spec,
+        modelsDir,
+        choices: choices.map((c) => ({ ...c, fileBytes: c.fileBytes ?? 0 })),
+      };
+    }),
+
+    estimateModel: unary('EstimateModel', async (request) => {
+      if (request.spec.trim() === '') throw invalidArgument('spec', 'tiny, a GGUF file path or a downloaded model URI');
+      const e = await sources.models.estimate(request.spec.trim());
+      const total = e.modelRamBytes + e.contextRamBytes;
+      return {
+        fileBytes: e.fileBytes,
+        modelRamBytes: e.modelRamBytes,
+        contextRamBytes: e.contextRamBytes,
+        totalRamBytes: total,
+        contextTokens: e.contextTokens,
+        systemFreeBytes: e.systemFreeBytes,
+        fits: total <= e.systemFreeBytes,
+        architecture: e.architecture,
+        parameters: e.parameters,
+      };
+    }),
+
+    downloadModel: downloadModel(sources.models, log),
+
+    selectModel: unary('SelectModel', async (request) => ({
+      model: toModelInfo(await sources.models.select(toSelection(request.choice))),
+    })),
+  };
+}
+
+function toModelInfo(info: ModelInfoPort, contextTokens?: number): ModelInfo {
+  return {
+    name: info.name,
+    backend: info.backend,
+    gpu: info.gpu === false ? '' : info.gpu,
+    threads: info.threads ?? 0,
+    contextTokens: contextTokens ?? 0,
+    maxSequences: info.maxSequences ?? 0,
+    fileBytes: info.fileBytes ?? 0,
+  };
+}
+
+function toSelection(choice: SelectModelRequest['choice']): ModelSelection {
+  if (choice?.$case === 'local') {
+    if (choice.local.trim() === '') throw invalidArgument('local', 'tiny, a GGUF file path or a downloaded model URI');
+    return { kind: 'local', spec: choice.local.trim() };
+  }
+  if (choice?.$case === 'remote') {
+    const { url, model, apiKey } = choice.remote;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      throw invalidArgument('remote.url', 'the http(s) URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1', url);
+    }
+    return { kind: 'remote', url, ...(model === '' ? {} : { model }), ...(apiKey === '' ? {} : { apiKey }) };
+  }
+  throw invalidArgument('choice', 'local (a model spec) or remote (an OpenAI-compatible server)');
+}
+
+function downloadModel(models: ModelCatalog, log: Log): handleServerStreamingCall<DownloadModelRequest, DownloadModelResponse> {
+  const method = 'DownloadModel';
+  return (call) => {
+    const { signal, dispose } = callSignal(call);
+    const run = async (): Promise<void> => {
+      checkDecoded(call.request, method);
+      const uri = call.request.uri.trim();
+      if (!uri.startsWith('hf:') && !/^https?:\/\//i.test(uri))
+        throw invalidArgument('uri', 'an hf: or https:// URI of a GGUF file', call.request.uri);
+      // At most a few updates a second: a fast link would otherwise send thousands.
+      let sentAt = 0;
+      const file = await models.download(uri, {
+        signal,
+        onProgress: (p) => {
+          const now = Date.now();
+          if (now - sentAt < PROGRESS_INTERVAL_MS) return;
+          sentAt = now;
+          call.write({ downloadedBytes: p.downloadedBytes, totalBytes: p.totalBytes, path: '', done: false });
+        },
+      });
+      call.write({ downloadedBytes: file.fileBytes, totalBytes: file.fileBytes, path: file.path, done: true });
+    };
+    run().then(
+      () => {
+        dispose();
+        call.end();
+      },
+      (error: unknown) => {
+        dispose();
+        if (!signal.aborted) call.emit('error', toGrpcError(error, method, log));
+      },
+    );
   };
 }
 
@@ -170,15 +279,7 @@ async function toSystemInfo(info: SystemInfo, service: FleetService, events: () 
     healthReason: info.unhealthyReason ?? '',
     runningDeliberations: status.running,
     councils: status.councils,
-    model: {
-      name: info.model.name,
-      backend: info.model.backend,
-      gpu: info.model.gpu === false ? '' : info.model.gpu,
-      threads: info.model.threads ?? 0,
-      contextTokens: info.model.contextTokens ?? 0,
-      maxSequences: info.model.maxSequences ?? 0,
-      fileBytes: info.model.fileBytes ?? 0,
-    },
+    model: toModelInfo(info.model, info.model.contextTokens),
     nats: info.nats,
     workers: queues.map((q) => ({ role: q.role, workers: q.workers, pending: q.pending, inFlight: q.inFlight })),
     process: info.process,

@@ -275,6 +275,7 @@ function toProposal(p: Proposal): ProtoProposal {
       createdAtMs: r.createdAtMs,
     })),
     structured: { ...p.content, requirements: [...p.content.requirements] },
+    original: renderContent(p.original),
   };
 }
 

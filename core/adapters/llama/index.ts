@@ -3,5 +3,6 @@
  * it for the batching and prefix-sharing hooks they measure.
  */
 export { createLlamaLanguageModel } from './llama-language-model.js';
-export { DEFAULT_MODEL_URI, resolveModel, type DownloadProgress } from './model-resolution.js';
+export { DEFAULT_MODEL_URI, downloadedModel, resolveModel, type DownloadProgress } from './model-resolution.js';
 export { TINY_MODEL_NAME } from './synthetic/tiny-model.js';
+export { estimateModelMemory, type ModelMemoryEstimate } from './memory-estimate.js';

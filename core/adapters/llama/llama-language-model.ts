@@ -36,6 +36,10 @@ import { PrefixSharing } from './prefix-sharing.js';
 import { TINY_MODEL_SPEC } from './synthetic/tiny-model.js';
 import { defaultThreads, SINGLE_THREAD_MODEL_BYTES, type ThreadCounts } from './threads.js';
 
+/** The context a model gets unless told otherwise: sequences decoded together, and its most tokens. */
+export const DEFAULT_MAX_SEQUENCES = 8;
+export const MAX_CONTEXT_TOKENS = 4096;
+
 // Tokens before a streamed piece that its detokenization looks at (a leading space depends on them).
 const CONTEXT_TOKENS = 4;
 
@@ -83,7 +87,7 @@ export interface LlamaLanguageModel extends LanguageModel {
 export async function createLlamaLanguageModel(options: LlamaLanguageModelOptions): Promise<LlamaLanguageModel> {
   const file = await stat(options.modelPath).catch(() => undefined);
   if (!file?.isFile()) throw invalidArgument('model', 'an existing GGUF model file', options.modelPath);
-  const maxSequences = options.maxSequences ?? 8;
+  const maxSequences = options.maxSequences ?? DEFAULT_MAX_SEQUENCES;
   if (!Number.isInteger(maxSequences) || maxSequences < 1) {
     throw invalidArgument('maxSequences', 'a positive integer', maxSequences);
   }
@@ -108,7 +112,7 @@ export async function createLlamaLanguageModel(options: LlamaLanguageModelOption
     let scheduler: BatchScheduler | undefined;
     const context = await model.createContext({
       sequences: maxSequences,
-      contextSize: options.contextSize ?? { min: Math.min(1024, model.trainContextSize), max: 4096 },
+      contextSize: options.contextSize ?? { min: Math.min(1024, model.trainContextSize), max: MAX_CONTEXT_TOKENS },
       threads: threads.batch,
       // On CPU, llama.cpp's flash-attention kernel makes appending a prompt to an evaluated prefix
       // 3-6x slower on a tiny model (measured: 56 tokens after 190, 6.3 ms vs 1.1 ms), which is

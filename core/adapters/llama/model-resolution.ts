@@ -66,11 +66,13 @@ export async function resolveModel(spec: string, options: ResolveModelOptions): 
   return { path, name: basename(path) };
 }
 
+/** Where a model URI's file is when it was downloaded before; undefined when it was not. */
+export const downloadedModel = (uri: string, modelsDir: string): Promise<string | undefined> =>
+  resolveModelFile(uri, { directory: modelsDir, download: false, cli: false, fileName: urlFileName(uri) }).catch(() => undefined);
+
 async function download(uri: string, options: ResolveModelOptions): Promise<string> {
   const fileName = urlFileName(uri);
-  const cached = await resolveModelFile(uri, { directory: options.modelsDir, download: false, cli: false, fileName }).catch(
-    () => undefined,
-  );
+  const cached = await downloadedModel(uri, options.modelsDir);
   if (cached !== undefined) return cached;
 
   // node-llama-cpp's downloader retries an unreachable host for minutes; ask the host once first so
@@ -85,6 +87,8 @@ async function download(uri: string, options: ResolveModelOptions): Promise<stri
         cli: false,
         fileName,
         signal: options.signal,
+        // What was fetched before a cancel stays, so asking again resumes instead of starting over.
+        deleteTempFileOnCancel: false,
         onProgress: ({ downloadedSize, totalSize }) => options.onProgress?.({ downloadedBytes: downloadedSize, totalBytes: totalSize }),
       }),
       options.signal,

@@ -16,11 +16,12 @@ const MIN_ANSWER_TOKENS = 128;
  * Without the check every agent would fail on its first turn and a FAILED record would be all the
  * user got. Models that cannot count locally are not checked.
  */
-export function promptBudget(model: LanguageModel): ((task: Task) => void) | undefined {
-  const { contextTokens } = model;
-  const count = model.countPromptTokens?.bind(model);
-  if (contextTokens === undefined || count === undefined) return undefined;
+export function promptBudget(model: LanguageModel): (task: Task) => void {
+  // Read at each check: the daemon's model can be replaced while it serves.
   return (task) => {
+    const { contextTokens } = model;
+    const count = model.countPromptTokens?.bind(model);
+    if (contextTokens === undefined || count === undefined) return;
     const [agent] = makeAgents(task.role, 1);
     const { rubric, requirements, maxTokens } = task.constraints;
     const prompt = count({ system: systemPrompt(task.role, rubric, requirements), prompt: proposePrompt(agent!, task) });

@@ -127,7 +127,13 @@ describe('gRPC StreamDeliberation', () => {
     h.fleet.emit({ type: 'finished', taskId: 'run-1', atMs: 11, deliberation: completedDeliberation({ taskId: 'run-1' }) });
     await done;
 
-    expect(received.map((u) => u.type)).toEqual([UpdateType.UPDATE_TYPE_PHASE, UpdateType.UPDATE_TYPE_FINISHED]);
+    // First where it is (the record's phase, for a follower joining late), then what happens from then on.
+    expect(received.map((u) => u.type)).toEqual([
+      UpdateType.UPDATE_TYPE_PHASE,
+      UpdateType.UPDATE_TYPE_PHASE,
+      UpdateType.UPDATE_TYPE_FINISHED,
+    ]);
+    expect(received.map((u) => u.phase)).toEqual(['critique', 'revise', '']);
     expect(h.fleet.watcherCount('run-1')).toBe(0);
     expect(h.fleet.unsubscribed).toBe(1);
   });

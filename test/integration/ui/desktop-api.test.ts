@@ -231,8 +231,9 @@ describe('DesktopService through the UI endpoint', () => {
       letter = (await desktop.listDeadLetters({})).deadLetters.find((l) => new TextDecoder().decode(l.original) === broken);
       if (letter === undefined) await new Promise((r) => setTimeout(r, 200));
     }
-    expect(letter?.reason).toContain('plan_id');
-    expect(letter?.subject).toBe('planning.plan.approved');
+    if (letter === undefined) throw new Error('the broken event was not dead-lettered');
+    expect(letter.reason).toContain('plan_id');
+    expect(letter.subject).toBe('planning.plan.approved');
     const stillBroken = await codeOf(desktop.republishDeadLetter({ seq: letter.seq, corrected: new TextEncoder().encode(broken) }));
     expect(stillBroken).toMatchObject({ code: Code.InvalidArgument, message: expect.stringContaining('plan_id') });
     const corrected = JSON.stringify({

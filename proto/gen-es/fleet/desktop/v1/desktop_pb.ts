@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file fleet/desktop/v1/desktop.proto.
  */
 export const file_fleet_desktop_v1_desktop: GenFile = /*@__PURE__*/
-  fileDesc("Ch5mbGVldC9kZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SEGZsZWV0LmRlc2t0b3AudjEixQEKGExpc3REZWxpYmVyYXRpb25zUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIMCgRyb2xlGAIgASgJEjsKCHN0YXR1c2VzGAMgAygOMikuZmxlZXQub3JjaGVzdHJhdG9yLnYxLkRlbGliZXJhdGlvblN0YXR1cxIwCgRzb3J0GAQgASgOMiIuZmxlZXQuZGVza3RvcC52MS5EZWxpYmVyYXRpb25Tb3J0Eg0KBWxpbWl0GAUgASgFEg4KBm9mZnNldBgGIAEoBSJuChlMaXN0RGVsaWJlcmF0aW9uc1Jlc3BvbnNlEjwKDWRlbGliZXJhdGlvbnMYASADKAsyJS5mbGVldC5kZXNrdG9wLnYxLkRlbGliZXJhdGlvblN1bW1hcnkSEwoLdG90YWxfY291bnQYAiABKAUiywIKE0RlbGliZXJhdGlvblN1bW1hcnkSDwoHdGFza19pZBgBIAEoCRIMCgRyb2xlGAIgASgJEjkKBnN0YXR1cxgDIAEoDjIpLmZsZWV0Lm9yY2hlc3RyYXRvci52MS5EZWxpYmVyYXRpb25TdGF0dXMSEwoLZGVzY3JpcHRpb24YBCABKAkSEgoKY291bmNpbF9pZBgFIAEoCRIRCgl3aW5uZXJfaWQYBiABKAkSFAoMd2lubmVyX3Njb3JlGAcgASgBEg4KBmFnZW50cxgIIAEoBRIOCgZyb3VuZHMYCSABKAUSFQoNY3JlYXRlZF9hdF9tcxgKIAEoAxITCgtkdXJhdGlvbl9tcxgLIAEoAxIUCgxvcmNoZXN0cmF0ZWQYDCABKAgSDwoHYXR0ZW1wdBgNIAEoBRIVCg1lcnJvcl9tZXNzYWdlGA4gASgJImoKGFN0YXJ0RGVsaWJlcmF0aW9uUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguZmxlZXQub3JjaGVzdHJhdG9yLnYxLkRlbGliZXJhdGVSZXF1ZXN0EhMKC29yY2hlc3RyYXRlGAIgASgIIj0KGVN0YXJ0RGVsaWJlcmF0aW9uUmVzcG9uc2USDwoHdGFza19pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgFIiwKGUNhbmNlbERlbGliZXJhdGlvblJlcXVlc3QSDwoHdGFza19pZBgBIAEoCSJqChpDYW5jZWxEZWxpYmVyYXRpb25SZXNwb25zZRIRCgljYW5jZWxsZWQYASABKAgSOQoGc3RhdHVzGAIgASgOMikuZmxlZXQub3JjaGVzdHJhdG9yLnYxLkRlbGliZXJhdGlvblN0YXR1cyI4ChJXYXRjaEV2ZW50c1JlcXVlc3QSEAoIc3ViamVjdHMYASADKAkSEAoIc2luY2VfbXMYAiABKAMiswEKE1dhdGNoRXZlbnRzUmVzcG9uc2USDgoGc3RyZWFtGAEgASgJEg8KB3N1YmplY3QYAiABKAkSCwoDc2VxGAMgASgEEhQKDHN0b3JlZF9hdF9tcxgEIAEoAxISCgpldmVudF90eXBlGAUgASgJEgwKBGZvcm0YBiABKAkSEwoLZmllbGRzX2pzb24YByABKAkSDwoHdGFza19pZBgIIAEoCRIQCghzdG9yeV9pZBgJIAEoCSInChZMaXN0RGVhZExldHRlcnNSZXF1ZXN0Eg0KBWxpbWl0GAEgASgFIk0KF0xpc3REZWFkTGV0dGVyc1Jlc3BvbnNlEjIKDGRlYWRfbGV0dGVycxgBIAMoCzIcLmZsZWV0LmRlc2t0b3AudjEuRGVhZExldHRlciKWAQoKRGVhZExldHRlchILCgNzZXEYASABKAQSDwoHc3ViamVjdBgCIAEoCRIOCgZyZWFzb24YAyABKAkSDQoFZmllbGQYBCABKAkSEgoKZGVhZF9hdF9tcxgFIAEoAxIQCghvcmlnaW5hbBgGIAEoDBIRCgl0cnVuY2F0ZWQYByABKAgSEgoKZGVsaXZlcmllcxgIIAEoBSJMChpSZXB1Ymxpc2hEZWFkTGV0dGVyUmVxdWVzdBILCgNzZXEYASABKAQSEQoJY29ycmVjdGVkGAIgASgMEg4KBnJlbW92ZRgDIAEoCCJOChtSZXB1Ymxpc2hEZWFkTGV0dGVyUmVzcG9uc2USDwoHc3ViamVjdBgBIAEoCRILCgNzZXEYAiABKAQSEQoJZHVwbGljYXRlGAMgASgIIhYKFEdldFN5c3RlbUluZm9SZXF1ZXN0Iu4CChVHZXRTeXN0ZW1JbmZvUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIWCg51cHRpbWVfc2Vjb25kcxgCIAEoAxILCgNwaWQYAyABKAUSKgoFbW9kZWwYBCABKAsyGy5mbGVldC5kZXNrdG9wLnYxLk1vZGVsSW5mbxIoCgRuYXRzGAUgASgLMhouZmxlZXQuZGVza3RvcC52MS5OYXRzSW5mbxIuCgd3b3JrZXJzGAYgAygLMh0uZmxlZXQuZGVza3RvcC52MS5Sb2xlV29ya2VycxIvCgdwcm9jZXNzGAcgASgLMh4uZmxlZXQuZGVza3RvcC52MS5Qcm9jZXNzVXNhZ2USEAoIZGF0YV9kaXIYCCABKAkSDgoGaGVhbHRoGAkgASgJEhUKDWhlYWx0aF9yZWFzb24YCiABKAkSHQoVcnVubmluZ19kZWxpYmVyYXRpb25zGAsgASgFEhAKCGNvdW5jaWxzGAwgASgFIosBCglNb2RlbEluZm8SDAoEbmFtZRgBIAEoCRIPCgdiYWNrZW5kGAIgASgJEgsKA2dwdRgDIAEoCRIPCgd0aHJlYWRzGAQgASgFEhYKDmNvbnRleHRfdG9rZW5zGAUgASgFEhUKDW1heF9zZXF1ZW5jZXMYBiABKAUSEgoKZmlsZV9ieXRlcxgHIAEoAyJQCghOYXRzSW5mbxIMCgRtb2RlGAEgASgJEgsKA3VybBgCIAEoCRIRCgljb25uZWN0ZWQYAyABKAgSFgoOc2VydmVyX3ZlcnNpb24YBCABKAkiUAoLUm9sZVdvcmtlcnMSDAoEcm9sZRgBIAEoCRIPCgd3b3JrZXJzGAIgASgFEg8KB3BlbmRpbmcYAyABKAMSEQoJaW5fZmxpZ2h0GAQgASgDIpUBCgxQcm9jZXNzVXNhZ2USEQoJcnNzX2J5dGVzGAEgASgDEhcKD2hlYXBfdXNlZF9ieXRlcxgCIAEoAxITCgtjcHVfcGVyY2VudBgDIAEoARINCgVjb3JlcxgEIAEoBRIZChFzeXN0ZW1fZnJlZV9ieXRlcxgFIAEoAxIaChJzeXN0ZW1fdG90YWxfYnl0ZXMYBiABKAMqrAEKEERlbGliZXJhdGlvblNvcnQSHQoZREVMSUJFUkFUSU9OX1NPUlRfVU5LTk9XThAAEhwKGERFTElCRVJBVElPTl9TT1JUX05FV0VTVBABEhwKGERFTElCRVJBVElPTl9TT1JUX09MREVTVBACEh0KGURFTElCRVJBVElPTl9TT1JUX0xPTkdFU1QQAxIeChpERUxJQkVSQVRJT05fU09SVF9TSE9SVEVTVBAEMvkFCg5EZXNrdG9wU2VydmljZRJsChFTdGFydERlbGliZXJhdGlvbhIqLmZsZWV0LmRlc2t0b3AudjEuU3RhcnREZWxpYmVyYXRpb25SZXF1ZXN0GisuZmxlZXQuZGVza3RvcC52MS5TdGFydERlbGliZXJhdGlvblJlc3BvbnNlEmwKEUxpc3REZWxpYmVyYXRpb25zEiouZmxlZXQuZGVza3RvcC52MS5MaXN0RGVsaWJlcmF0aW9uc1JlcXVlc3QaKy5mbGVldC5kZXNrdG9wLnYxLkxpc3REZWxpYmVyYXRpb25zUmVzcG9uc2USbwoSQ2FuY2VsRGVsaWJlcmF0aW9uEisuZmxlZXQuZGVza3RvcC52MS5DYW5jZWxEZWxpYmVyYXRpb25SZXF1ZXN0GiwuZmxlZXQuZGVza3RvcC52MS5DYW5jZWxEZWxpYmVyYXRpb25SZXNwb25zZRJcCgtXYXRjaEV2ZW50cxIkLmZsZWV0LmRlc2t0b3AudjEuV2F0Y2hFdmVudHNSZXF1ZXN0GiUuZmxlZXQuZGVza3RvcC52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAESZgoPTGlzdERlYWRMZXR0ZXJzEiguZmxlZXQuZGVza3RvcC52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0GikuZmxlZXQuZGVza3RvcC52MS5MaXN0RGVhZExldHRlcnNSZXNwb25zZRJyChNSZXB1Ymxpc2hEZWFkTGV0dGVyEiwuZmxlZXQuZGVza3RvcC52MS5SZXB1Ymxpc2hEZWFkTGV0dGVyUmVxdWVzdBotLmZsZWV0LmRlc2t0b3AudjEuUmVwdWJsaXNoRGVhZExldHRlclJlc3BvbnNlEmAKDUdldFN5c3RlbUluZm8SJi5mbGVldC5kZXNrdG9wLnYxLkdldFN5c3RlbUluZm9SZXF1ZXN0GicuZmxlZXQuZGVza3RvcC52MS5HZXRTeXN0ZW1JbmZvUmVzcG9uc2ViBnByb3RvMw", [file_fleet_orchestrator_v1_orchestrator]);
+  fileDesc("Ch5mbGVldC9kZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SEGZsZWV0LmRlc2t0b3AudjEixQEKGExpc3REZWxpYmVyYXRpb25zUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIMCgRyb2xlGAIgASgJEjsKCHN0YXR1c2VzGAMgAygOMikuZmxlZXQub3JjaGVzdHJhdG9yLnYxLkRlbGliZXJhdGlvblN0YXR1cxIwCgRzb3J0GAQgASgOMiIuZmxlZXQuZGVza3RvcC52MS5EZWxpYmVyYXRpb25Tb3J0Eg0KBWxpbWl0GAUgASgFEg4KBm9mZnNldBgGIAEoBSJuChlMaXN0RGVsaWJlcmF0aW9uc1Jlc3BvbnNlEjwKDWRlbGliZXJhdGlvbnMYASADKAsyJS5mbGVldC5kZXNrdG9wLnYxLkRlbGliZXJhdGlvblN1bW1hcnkSEwoLdG90YWxfY291bnQYAiABKAUiywIKE0RlbGliZXJhdGlvblN1bW1hcnkSDwoHdGFza19pZBgBIAEoCRIMCgRyb2xlGAIgASgJEjkKBnN0YXR1cxgDIAEoDjIpLmZsZWV0Lm9yY2hlc3RyYXRvci52MS5EZWxpYmVyYXRpb25TdGF0dXMSEwoLZGVzY3JpcHRpb24YBCABKAkSEgoKY291bmNpbF9pZBgFIAEoCRIRCgl3aW5uZXJfaWQYBiABKAkSFAoMd2lubmVyX3Njb3JlGAcgASgBEg4KBmFnZW50cxgIIAEoBRIOCgZyb3VuZHMYCSABKAUSFQoNY3JlYXRlZF9hdF9tcxgKIAEoAxITCgtkdXJhdGlvbl9tcxgLIAEoAxIUCgxvcmNoZXN0cmF0ZWQYDCABKAgSDwoHYXR0ZW1wdBgNIAEoBRIVCg1lcnJvcl9tZXNzYWdlGA4gASgJImoKGFN0YXJ0RGVsaWJlcmF0aW9uUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguZmxlZXQub3JjaGVzdHJhdG9yLnYxLkRlbGliZXJhdGVSZXF1ZXN0EhMKC29yY2hlc3RyYXRlGAIgASgIIj0KGVN0YXJ0RGVsaWJlcmF0aW9uUmVzcG9uc2USDwoHdGFza19pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgFIiwKGUNhbmNlbERlbGliZXJhdGlvblJlcXVlc3QSDwoHdGFza19pZBgBIAEoCSJqChpDYW5jZWxEZWxpYmVyYXRpb25SZXNwb25zZRIRCgljYW5jZWxsZWQYASABKAgSOQoGc3RhdHVzGAIgASgOMikuZmxlZXQub3JjaGVzdHJhdG9yLnYxLkRlbGliZXJhdGlvblN0YXR1cyI4ChJXYXRjaEV2ZW50c1JlcXVlc3QSEAoIc3ViamVjdHMYASADKAkSEAoIc2luY2VfbXMYAiABKAMiswEKE1dhdGNoRXZlbnRzUmVzcG9uc2USDgoGc3RyZWFtGAEgASgJEg8KB3N1YmplY3QYAiABKAkSCwoDc2VxGAMgASgEEhQKDHN0b3JlZF9hdF9tcxgEIAEoAxISCgpldmVudF90eXBlGAUgASgJEgwKBGZvcm0YBiABKAkSEwoLZmllbGRzX2pzb24YByABKAkSDwoHdGFza19pZBgIIAEoCRIQCghzdG9yeV9pZBgJIAEoCSInChZMaXN0RGVhZExldHRlcnNSZXF1ZXN0Eg0KBWxpbWl0GAEgASgFIk0KF0xpc3REZWFkTGV0dGVyc1Jlc3BvbnNlEjIKDGRlYWRfbGV0dGVycxgBIAMoCzIcLmZsZWV0LmRlc2t0b3AudjEuRGVhZExldHRlciKWAQoKRGVhZExldHRlchILCgNzZXEYASABKAQSDwoHc3ViamVjdBgCIAEoCRIOCgZyZWFzb24YAyABKAkSDQoFZmllbGQYBCABKAkSEgoKZGVhZF9hdF9tcxgFIAEoAxIQCghvcmlnaW5hbBgGIAEoDBIRCgl0cnVuY2F0ZWQYByABKAgSEgoKZGVsaXZlcmllcxgIIAEoBSJMChpSZXB1Ymxpc2hEZWFkTGV0dGVyUmVxdWVzdBILCgNzZXEYASABKAQSEQoJY29ycmVjdGVkGAIgASgMEg4KBnJlbW92ZRgDIAEoCCJOChtSZXB1Ymxpc2hEZWFkTGV0dGVyUmVzcG9uc2USDwoHc3ViamVjdBgBIAEoCRILCgNzZXEYAiABKAQSEQoJZHVwbGljYXRlGAMgASgIIhYKFEdldFN5c3RlbUluZm9SZXF1ZXN0Iu4CChVHZXRTeXN0ZW1JbmZvUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIWCg51cHRpbWVfc2Vjb25kcxgCIAEoAxILCgNwaWQYAyABKAUSKgoFbW9kZWwYBCABKAsyGy5mbGVldC5kZXNrdG9wLnYxLk1vZGVsSW5mbxIoCgRuYXRzGAUgASgLMhouZmxlZXQuZGVza3RvcC52MS5OYXRzSW5mbxIuCgd3b3JrZXJzGAYgAygLMh0uZmxlZXQuZGVza3RvcC52MS5Sb2xlV29ya2VycxIvCgdwcm9jZXNzGAcgASgLMh4uZmxlZXQuZGVza3RvcC52MS5Qcm9jZXNzVXNhZ2USEAoIZGF0YV9kaXIYCCABKAkSDgoGaGVhbHRoGAkgASgJEhUKDWhlYWx0aF9yZWFzb24YCiABKAkSHQoVcnVubmluZ19kZWxpYmVyYXRpb25zGAsgASgFEhAKCGNvdW5jaWxzGAwgASgFIosBCglNb2RlbEluZm8SDAoEbmFtZRgBIAEoCRIPCgdiYWNrZW5kGAIgASgJEgsKA2dwdRgDIAEoCRIPCgd0aHJlYWRzGAQgASgFEhYKDmNvbnRleHRfdG9rZW5zGAUgASgFEhUKDW1heF9zZXF1ZW5jZXMYBiABKAUSEgoKZmlsZV9ieXRlcxgHIAEoAyJQCghOYXRzSW5mbxIMCgRtb2RlGAEgASgJEgsKA3VybBgCIAEoCRIRCgljb25uZWN0ZWQYAyABKAgSFgoOc2VydmVyX3ZlcnNpb24YBCABKAkiUAoLUm9sZVdvcmtlcnMSDAoEcm9sZRgBIAEoCRIPCgd3b3JrZXJzGAIgASgFEg8KB3BlbmRpbmcYAyABKAMSEQoJaW5fZmxpZ2h0GAQgASgDIpUBCgxQcm9jZXNzVXNhZ2USEQoJcnNzX2J5dGVzGAEgASgDEhcKD2hlYXBfdXNlZF9ieXRlcxgCIAEoAxITCgtjcHVfcGVyY2VudBgDIAEoARINCgVjb3JlcxgEIAEoBRIZChFzeXN0ZW1fZnJlZV9ieXRlcxgFIAEoAxIaChJzeXN0ZW1fdG90YWxfYnl0ZXMYBiABKAMiEwoRTGlzdE1vZGVsc1JlcXVlc3QinAEKEkxpc3RNb2RlbHNSZXNwb25zZRIsCgdjdXJyZW50GAEgASgLMhsuZmxlZXQuZGVza3RvcC52MS5Nb2RlbEluZm8SFAoMY3VycmVudF9zcGVjGAIgASgJEi4KB2Nob2ljZXMYAyADKAsyHS5mbGVldC5kZXNrdG9wLnYxLk1vZGVsQ2hvaWNlEhIKCm1vZGVsc19kaXIYBCABKAkicQoLTW9kZWxDaG9pY2USDAoEc3BlYxgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBGtpbmQYAyABKAkSDwoHcHJlc2VudBgEIAEoCBISCgpmaWxlX2J5dGVzGAUgASgDEhMKC2Rlc2NyaXB0aW9uGAYgASgJIiQKFEVzdGltYXRlTW9kZWxSZXF1ZXN0EgwKBHNwZWMYASABKAki4wEKFUVzdGltYXRlTW9kZWxSZXNwb25zZRISCgpmaWxlX2J5dGVzGAEgASgDEhcKD21vZGVsX3JhbV9ieXRlcxgCIAEoAxIZChFjb250ZXh0X3JhbV9ieXRlcxgDIAEoAxIXCg90b3RhbF9yYW1fYnl0ZXMYBCABKAMSFgoOY29udGV4dF90b2tlbnMYBSABKAUSGQoRc3lzdGVtX2ZyZWVfYnl0ZXMYBiABKAMSDAoEZml0cxgHIAEoCBIUCgxhcmNoaXRlY3R1cmUYCCABKAkSEgoKcGFyYW1ldGVycxgJIAEoAyIjChREb3dubG9hZE1vZGVsUmVxdWVzdBILCgN1cmkYASABKAkiYgoVRG93bmxvYWRNb2RlbFJlc3BvbnNlEhgKEGRvd25sb2FkZWRfYnl0ZXMYASABKAMSEwoLdG90YWxfYnl0ZXMYAiABKAMSDAoEcGF0aBgDIAEoCRIMCgRkb25lGAQgASgIImAKElNlbGVjdE1vZGVsUmVxdWVzdBIPCgVsb2NhbBgBIAEoCUgAEi8KBnJlbW90ZRgCIAEoCzIdLmZsZWV0LmRlc2t0b3AudjEuUmVtb3RlTW9kZWxIAEIICgZjaG9pY2UiOgoLUmVtb3RlTW9kZWwSCwoDdXJsGAEgASgJEg0KBW1vZGVsGAIgASgJEg8KB2FwaV9rZXkYAyABKAkiQQoTU2VsZWN0TW9kZWxSZXNwb25zZRIqCgVtb2RlbBgBIAEoCzIbLmZsZWV0LmRlc2t0b3AudjEuTW9kZWxJbmZvKqwBChBEZWxpYmVyYXRpb25Tb3J0Eh0KGURFTElCRVJBVElPTl9TT1JUX1VOS05PV04QABIcChhERUxJQkVSQVRJT05fU09SVF9ORVdFU1QQARIcChhERUxJQkVSQVRJT05fU09SVF9PTERFU1QQAhIdChlERUxJQkVSQVRJT05fU09SVF9MT05HRVNUEAMSHgoaREVMSUJFUkFUSU9OX1NPUlRfU0hPUlRFU1QQBDL0CAoORGVza3RvcFNlcnZpY2USbAoRU3RhcnREZWxpYmVyYXRpb24SKi5mbGVldC5kZXNrdG9wLnYxLlN0YXJ0RGVsaWJlcmF0aW9uUmVxdWVzdBorLmZsZWV0LmRlc2t0b3AudjEuU3RhcnREZWxpYmVyYXRpb25SZXNwb25zZRJsChFMaXN0RGVsaWJlcmF0aW9ucxIqLmZsZWV0LmRlc2t0b3AudjEuTGlzdERlbGliZXJhdGlvbnNSZXF1ZXN0GisuZmxlZXQuZGVza3RvcC52MS5MaXN0RGVsaWJlcmF0aW9uc1Jlc3BvbnNlEm8KEkNhbmNlbERlbGliZXJhdGlvbhIrLmZsZWV0LmRlc2t0b3AudjEuQ2FuY2VsRGVsaWJlcmF0aW9uUmVxdWVzdBosLmZsZWV0LmRlc2t0b3AudjEuQ2FuY2VsRGVsaWJlcmF0aW9uUmVzcG9uc2USXAoLV2F0Y2hFdmVudHMSJC5mbGVldC5kZXNrdG9wLnYxLldhdGNoRXZlbnRzUmVxdWVzdBolLmZsZWV0LmRlc2t0b3AudjEuV2F0Y2hFdmVudHNSZXNwb25zZTABEmYKD0xpc3REZWFkTGV0dGVycxIoLmZsZWV0LmRlc2t0b3AudjEuTGlzdERlYWRMZXR0ZXJzUmVxdWVzdBopLmZsZWV0LmRlc2t0b3AudjEuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2UScgoTUmVwdWJsaXNoRGVhZExldHRlchIsLmZsZWV0LmRlc2t0b3AudjEuUmVwdWJsaXNoRGVhZExldHRlclJlcXVlc3QaLS5mbGVldC5kZXNrdG9wLnYxLlJlcHVibGlzaERlYWRMZXR0ZXJSZXNwb25zZRJgCg1HZXRTeXN0ZW1JbmZvEiYuZmxlZXQuZGVza3RvcC52MS5HZXRTeXN0ZW1JbmZvUmVxdWVzdBonLmZsZWV0LmRlc2t0b3AudjEuR2V0U3lzdGVtSW5mb1Jlc3BvbnNlElcKCkxpc3RNb2RlbHMSIy5mbGVldC5kZXNrdG9wLnYxLkxpc3RNb2RlbHNSZXF1ZXN0GiQuZmxlZXQuZGVza3RvcC52MS5MaXN0TW9kZWxzUmVzcG9uc2USYAoNRXN0aW1hdGVNb2RlbBImLmZsZWV0LmRlc2t0b3AudjEuRXN0aW1hdGVNb2RlbFJlcXVlc3QaJy5mbGVldC5kZXNrdG9wLnYxLkVzdGltYXRlTW9kZWxSZXNwb25zZRJiCg1Eb3dubG9hZE1vZGVsEiYuZmxlZXQuZGVza3RvcC52MS5Eb3dubG9hZE1vZGVsUmVxdWVzdBonLmZsZWV0LmRlc2t0b3AudjEuRG93bmxvYWRNb2RlbFJlc3BvbnNlMAESWgoLU2VsZWN0TW9kZWwSJC5mbGVldC5kZXNrdG9wLnYxLlNlbGVjdE1vZGVsUmVxdWVzdBolLmZsZWV0LmRlc2t0b3AudjEuU2VsZWN0TW9kZWxSZXNwb25zZWIGcHJvdG8z", [file_fleet_orchestrator_v1_orchestrator]);
 
 /**
  * @generated from message fleet.desktop.v1.ListDeliberationsRequest
@@ -757,6 +757,315 @@ export const ProcessUsageSchema: GenMessage<ProcessUsage> = /*@__PURE__*/
   messageDesc(file_fleet_desktop_v1_desktop, 19);
 
 /**
+ * @generated from message fleet.desktop.v1.ListModelsRequest
+ */
+export type ListModelsRequest = Message<"fleet.desktop.v1.ListModelsRequest"> & {
+};
+
+/**
+ * Describes the message fleet.desktop.v1.ListModelsRequest.
+ * Use `create(ListModelsRequestSchema)` to create a new message.
+ */
+export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
+  messageDesc(file_fleet_desktop_v1_desktop, 20);
+
+/**
+ * @generated from message fleet.desktop.v1.ListModelsResponse
+ */
+export type ListModelsResponse = Message<"fleet.desktop.v1.ListModelsResponse"> & {
+  /**
+   * @generated from field: fleet.desktop.v1.ModelInfo current = 1;
+   */
+  current?: ModelInfo | undefined;
+
+  /**
+   * What the current model was chosen as: tiny, a file path, a URI, or the remote server's URL.
+   *
+   * @generated from field: string current_spec = 2;
+   */
+  currentSpec: string;
+
+  /**
+   * @generated from field: repeated fleet.desktop.v1.ModelChoice choices = 3;
+   */
+  choices: ModelChoice[];
+
+  /**
+   * @generated from field: string models_dir = 4;
+   */
+  modelsDir: string;
+};
+
+/**
+ * Describes the message fleet.desktop.v1.ListModelsResponse.
+ * Use `create(ListModelsResponseSchema)` to create a new message.
+ */
+export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
+  messageDesc(file_fleet_desktop_v1_desktop, 21);
+
+/**
+ * @generated from message fleet.desktop.v1.ModelChoice
+ */
+export type ModelChoice = Message<"fleet.desktop.v1.ModelChoice"> & {
+  /**
+   * What SelectModel takes: tiny, a file path or a URI.
+   *
+   * @generated from field: string spec = 1;
+   */
+  spec: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * built-in, local or download.
+   *
+   * @generated from field: string kind = 3;
+   */
+  kind: string;
+
+  /**
+   * On this machine (a download not yet fetched is not).
+   *
+   * @generated from field: bool present = 4;
+   */
+  present: boolean;
+
+  /**
+   * @generated from field: int64 file_bytes = 5;
+   */
+  fileBytes: bigint;
+
+  /**
+   * @generated from field: string description = 6;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message fleet.desktop.v1.ModelChoice.
+ * Use `create(ModelChoiceSchema)` to create a new message.
+ */
+export const ModelChoiceSchema: GenMessage<ModelChoice> = /*@__PURE__*/
+  messageDesc(file_fleet_desktop_v1_desktop, 22);
+
+/**
+ * @generated from message fleet.desktop.v1.EstimateModelRequest
+ */
+export type EstimateModelRequest = Message<"fleet.desktop.v1.EstimateModelRequest"> & {
+  /**
+   * tiny, a local GGUF path, or a URI of one already downloaded.
+   *
+   * @generated from field: string spec = 1;
+   */
+  spec: string;
+};
+
+/**
+ * Describes the message fleet.desktop.v1.EstimateModelRequest.
+ * Use `create(EstimateModelRequestSchema)` to create a new message.
+ */
+export const EstimateModelRequestSchema: GenMessage<EstimateModelRequest> = /*@__PURE__*/
+  messageDesc(file_fleet_desktop_v1_desktop, 23);
+
+/**
+ * @generated from message fleet.desktop.v1.EstimateModelResponse
+ */
+export type EstimateModelResponse = Message<"fleet.desktop.v1.EstimateModelResponse"> & {
+  /**
+   * @generated from field: int64 file_bytes = 1;
+   */
+  fileBytes: bigint;
+
+  /**
+   * RAM the weights take (mapped from the file) plus the context this daemon would create.
+   *
+   * @generated from field: int64 model_ram_bytes = 2;
+   */
+  modelRamBytes: bigint;
+
+  /**
+   * @generated from field: int64 context_ram_bytes = 3;
+   */
+  contextRamBytes: bigint;
+
+  /**
+   * @generated from field: int64 total_ram_bytes = 4;
+   */
+  totalRamBytes: bigint;
+
+  /**
+   * @generated from field: int32 context_tokens = 5;
+   */
+  contextTokens: number;
+
+  /**
+   * @generated from field: int64 system_free_bytes = 6;
+   */
+  systemFreeBytes: bigint;
+
+  /**
+   * Whether it fits in the memory free now.
+   *
+   * @generated from field: bool fits = 7;
+   */
+  fits: boolean;
+
+  /**
+   * @generated from field: string architecture = 8;
+   */
+  architecture: string;
+
+  /**
+   * @generated from field: int64 parameters = 9;
+   */
+  parameters: bigint;
+};
+
+/**
+ * Describes the message fleet.desktop.v1.EstimateModelResponse.
+ * Use `create(EstimateModelResponseSchema)` to create a new message.
+ */
+export const EstimateModelResponseSchema: GenMessage<EstimateModelResponse> = /*@__PURE__*/
+  messageDesc(file_fleet_desktop_v1_desktop, 24);
+
+/**
+ * @generated from message fleet.desktop.v1.DownloadModelRequest
+ */
+export type DownloadModelRequest = Message<"fleet.desktop.v1.DownloadModelRequest"> & {
+  /**
+   * An hf: or https:// URI of a GGUF file.
+   *
+   * @generated from field: string uri = 1;
+   */
+  uri: string;
+};
+
+/**
+ * Describes the message fleet.desktop.v1.DownloadModelRequest.
+ * Use `create(DownloadModelRequestSchema)` to create a new message.
+ */
+export const DownloadModelRequestSchema: GenMessage<DownloadModelRequest> = /*@__PURE__*/
+  messageDesc(file_fleet_desktop_v1_desktop, 25);
+
+/**
+ * @generated from message fleet.desktop.v1.DownloadModelResponse
+ */
+export type DownloadModelResponse = Message<"fleet.desktop.v1.DownloadModelResponse"> & {
+  /**
+   * @generated from field: int64 downloaded_bytes = 1;
+   */
+  downloadedBytes: bigint;
+
+  /**
+   * @generated from field: int64 total_bytes = 2;
+   */
+  totalBytes: bigint;
+
+  /**
+   * Set on the last message: where the file is, ready for SelectModel.
+   *
+   * @generated from field: string path = 3;
+   */
+  path: string;
+
+  /**
+   * @generated from field: bool done = 4;
+   */
+  done: boolean;
+};
+
+/**
+ * Describes the message fleet.desktop.v1.DownloadModelResponse.
+ * Use `create(DownloadModelResponseSchema)` to create a new message.
+ */
+export const DownloadModelResponseSchema: GenMessage<DownloadModelResponse> = /*@__PURE__*/
+  messageDesc(file_fleet_desktop_v1_desktop, 26);
+
+/**
+ * @generated from message fleet.desktop.v1.SelectModelRequest
+ */
+export type SelectModelRequest = Message<"fleet.desktop.v1.SelectModelRequest"> & {
+  /**
+   * @generated from oneof fleet.desktop.v1.SelectModelRequest.choice
+   */
+  choice: {
+    /**
+     * tiny, a local GGUF path or a URI already downloaded.
+     *
+     * @generated from field: string local = 1;
+     */
+    value: string;
+    case: "local";
+  } | {
+    /**
+     * @generated from field: fleet.desktop.v1.RemoteModel remote = 2;
+     */
+    value: RemoteModel;
+    case: "remote";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message fleet.desktop.v1.SelectModelRequest.
+ * Use `create(SelectModelRequestSchema)` to create a new message.
+ */
+export const SelectModelRequestSchema: GenMessage<SelectModelRequest> = /*@__PURE__*/
+  messageDesc(file_fleet_desktop_v1_desktop, 27);
+
+/**
+ * @generated from message fleet.desktop.v1.RemoteModel
+ */
+export type RemoteModel = Message<"fleet.desktop.v1.RemoteModel"> & {
+  /**
+   * An OpenAI-compatible server (vLLM, fleet serve-model): http(s)://host:port/v1.
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * Empty: the one model the server serves.
+   *
+   * @generated from field: string model = 2;
+   */
+  model: string;
+
+  /**
+   * Sent as a bearer token; kept in the data folder's config (owner-only).
+   *
+   * @generated from field: string api_key = 3;
+   */
+  apiKey: string;
+};
+
+/**
+ * Describes the message fleet.desktop.v1.RemoteModel.
+ * Use `create(RemoteModelSchema)` to create a new message.
+ */
+export const RemoteModelSchema: GenMessage<RemoteModel> = /*@__PURE__*/
+  messageDesc(file_fleet_desktop_v1_desktop, 28);
+
+/**
+ * @generated from message fleet.desktop.v1.SelectModelResponse
+ */
+export type SelectModelResponse = Message<"fleet.desktop.v1.SelectModelResponse"> & {
+  /**
+   * @generated from field: fleet.desktop.v1.ModelInfo model = 1;
+   */
+  model?: ModelInfo | undefined;
+};
+
+/**
+ * Describes the message fleet.desktop.v1.SelectModelResponse.
+ * Use `create(SelectModelResponseSchema)` to create a new message.
+ */
+export const SelectModelResponseSchema: GenMessage<SelectModelResponse> = /*@__PURE__*/
+  messageDesc(file_fleet_desktop_v1_desktop, 29);
+
+/**
  * @generated from enum fleet.desktop.v1.DeliberationSort
  */
 export enum DeliberationSort {
@@ -862,6 +1171,48 @@ export const DesktopService: GenService<{
     methodKind: "unary";
     input: typeof GetSystemInfoRequestSchema;
     output: typeof GetSystemInfoResponseSchema;
+  },
+  /**
+   * The model in use, the GGUF files in the models folder and the built-in choices.
+   *
+   * @generated from rpc fleet.desktop.v1.DesktopService.ListModels
+   */
+  listModels: {
+    methodKind: "unary";
+    input: typeof ListModelsRequestSchema;
+    output: typeof ListModelsResponseSchema;
+  },
+  /**
+   * The memory a local model would take, read from its file's header before anything is loaded.
+   *
+   * @generated from rpc fleet.desktop.v1.DesktopService.EstimateModel
+   */
+  estimateModel: {
+    methodKind: "unary";
+    input: typeof EstimateModelRequestSchema;
+    output: typeof EstimateModelResponseSchema;
+  },
+  /**
+   * Downloads a model into the models folder with progress; closing the call cancels it, and asking
+   * again resumes from what was already fetched.
+   *
+   * @generated from rpc fleet.desktop.v1.DesktopService.DownloadModel
+   */
+  downloadModel: {
+    methodKind: "server_streaming";
+    input: typeof DownloadModelRequestSchema;
+    output: typeof DownloadModelResponseSchema;
+  },
+  /**
+   * Loads another model in place of the current one (refused while a deliberation runs) and keeps the
+   * choice for the next start.
+   *
+   * @generated from rpc fleet.desktop.v1.DesktopService.SelectModel
+   */
+  selectModel: {
+    methodKind: "unary";
+    input: typeof SelectModelRequestSchema;
+    output: typeof SelectModelResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_fleet_desktop_v1_desktop, 0);

@@ -267,6 +267,85 @@ export interface ProcessUsage {
   systemTotalBytes: number;
 }
 
+export interface ListModelsRequest {
+}
+
+export interface ListModelsResponse {
+  current:
+    | ModelInfo
+    | undefined;
+  /** What the current model was chosen as: tiny, a file path, a URI, or the remote server's URL. */
+  currentSpec: string;
+  choices: ModelChoice[];
+  modelsDir: string;
+}
+
+export interface ModelChoice {
+  /** What SelectModel takes: tiny, a file path or a URI. */
+  spec: string;
+  name: string;
+  /** built-in, local or download. */
+  kind: string;
+  /** On this machine (a download not yet fetched is not). */
+  present: boolean;
+  fileBytes: number;
+  description: string;
+}
+
+export interface EstimateModelRequest {
+  /** tiny, a local GGUF path, or a URI of one already downloaded. */
+  spec: string;
+}
+
+export interface EstimateModelResponse {
+  fileBytes: number;
+  /** RAM the weights take (mapped from the file) plus the context this daemon would create. */
+  modelRamBytes: number;
+  contextRamBytes: number;
+  totalRamBytes: number;
+  contextTokens: number;
+  systemFreeBytes: number;
+  /** Whether it fits in the memory free now. */
+  fits: boolean;
+  architecture: string;
+  parameters: number;
+}
+
+export interface DownloadModelRequest {
+  /** An hf: or https:// URI of a GGUF file. */
+  uri: string;
+}
+
+export interface DownloadModelResponse {
+  downloadedBytes: number;
+  totalBytes: number;
+  /** Set on the last message: where the file is, ready for SelectModel. */
+  path: string;
+  done: boolean;
+}
+
+export interface SelectModelRequest {
+  choice:
+    | //
+    /** tiny, a local GGUF path or a URI already downloaded. */
+    { $case: "local"; local: string }
+    | { $case: "remote"; remote: RemoteModel }
+    | undefined;
+}
+
+export interface RemoteModel {
+  /** An OpenAI-compatible server (vLLM, fleet serve-model): http(s)://host:port/v1. */
+  url: string;
+  /** Empty: the one model the server serves. */
+  model: string;
+  /** Sent as a bearer token; kept in the data folder's config (owner-only). */
+  apiKey: string;
+}
+
+export interface SelectModelResponse {
+  model: ModelInfo | undefined;
+}
+
 function createBaseListDeliberationsRequest(): ListDeliberationsRequest {
   return { query: "", role: "", statuses: [], sort: 0, limit: 0, offset: 0 };
 }
@@ -2819,6 +2898,1055 @@ export const ProcessUsage: MessageFns<ProcessUsage> = {
   },
 };
 
+function createBaseListModelsRequest(): ListModelsRequest {
+  return {};
+}
+
+export const ListModelsRequest: MessageFns<ListModelsRequest> = {
+  encode(_: ListModelsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListModelsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListModelsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListModelsRequest {
+    return {};
+  },
+
+  toJSON(_: ListModelsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListModelsRequest>): ListModelsRequest {
+    return ListModelsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListModelsRequest>): ListModelsRequest {
+    const message = createBaseListModelsRequest();
+    return message;
+  },
+};
+
+function createBaseListModelsResponse(): ListModelsResponse {
+  return { current: undefined, currentSpec: "", choices: [], modelsDir: "" };
+}
+
+export const ListModelsResponse: MessageFns<ListModelsResponse> = {
+  encode(message: ListModelsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.current !== undefined) {
+      ModelInfo.encode(message.current, writer.uint32(10).fork()).join();
+    }
+    if (message.currentSpec !== "") {
+      writer.uint32(18).string(message.currentSpec);
+    }
+    for (const v of message.choices) {
+      ModelChoice.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.modelsDir !== "") {
+      writer.uint32(34).string(message.modelsDir);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListModelsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListModelsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.current = ModelInfo.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.currentSpec = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.choices.push(ModelChoice.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.modelsDir = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListModelsResponse {
+    return {
+      current: isSet(object.current) ? ModelInfo.fromJSON(object.current) : undefined,
+      currentSpec: isSet(object.current_spec) ? globalThis.String(object.current_spec) : "",
+      choices: globalThis.Array.isArray(object?.choices) ? object.choices.map((e: any) => ModelChoice.fromJSON(e)) : [],
+      modelsDir: isSet(object.models_dir) ? globalThis.String(object.models_dir) : "",
+    };
+  },
+
+  toJSON(message: ListModelsResponse): unknown {
+    const obj: any = {};
+    if (message.current !== undefined) {
+      obj.current = ModelInfo.toJSON(message.current);
+    }
+    if (message.currentSpec !== undefined) {
+      obj.current_spec = message.currentSpec;
+    }
+    if (message.choices?.length) {
+      obj.choices = message.choices.map((e) => ModelChoice.toJSON(e));
+    }
+    if (message.modelsDir !== undefined) {
+      obj.models_dir = message.modelsDir;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListModelsResponse>): ListModelsResponse {
+    return ListModelsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListModelsResponse>): ListModelsResponse {
+    const message = createBaseListModelsResponse();
+    message.current = (object.current !== undefined && object.current !== null)
+      ? ModelInfo.fromPartial(object.current)
+      : undefined;
+    message.currentSpec = object.currentSpec ?? "";
+    message.choices = object.choices?.map((e) => ModelChoice.fromPartial(e)) || [];
+    message.modelsDir = object.modelsDir ?? "";
+    return message;
+  },
+};
+
+function createBaseModelChoice(): ModelChoice {
+  return { spec: "", name: "", kind: "", present: false, fileBytes: 0, description: "" };
+}
+
+export const ModelChoice: MessageFns<ModelChoice> = {
+  encode(message: ModelChoice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.spec !== "") {
+      writer.uint32(10).string(message.spec);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.kind !== "") {
+      writer.uint32(26).string(message.kind);
+    }
+    if (message.present !== false) {
+      writer.uint32(32).bool(message.present);
+    }
+    if (message.fileBytes !== 0) {
+      writer.uint32(40).int64(message.fileBytes);
+    }
+    if (message.description !== "") {
+      writer.uint32(50).string(message.description);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModelChoice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModelChoice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.spec = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.present = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.fileBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ModelChoice {
+    return {
+      spec: isSet(object.spec) ? globalThis.String(object.spec) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      present: isSet(object.present) ? globalThis.Boolean(object.present) : false,
+      fileBytes: isSet(object.file_bytes) ? globalThis.Number(object.file_bytes) : 0,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+    };
+  },
+
+  toJSON(message: ModelChoice): unknown {
+    const obj: any = {};
+    if (message.spec !== undefined) {
+      obj.spec = message.spec;
+    }
+    if (message.name !== undefined) {
+      obj.name = message.name;
+    }
+    if (message.kind !== undefined) {
+      obj.kind = message.kind;
+    }
+    if (message.present !== undefined) {
+      obj.present = message.present;
+    }
+    if (message.fileBytes !== undefined) {
+      obj.file_bytes = Math.round(message.fileBytes);
+    }
+    if (message.description !== undefined) {
+      obj.description = message.description;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ModelChoice>): ModelChoice {
+    return ModelChoice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ModelChoice>): ModelChoice {
+    const message = createBaseModelChoice();
+    message.spec = object.spec ?? "";
+    message.name = object.name ?? "";
+    message.kind = object.kind ?? "";
+    message.present = object.present ?? false;
+    message.fileBytes = object.fileBytes ?? 0;
+    message.description = object.description ?? "";
+    return message;
+  },
+};
+
+function createBaseEstimateModelRequest(): EstimateModelRequest {
+  return { spec: "" };
+}
+
+export const EstimateModelRequest: MessageFns<EstimateModelRequest> = {
+  encode(message: EstimateModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.spec !== "") {
+      writer.uint32(10).string(message.spec);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EstimateModelRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEstimateModelRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.spec = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EstimateModelRequest {
+    return { spec: isSet(object.spec) ? globalThis.String(object.spec) : "" };
+  },
+
+  toJSON(message: EstimateModelRequest): unknown {
+    const obj: any = {};
+    if (message.spec !== undefined) {
+      obj.spec = message.spec;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EstimateModelRequest>): EstimateModelRequest {
+    return EstimateModelRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EstimateModelRequest>): EstimateModelRequest {
+    const message = createBaseEstimateModelRequest();
+    message.spec = object.spec ?? "";
+    return message;
+  },
+};
+
+function createBaseEstimateModelResponse(): EstimateModelResponse {
+  return {
+    fileBytes: 0,
+    modelRamBytes: 0,
+    contextRamBytes: 0,
+    totalRamBytes: 0,
+    contextTokens: 0,
+    systemFreeBytes: 0,
+    fits: false,
+    architecture: "",
+    parameters: 0,
+  };
+}
+
+export const EstimateModelResponse: MessageFns<EstimateModelResponse> = {
+  encode(message: EstimateModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileBytes !== 0) {
+      writer.uint32(8).int64(message.fileBytes);
+    }
+    if (message.modelRamBytes !== 0) {
+      writer.uint32(16).int64(message.modelRamBytes);
+    }
+    if (message.contextRamBytes !== 0) {
+      writer.uint32(24).int64(message.contextRamBytes);
+    }
+    if (message.totalRamBytes !== 0) {
+      writer.uint32(32).int64(message.totalRamBytes);
+    }
+    if (message.contextTokens !== 0) {
+      writer.uint32(40).int32(message.contextTokens);
+    }
+    if (message.systemFreeBytes !== 0) {
+      writer.uint32(48).int64(message.systemFreeBytes);
+    }
+    if (message.fits !== false) {
+      writer.uint32(56).bool(message.fits);
+    }
+    if (message.architecture !== "") {
+      writer.uint32(66).string(message.architecture);
+    }
+    if (message.parameters !== 0) {
+      writer.uint32(72).int64(message.parameters);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EstimateModelResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEstimateModelResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.fileBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.modelRamBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.contextRamBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.totalRamBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.contextTokens = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.systemFreeBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.fits = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.architecture = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.parameters = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EstimateModelResponse {
+    return {
+      fileBytes: isSet(object.file_bytes) ? globalThis.Number(object.file_bytes) : 0,
+      modelRamBytes: isSet(object.model_ram_bytes) ? globalThis.Number(object.model_ram_bytes) : 0,
+      contextRamBytes: isSet(object.context_ram_bytes) ? globalThis.Number(object.context_ram_bytes) : 0,
+      totalRamBytes: isSet(object.total_ram_bytes) ? globalThis.Number(object.total_ram_bytes) : 0,
+      contextTokens: isSet(object.context_tokens) ? globalThis.Number(object.context_tokens) : 0,
+      systemFreeBytes: isSet(object.system_free_bytes) ? globalThis.Number(object.system_free_bytes) : 0,
+      fits: isSet(object.fits) ? globalThis.Boolean(object.fits) : false,
+      architecture: isSet(object.architecture) ? globalThis.String(object.architecture) : "",
+      parameters: isSet(object.parameters) ? globalThis.Number(object.parameters) : 0,
+    };
+  },
+
+  toJSON(message: EstimateModelResponse): unknown {
+    const obj: any = {};
+    if (message.fileBytes !== undefined) {
+      obj.file_bytes = Math.round(message.fileBytes);
+    }
+    if (message.modelRamBytes !== undefined) {
+      obj.model_ram_bytes = Math.round(message.modelRamBytes);
+    }
+    if (message.contextRamBytes !== undefined) {
+      obj.context_ram_bytes = Math.round(message.contextRamBytes);
+    }
+    if (message.totalRamBytes !== undefined) {
+      obj.total_ram_bytes = Math.round(message.totalRamBytes);
+    }
+    if (message.contextTokens !== undefined) {
+      obj.context_tokens = Math.round(message.contextTokens);
+    }
+    if (message.systemFreeBytes !== undefined) {
+      obj.system_free_bytes = Math.round(message.systemFreeBytes);
+    }
+    if (message.fits !== undefined) {
+      obj.fits = message.fits;
+    }
+    if (message.architecture !== undefined) {
+      obj.architecture = message.architecture;
+    }
+    if (message.parameters !== undefined) {
+      obj.parameters = Math.round(message.parameters);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EstimateModelResponse>): EstimateModelResponse {
+    return EstimateModelResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EstimateModelResponse>): EstimateModelResponse {
+    const message = createBaseEstimateModelResponse();
+    message.fileBytes = object.fileBytes ?? 0;
+    message.modelRamBytes = object.modelRamBytes ?? 0;
+    message.contextRamBytes = object.contextRamBytes ?? 0;
+    message.totalRamBytes = object.totalRamBytes ?? 0;
+    message.contextTokens = object.contextTokens ?? 0;
+    message.systemFreeBytes = object.systemFreeBytes ?? 0;
+    message.fits = object.fits ?? false;
+    message.architecture = object.architecture ?? "";
+    message.parameters = object.parameters ?? 0;
+    return message;
+  },
+};
+
+function createBaseDownloadModelRequest(): DownloadModelRequest {
+  return { uri: "" };
+}
+
+export const DownloadModelRequest: MessageFns<DownloadModelRequest> = {
+  encode(message: DownloadModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uri !== "") {
+      writer.uint32(10).string(message.uri);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DownloadModelRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDownloadModelRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.uri = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DownloadModelRequest {
+    return { uri: isSet(object.uri) ? globalThis.String(object.uri) : "" };
+  },
+
+  toJSON(message: DownloadModelRequest): unknown {
+    const obj: any = {};
+    if (message.uri !== undefined) {
+      obj.uri = message.uri;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DownloadModelRequest>): DownloadModelRequest {
+    return DownloadModelRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DownloadModelRequest>): DownloadModelRequest {
+    const message = createBaseDownloadModelRequest();
+    message.uri = object.uri ?? "";
+    return message;
+  },
+};
+
+function createBaseDownloadModelResponse(): DownloadModelResponse {
+  return { downloadedBytes: 0, totalBytes: 0, path: "", done: false };
+}
+
+export const DownloadModelResponse: MessageFns<DownloadModelResponse> = {
+  encode(message: DownloadModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.downloadedBytes !== 0) {
+      writer.uint32(8).int64(message.downloadedBytes);
+    }
+    if (message.totalBytes !== 0) {
+      writer.uint32(16).int64(message.totalBytes);
+    }
+    if (message.path !== "") {
+      writer.uint32(26).string(message.path);
+    }
+    if (message.done !== false) {
+      writer.uint32(32).bool(message.done);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DownloadModelResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDownloadModelResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.downloadedBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.totalBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.done = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DownloadModelResponse {
+    return {
+      downloadedBytes: isSet(object.downloaded_bytes) ? globalThis.Number(object.downloaded_bytes) : 0,
+      totalBytes: isSet(object.total_bytes) ? globalThis.Number(object.total_bytes) : 0,
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      done: isSet(object.done) ? globalThis.Boolean(object.done) : false,
+    };
+  },
+
+  toJSON(message: DownloadModelResponse): unknown {
+    const obj: any = {};
+    if (message.downloadedBytes !== undefined) {
+      obj.downloaded_bytes = Math.round(message.downloadedBytes);
+    }
+    if (message.totalBytes !== undefined) {
+      obj.total_bytes = Math.round(message.totalBytes);
+    }
+    if (message.path !== undefined) {
+      obj.path = message.path;
+    }
+    if (message.done !== undefined) {
+      obj.done = message.done;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DownloadModelResponse>): DownloadModelResponse {
+    return DownloadModelResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DownloadModelResponse>): DownloadModelResponse {
+    const message = createBaseDownloadModelResponse();
+    message.downloadedBytes = object.downloadedBytes ?? 0;
+    message.totalBytes = object.totalBytes ?? 0;
+    message.path = object.path ?? "";
+    message.done = object.done ?? false;
+    return message;
+  },
+};
+
+function createBaseSelectModelRequest(): SelectModelRequest {
+  return { choice: undefined };
+}
+
+export const SelectModelRequest: MessageFns<SelectModelRequest> = {
+  encode(message: SelectModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.choice?.$case) {
+      case "local":
+        writer.uint32(10).string(message.choice.local);
+        break;
+      case "remote":
+        RemoteModel.encode(message.choice.remote, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SelectModelRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSelectModelRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.choice = { $case: "local", local: reader.string() };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.choice = { $case: "remote", remote: RemoteModel.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SelectModelRequest {
+    return {
+      choice: isSet(object.local)
+        ? { $case: "local", local: globalThis.String(object.local) }
+        : isSet(object.remote)
+        ? { $case: "remote", remote: RemoteModel.fromJSON(object.remote) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: SelectModelRequest): unknown {
+    const obj: any = {};
+    if (message.choice?.$case === "local") {
+      obj.local = message.choice.local;
+    } else if (message.choice?.$case === "remote") {
+      obj.remote = RemoteModel.toJSON(message.choice.remote);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SelectModelRequest>): SelectModelRequest {
+    return SelectModelRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SelectModelRequest>): SelectModelRequest {
+    const message = createBaseSelectModelRequest();
+    switch (object.choice?.$case) {
+      case "local": {
+        if (object.choice?.local !== undefined && object.choice?.local !== null) {
+          message.choice = { $case: "local", local: object.choice.local };
+        }
+        break;
+      }
+      case "remote": {
+        if (object.choice?.remote !== undefined && object.choice?.remote !== null) {
+          message.choice = { $case: "remote", remote: RemoteModel.fromPartial(object.choice.remote) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseRemoteModel(): RemoteModel {
+  return { url: "", model: "", apiKey: "" };
+}
+
+export const RemoteModel: MessageFns<RemoteModel> = {
+  encode(message: RemoteModel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.url !== "") {
+      writer.uint32(10).string(message.url);
+    }
+    if (message.model !== "") {
+      writer.uint32(18).string(message.model);
+    }
+    if (message.apiKey !== "") {
+      writer.uint32(26).string(message.apiKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoteModel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoteModel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.apiKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoteModel {
+    return {
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      apiKey: isSet(object.api_key) ? globalThis.String(object.api_key) : "",
+    };
+  },
+
+  toJSON(message: RemoteModel): unknown {
+    const obj: any = {};
+    if (message.url !== undefined) {
+      obj.url = message.url;
+    }
+    if (message.model !== undefined) {
+      obj.model = message.model;
+    }
+    if (message.apiKey !== undefined) {
+      obj.api_key = message.apiKey;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoteModel>): RemoteModel {
+    return RemoteModel.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoteModel>): RemoteModel {
+    const message = createBaseRemoteModel();
+    message.url = object.url ?? "";
+    message.model = object.model ?? "";
+    message.apiKey = object.apiKey ?? "";
+    return message;
+  },
+};
+
+function createBaseSelectModelResponse(): SelectModelResponse {
+  return { model: undefined };
+}
+
+export const SelectModelResponse: MessageFns<SelectModelResponse> = {
+  encode(message: SelectModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model !== undefined) {
+      ModelInfo.encode(message.model, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SelectModelResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSelectModelResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.model = ModelInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SelectModelResponse {
+    return { model: isSet(object.model) ? ModelInfo.fromJSON(object.model) : undefined };
+  },
+
+  toJSON(message: SelectModelResponse): unknown {
+    const obj: any = {};
+    if (message.model !== undefined) {
+      obj.model = ModelInfo.toJSON(message.model);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SelectModelResponse>): SelectModelResponse {
+    return SelectModelResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SelectModelResponse>): SelectModelResponse {
+    const message = createBaseSelectModelResponse();
+    message.model = (object.model !== undefined && object.model !== null)
+      ? ModelInfo.fromPartial(object.model)
+      : undefined;
+    return message;
+  },
+};
+
 export type DesktopServiceService = typeof DesktopServiceService;
 export const DesktopServiceService = {
   /**
@@ -2901,6 +4029,54 @@ export const DesktopServiceService = {
       Buffer.from(GetSystemInfoResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetSystemInfoResponse => GetSystemInfoResponse.decode(value),
   },
+  /** The model in use, the GGUF files in the models folder and the built-in choices. */
+  listModels: {
+    path: "/fleet.desktop.v1.DesktopService/ListModels" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListModelsRequest): Buffer => Buffer.from(ListModelsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListModelsRequest => ListModelsRequest.decode(value),
+    responseSerialize: (value: ListModelsResponse): Buffer => Buffer.from(ListModelsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListModelsResponse => ListModelsResponse.decode(value),
+  },
+  /** The memory a local model would take, read from its file's header before anything is loaded. */
+  estimateModel: {
+    path: "/fleet.desktop.v1.DesktopService/EstimateModel" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EstimateModelRequest): Buffer => Buffer.from(EstimateModelRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EstimateModelRequest => EstimateModelRequest.decode(value),
+    responseSerialize: (value: EstimateModelResponse): Buffer =>
+      Buffer.from(EstimateModelResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EstimateModelResponse => EstimateModelResponse.decode(value),
+  },
+  /**
+   * Downloads a model into the models folder with progress; closing the call cancels it, and asking
+   * again resumes from what was already fetched.
+   */
+  downloadModel: {
+    path: "/fleet.desktop.v1.DesktopService/DownloadModel" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: DownloadModelRequest): Buffer => Buffer.from(DownloadModelRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DownloadModelRequest => DownloadModelRequest.decode(value),
+    responseSerialize: (value: DownloadModelResponse): Buffer =>
+      Buffer.from(DownloadModelResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DownloadModelResponse => DownloadModelResponse.decode(value),
+  },
+  /**
+   * Loads another model in place of the current one (refused while a deliberation runs) and keeps the
+   * choice for the next start.
+   */
+  selectModel: {
+    path: "/fleet.desktop.v1.DesktopService/SelectModel" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SelectModelRequest): Buffer => Buffer.from(SelectModelRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SelectModelRequest => SelectModelRequest.decode(value),
+    responseSerialize: (value: SelectModelResponse): Buffer => Buffer.from(SelectModelResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SelectModelResponse => SelectModelResponse.decode(value),
+  },
 } as const;
 
 export interface DesktopServiceServer extends UntypedServiceImplementation {
@@ -2917,6 +4093,20 @@ export interface DesktopServiceServer extends UntypedServiceImplementation {
   listDeadLetters: handleUnaryCall<ListDeadLettersRequest, ListDeadLettersResponse>;
   republishDeadLetter: handleUnaryCall<RepublishDeadLetterRequest, RepublishDeadLetterResponse>;
   getSystemInfo: handleUnaryCall<GetSystemInfoRequest, GetSystemInfoResponse>;
+  /** The model in use, the GGUF files in the models folder and the built-in choices. */
+  listModels: handleUnaryCall<ListModelsRequest, ListModelsResponse>;
+  /** The memory a local model would take, read from its file's header before anything is loaded. */
+  estimateModel: handleUnaryCall<EstimateModelRequest, EstimateModelResponse>;
+  /**
+   * Downloads a model into the models folder with progress; closing the call cancels it, and asking
+   * again resumes from what was already fetched.
+   */
+  downloadModel: handleServerStreamingCall<DownloadModelRequest, DownloadModelResponse>;
+  /**
+   * Loads another model in place of the current one (refused while a deliberation runs) and keeps the
+   * choice for the next start.
+   */
+  selectModel: handleUnaryCall<SelectModelRequest, SelectModelResponse>;
 }
 
 export interface DesktopServiceClient extends Client {
@@ -3021,6 +4211,70 @@ export interface DesktopServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetSystemInfoResponse) => void,
+  ): ClientUnaryCall;
+  /** The model in use, the GGUF files in the models folder and the built-in choices. */
+  listModels(
+    request: ListModelsRequest,
+    callback: (error: ServiceError | null, response: ListModelsResponse) => void,
+  ): ClientUnaryCall;
+  listModels(
+    request: ListModelsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListModelsResponse) => void,
+  ): ClientUnaryCall;
+  listModels(
+    request: ListModelsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListModelsResponse) => void,
+  ): ClientUnaryCall;
+  /** The memory a local model would take, read from its file's header before anything is loaded. */
+  estimateModel(
+    request: EstimateModelRequest,
+    callback: (error: ServiceError | null, response: EstimateModelResponse) => void,
+  ): ClientUnaryCall;
+  estimateModel(
+    request: EstimateModelRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EstimateModelResponse) => void,
+  ): ClientUnaryCall;
+  estimateModel(
+    request: EstimateModelRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EstimateModelResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Downloads a model into the models folder with progress; closing the call cancels it, and asking
+   * again resumes from what was already fetched.
+   */
+  downloadModel(
+    request: DownloadModelRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<DownloadModelResponse>;
+  downloadModel(
+    request: DownloadModelRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<DownloadModelResponse>;
+  /**
+   * Loads another model in place of the current one (refused while a deliberation runs) and keeps the
+   * choice for the next start.
+   */
+  selectModel(
+    request: SelectModelRequest,
+    callback: (error: ServiceError | null, response: SelectModelResponse) => void,
+  ): ClientUnaryCall;
+  selectModel(
+    request: SelectModelRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SelectModelResponse) => void,
+  ): ClientUnaryCall;
+  selectModel(
+    request: SelectModelRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SelectModelResponse) => void,
   ): ClientUnaryCall;
 }
 

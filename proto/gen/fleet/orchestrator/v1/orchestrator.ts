@@ -285,7 +285,11 @@ export interface Proposal {
   /** Each revision's content as text, oldest first; the structured history is `revision_history`. */
   revisions: string[];
   revisionHistory: Revision[];
-  structured: ProposalContent | undefined;
+  structured:
+    | ProposalContent
+    | undefined;
+  /** The first version as text, before any revision (what the first revision is compared with). */
+  original: string;
 }
 
 export interface ProposalContent {
@@ -2270,6 +2274,7 @@ function createBaseProposal(): Proposal {
     revisions: [],
     revisionHistory: [],
     structured: undefined,
+    original: "",
   };
 }
 
@@ -2295,6 +2300,9 @@ export const Proposal: MessageFns<Proposal> = {
     }
     if (message.structured !== undefined) {
       ProposalContent.encode(message.structured, writer.uint32(58).fork()).join();
+    }
+    if (message.original !== "") {
+      writer.uint32(66).string(message.original);
     }
     return writer;
   },
@@ -2368,6 +2376,14 @@ export const Proposal: MessageFns<Proposal> = {
             message.structured = ProposalContent.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.original = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2393,6 +2409,7 @@ export const Proposal: MessageFns<Proposal> = {
         ? object.revision_history.map((e: any) => Revision.fromJSON(e))
         : [],
       structured: isSet(object.structured) ? ProposalContent.fromJSON(object.structured) : undefined,
+      original: isSet(object.original) ? globalThis.String(object.original) : "",
     };
   },
 
@@ -2419,6 +2436,9 @@ export const Proposal: MessageFns<Proposal> = {
     if (message.structured !== undefined) {
       obj.structured = ProposalContent.toJSON(message.structured);
     }
+    if (message.original !== undefined) {
+      obj.original = message.original;
+    }
     return obj;
   },
 
@@ -2436,6 +2456,7 @@ export const Proposal: MessageFns<Proposal> = {
     message.structured = (object.structured !== undefined && object.structured !== null)
       ? ProposalContent.fromPartial(object.structured)
       : undefined;
+    message.original = object.original ?? "";
     return message;
   },
 };
