@@ -69,7 +69,7 @@ module.exports = {
       to: { path: ['^core/(domain|ports|base)/', '^main/[^/]+\\.ts$'] },
     },
     { from: { path: '^main/(daemon|config|disk-space|grpc-security|log|version)\\.ts$' }, to: NODE },
-    { from: { path: '^main/config\\.ts$' }, to: npm('zod') },
+    { from: { path: '^main/(config|compose-models)\\.ts$' }, to: npm('zod') },
     // Commands parse flags and print; the core they get from the composition root.
     { from: own('main/cli/'), to: { path: ['^main/cli/', '^main/[^/]+\\.ts$', '^core/(domain|ports|base)/'] } },
     { from: own('main/cli/'), to: NODE },

@@ -6,6 +6,7 @@ import { deliberateCommand } from './deliberate-command.js';
 import { dlqCommand } from './dlq-command.js';
 import { eventsCommand } from './events-command.js';
 import { EXIT, exitCodeOf, messageOf } from './exit-codes.js';
+import { modelsCommand } from './models-command.js';
 import { resultCommand } from './result-command.js';
 import { serveCommand } from './serve-command.js';
 import { tlsCommand } from './tls-command.js';
@@ -25,6 +26,7 @@ const program = new Command('fleet')
   .addCommand(eventsCommand())
   .addCommand(dlqCommand())
   .addCommand(uiCommand())
+  .addCommand(modelsCommand())
   .addCommand(tlsCommand())
   .addCommand(workerCommand());
 const exitOverrideAll = (command: Command): void => {

@@ -54,11 +54,12 @@ beforeAll(async () => {
   gguf = readFileSync(join(dataDir, 'models', 'swe-fleet-tiny.gguf'));
   // A slow model host: 64 KiB every 10 ms, honouring Range so a download can resume.
   files = createServer((req, res) => {
-    const file = req.url === '/models/big.gguf' ? big : gguf;
-    if (file === big) ranges.push(req.headers.range);
+    const file = req.url === '/models/other-tiny.gguf' ? gguf : big;
+    if (req.url === '/models/big.gguf') ranges.push(req.headers.range);
     const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
     const start = Number(range?.[1] ?? 0);
-    const end = range?.[2] ? Number(range[2]) : file.length - 1;
+    // broken.gguf ignores where a range ends: a host that breaks the protocol.
+    const end = range?.[2] && req.url !== '/models/broken.gguf' ? Number(range[2]) : file.length - 1;
     const body = file.subarray(start, end + 1);
     res.writeHead(range === null ? 200 : 206, {
       'content-length': body.length,
@@ -138,6 +139,17 @@ describe('the Models API', () => {
     // Resumed: the second download asked only for the pieces it lacked, not the whole file again.
     expect(ranges, JSON.stringify(ranges)).toContainEqual(expect.stringMatching(/^bytes=[1-9]\d*-/));
     expect(progress[0]).toBeGreaterThan(0);
+  });
+
+  it('survives a host that breaks the range rules: the download fails in words, the daemon serves on', async () => {
+    const failed = await codeOf(
+      (async () => {
+        for await (const _ of desktop.downloadModel({ uri: `${filesBase}/broken.gguf` })) void _;
+      })(),
+    );
+    expect(failed.message.length).toBeGreaterThan(10);
+    expect(failed.message).not.toMatch(/\n\s+at /);
+    expect((await desktop.getSystemInfo({})).health).toBe('SERVING');
   });
 
   it('switches the model while serving, keeps the choice, and refuses to while a deliberation runs', async () => {
