@@ -10,7 +10,7 @@ import {
   UpdateType,
 } from '../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
 import { critiquesOf, disagrees, verdict } from '../src/deliberation/outcome.js';
-import { atPhase, FIRST_VERSION_MISSING, replayState } from '../src/deliberation/replay.js';
+import { atPhase, FIRST_VERSION_UNRECORDED, replayState } from '../src/deliberation/replay.js';
 import { deliberationReducer, type DeliberationState, initialState, splitAgent, statusText } from '../src/deliberation/state.js';
 
 const u = (fields: Parameters<typeof create<typeof DeliberationUpdateSchema>>[1]): DeliberationUpdate =>
@@ -68,6 +68,23 @@ describe('the deliberation update reducer', () => {
       ['score', undefined],
     ]);
     expect(splitAgent('dev-3')).toEqual({ agentId: 'dev-3', about: undefined });
+  });
+
+  it('takes an agent writing as proof it runs: a window that joined late says running and the phase, not connecting', () => {
+    const joined = fold([agent('dev-1', 'propose', 'progress', 'Cache ', 3, 9)]);
+    expect(joined.status).toBe(DeliberationStatus.IN_PROGRESS);
+    expect(statusText(joined)).toBe('running: propose');
+    expect(joined.timeline.map((m) => m.phase)).toEqual(['propose']);
+    // A later phase seen first in an agent update moves the status on; an earlier one does not move it back.
+    const critiquing = fold([agent('dev-1:dev-2', 'critique', 'progress', 'Vague.'), agent('dev-2', 'propose', 'done', 'x')], joined);
+    expect(statusText(critiquing)).toBe('running: critique');
+    // The phase update's round is kept when agents of that phase write.
+    const announced = fold([u({ type: UpdateType.PHASE, phase: 'revise', round: 2 }), agent('dev-1', 'revise', 'progress', 'v3')]);
+    expect(statusText(announced)).toBe('running: revise 2');
+    expect(announced.timeline).toHaveLength(1);
+    // An ended deliberation stays ended whatever arrives late.
+    const ended = fold([u({ type: UpdateType.FINISHED, deliberationStatus: DeliberationStatus.CANCELLED }), agent('dev-1', 'revise', 'done')]);
+    expect(statusText(ended)).toBe('cancelled');
   });
 
   it('records an agent failure in words in its column', () => {
@@ -132,6 +149,7 @@ describe('a deliberation replayed from its record', () => {
         proposal: {
           authorId: 'dev-1',
           content: 'v2',
+          original: 'v1',
           revisionHistory: [{ round: 1, content: 'v2', critique: { reviewerId: 'dev-2', feedback: 'Add tests', issues: ['no tests'] } }],
         },
         score: 0.9,
@@ -152,7 +170,7 @@ describe('a deliberation replayed from its record', () => {
     const s = replayState(record);
     const lane = (id: string) => s.lanes.find((l) => l.agentId === id);
     expect(lane('dev-1')?.turns.map((t) => [t.phase, t.text])).toEqual([
-      ['propose', FIRST_VERSION_MISSING],
+      ['propose', 'v1'],
       ['revise', 'v2'],
     ]);
     expect(lane('dev-2')?.turns.map((t) => [t.phase, t.about, t.text])).toEqual([
@@ -161,6 +179,15 @@ describe('a deliberation replayed from its record', () => {
     ]);
     expect(lane('dev-3')?.turns[0]?.failure?.message).toBe('too slow');
     expect(critiquesOf(s, 'dev-1')).toEqual([{ reviewerId: 'dev-2', round: 1, text: 'Add tests\n- no tests' }]);
+  });
+
+  it('says a record without the first version (stored by an older daemon) lacks it, instead of showing a revision as the first', () => {
+    const old = create(GetDeliberationResultResponseSchema, {
+      taskId: 't-8',
+      status: DeliberationStatus.COMPLETED,
+      results: [{ proposal: { authorId: 'dev-1', content: 'v2', revisionHistory: [{ round: 1, content: 'v2' }] } }],
+    });
+    expect(replayState(old).lanes[0]?.turns.map((t) => t.text)).toEqual([FIRST_VERSION_UNRECORDED, 'v2']);
   });
 
   it('shows at each phase only what existed then', () => {

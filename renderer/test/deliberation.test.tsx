@@ -50,6 +50,12 @@ it('streams each agent’s text into its own column and names the winner', async
   updates.push(agent('dev-1:dev-2', 'progress', 'The lexer is not the bottleneck.', 'critique'));
   await waitFor(() => expect(within(dev1).getByText(/about dev-2/)).toBeTruthy());
   expect(screen.getByRole('status').textContent).toBe('running: critique 1');
+  // The same critique, live, beside the proposal it is about.
+  const beside = within(dev2).getByText('Critique from dev-1 (round 1)').closest('aside')!;
+  expect(beside.textContent).toContain('The lexer is not the bottleneck.');
+  updates.push(agent('dev-1:dev-2', 'progress', ' Measure first.', 'critique'));
+  await waitFor(() => expect(beside.textContent).toContain('The lexer is not the bottleneck. Measure first.'));
+  expect(within(dev1).queryByText(/^Critique from/)).toBeNull();
 
   const scored = (author: string, score: number) => ({
     proposal: { authorId: author, content: `${author} final` },
@@ -81,6 +87,16 @@ it('streams each agent’s text into its own column and names the winner', async
   expect(screen.getAllByText(/Judge and checks disagree/)).toHaveLength(2);
   expect(screen.queryByRole('button', { name: 'Stop' })).toBeNull();
   expect(screen.getByRole('button', { name: 'choose' }).getAttribute('aria-pressed')).toBe('true');
+});
+
+it('says running and the phase when it joins while agents already stream, not connecting', async () => {
+  const { updates, daemon } = running();
+  renderApp(daemon, '#/deliberations/t-1');
+  updates.push(agent('dev-1', 'progress', 'Half a proposal'));
+  const dev1 = await screen.findByRole('region', { name: 'dev-1' });
+  await waitFor(() => expect(dev1.textContent).toContain('Half a proposal'));
+  expect(screen.getByRole('status').textContent).toBe('running: propose');
+  expect(screen.getByRole('button', { name: 'Stop' })).toBeTruthy();
 });
 
 it('Stop says cancelling until the daemon says the deliberation was cancelled', async () => {
@@ -140,6 +156,7 @@ it('replays a finished deliberation from its record with a phase scrubber', asyn
               proposal: {
                 authorId: 'dev-2',
                 content: 'Use a cache with a TTL',
+                original: 'Use a cache forever',
                 revisionHistory: [
                   { round: 1, content: 'Use a cache with a TTL', critique: { reviewerId: 'dev-1', feedback: 'Say when it expires' } },
                 ],
@@ -159,6 +176,12 @@ it('replays a finished deliberation from its record with a phase scrubber', asyn
   expect(screen.getByText("Decided by the ARCHITECT's choice among dev-2, dev-1: it expires")).toBeTruthy();
   const dev2 = screen.getByRole('region', { name: 'dev-2' });
   expect(within(dev2).getByText('Critique from dev-1 (round 1)')).toBeTruthy();
+  // The first revision is compared with the first version the record keeps.
+  expect(within(dev2).getByText('Use a cache forever')).toBeTruthy();
+  const diff = within(dev2).getByText('What revision 1 changed').closest('figure')!;
+  expect([...diff.querySelectorAll('del')].map((d) => d.textContent)).toEqual(['forever']);
+  expect([...diff.querySelectorAll('ins')].map((d) => d.textContent)).toEqual(['with a TTL']);
+  expect(screen.queryByText(/first version/i)).toBeNull();
 
   await userEvent.click(screen.getByRole('button', { name: 'propose' }));
   expect(screen.queryByText('Winner: dev-2')).toBeNull();

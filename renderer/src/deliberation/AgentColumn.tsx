@@ -1,6 +1,6 @@
 import { formatRate } from '../shared/format.js';
 import { critiquesOf } from './outcome.js';
-import { FIRST_VERSION_MISSING } from './replay.js';
+import { FIRST_VERSION_UNRECORDED } from './replay.js';
 import { type DeliberationState, type Lane, PHASES, phaseIndex, type Turn } from './state.js';
 import { TextDiff } from './TextDiff.js';
 
@@ -19,7 +19,7 @@ function versionBefore(turns: readonly Turn[], revision: Turn): string | undefin
     (t) => t.phase === 'revise' && t.round !== undefined && revision.round !== undefined && t.round < revision.round,
   );
   const before = earlier.length > 0 ? earlier[earlier.length - 1] : turns.find((t) => t.phase === 'propose');
-  if (before === undefined || before.text === '' || before.text === FIRST_VERSION_MISSING) return undefined;
+  if (before === undefined || before.text === '' || before.text === FIRST_VERSION_UNRECORDED) return undefined;
   return before.text;
 }
 

@@ -9,8 +9,13 @@ import { type DeliberationState, initialState, type Lane, type PhaseName, PHASES
 /** What a finished deliberation's record holds, whether it came from GetDeliberationResult or a FINISHED update. */
 export type Outcome = DeliberateResponse | GetDeliberationResultResponse;
 
-// Proposal.content is the latest revision and Proposal.revisions the revisions: the first version is not on the wire.
-export const FIRST_VERSION_MISSING = 'The first version is not kept in this record; its revisions are under revise.';
+// Proposal.content is the latest revision and Proposal.original the first version; a record stored before
+// the daemon kept the first version has none, and says so rather than showing the last revision as the first.
+export const FIRST_VERSION_UNRECORDED = 'This record is older than the daemon’s keeping of first versions; its revisions are under revise.';
+
+/** The proposal as first written: its own content when it was never revised. */
+const firstVersion = (p: { readonly content: string; readonly original: string; readonly revisionHistory: readonly unknown[] }): string =>
+  p.revisionHistory.length === 0 ? p.content : p.original === '' ? FIRST_VERSION_UNRECORDED : p.original;
 
 const turn = (fields: Pick<Turn, 'phase' | 'round' | 'about' | 'text'> & Partial<Turn>): Turn => ({
   state: 'done',
@@ -45,7 +50,7 @@ export function replayState(o: Outcome): DeliberationState {
         phase: 'propose',
         round: undefined,
         about: undefined,
-        text: p.revisionHistory.length === 0 ? p.content : FIRST_VERSION_MISSING,
+        text: firstVersion(p),
       }),
     );
     for (const rev of p.revisionHistory) {

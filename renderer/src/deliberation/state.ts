@@ -125,6 +125,17 @@ const emptyTurn = (key: Pick<Turn, 'phase' | 'round' | 'about'>): Turn => ({
   failure: undefined,
 });
 
+/**
+ * An agent writing is proof the deliberation runs, and of its phase: a window that joined late, or missed
+ * the phase update, says `running: <phase>` from the agent's update instead of `connecting`.
+ */
+function running(s: DeliberationState, phase: string, u: DeliberationUpdate): DeliberationState {
+  if (isEnded(s.status)) return s;
+  const status = DeliberationStatus.IN_PROGRESS;
+  if (phase === '' || phase === s.phase || (s.phase !== '' && phaseIndex(phase) <= phaseIndex(s.phase))) return { ...s, status };
+  return { ...s, status, phase, round: u.round, timeline: [...s.timeline, { phase, round: u.round, atMs: Number(u.atMs) }] };
+}
+
 function foldUpdate(s: DeliberationState, u: DeliberationUpdate): DeliberationState {
   const base: DeliberationState = {
     ...s,
@@ -161,7 +172,7 @@ function foldUpdate(s: DeliberationState, u: DeliberationUpdate): DeliberationSt
           tokensPerSecond: u.tokensPerSecond === 0 ? t.tokensPerSecond : u.tokensPerSecond,
         }));
       });
-      return { ...base, lanes };
+      return { ...running(base, phase, u), lanes };
     }
     case UpdateType.SCORED: {
       const result = u.partialResult;
