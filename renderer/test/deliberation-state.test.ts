@@ -83,7 +83,10 @@ describe('the deliberation update reducer', () => {
     expect(statusText(announced)).toBe('running: revise 2');
     expect(announced.timeline).toHaveLength(1);
     // An ended deliberation stays ended whatever arrives late.
-    const ended = fold([u({ type: UpdateType.FINISHED, deliberationStatus: DeliberationStatus.CANCELLED }), agent('dev-1', 'revise', 'done')]);
+    const ended = fold([
+      u({ type: UpdateType.FINISHED, deliberationStatus: DeliberationStatus.CANCELLED }),
+      agent('dev-1', 'revise', 'done'),
+    ]);
     expect(statusText(ended)).toBe('cancelled');
   });
 
