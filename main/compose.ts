@@ -278,6 +278,7 @@ export const DESKTOP_SHELL_ORIGIN = 'app://fleet';
 /** The desktop UI on loopback, with a token made for this launch, its calls answered by `grpc`. */
 export const startUi = (config: FleetConfig, grpc: GrpcEndpoint, access: GrpcAccess, log: Logger): Promise<UiServer> =>
   startUiServer({
+    host: config.uiHost,
     port: config.uiPort,
     token: randomBytes(24).toString('base64url'),
     staticDir: RENDERER_DIST,

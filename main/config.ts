@@ -58,8 +58,10 @@ const configSchema = z.object({
     .max(24 * 365),
   grpcHost: z.string().min(1),
   grpcPort: z.number().int().min(0).max(65535),
-  /** The desktop UI's HTTP port (0: a free one, printed at start); it listens on loopback only. */
+  /** The desktop UI's HTTP port (0: a free one, printed at start). */
   uiPort: z.number().int().min(0).max(65535),
+  /** Loopback unless told otherwise (with --insecure: the UI is plain HTTP). */
+  uiHost: z.string().min(1),
   /**
    * Every gRPC call must carry `authorization: Bearer <token>` (health checks excepted, for probes).
    * With TLS, what lets the API listen beyond loopback.
@@ -100,6 +102,7 @@ const ENV: ReadonlyArray<readonly [string, keyof FleetConfig, 'string' | 'int']>
   ['FLEET_GRPC_HOST', 'grpcHost', 'string'],
   ['FLEET_GRPC_PORT', 'grpcPort', 'int'],
   ['FLEET_UI_PORT', 'uiPort', 'int'],
+  ['FLEET_UI_HOST', 'uiHost', 'string'],
   ['FLEET_GRPC_TOKEN', 'grpcToken', 'string'],
   ['FLEET_GRPC_TLS_CERT', 'grpcTlsCert', 'string'],
   ['FLEET_GRPC_TLS_KEY', 'grpcTlsKey', 'string'],
@@ -161,6 +164,7 @@ export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = proc
     grpcHost: '127.0.0.1',
     grpcPort: 50055,
     uiPort: 0,
+    uiHost: '127.0.0.1',
     natsStoreMb: DEFAULT_NATS_STORE_MB,
     natsMaxAgeHours: DEFAULT_NATS_MAX_AGE_HOURS,
     ...defined(fromFile(join(dataDir, 'config.json'))),

@@ -4,7 +4,7 @@ import { createModelCatalog } from './compose-models.js';
 import { type Backbone, startBackbone } from './compose-nats.js';
 import type { FleetConfig } from './config.js';
 import { checkStartSpace, type DiskWatch, watchDisk } from './disk-space.js';
-import { grpcSecurity } from './grpc-security.js';
+import { checkUiExposure, grpcSecurity } from './grpc-security.js';
 import type { Logger } from './log.js';
 
 export interface Daemon {
@@ -28,6 +28,7 @@ export interface DaemonOptions {
 export async function startDaemon(config: FleetConfig, log: Logger, options: DaemonOptions = { localWorkers: true }): Promise<Daemon> {
   // Who may call the API is settled before anything starts: a refusal leaves nothing to undo.
   const security = grpcSecurity(config, { insecure: options.insecure === true }, log);
+  checkUiExposure(config, { insecure: options.insecure === true }, log);
   // Released in reverse: nothing takes work, gRPC calls in flight are cancelled (their deliberations
   // recorded CANCELLED), the core's workers, model and database close, NATS goes last.
   const resources = new DisposalStack();

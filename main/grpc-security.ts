@@ -51,6 +51,22 @@ export function grpcSecurity(config: FleetConfig, options: { readonly insecure: 
   return { ...(token === undefined ? {} : { token }), ...(tls === undefined ? {} : { tls }) };
 }
 
+/**
+ * The desktop UI is plain HTTP whose token travels in every request: beyond loopback anyone on the
+ * network path could read it, so that takes an explicit `insecure`, said on every start.
+ */
+export function checkUiExposure(config: FleetConfig, options: { readonly insecure: boolean }, log: Logger): void {
+  if (isLoopback(config.uiHost)) return;
+  if (!options.insecure) {
+    throw new FleetError(
+      'FAILED_PRECONDITION',
+      `--ui-host ${config.uiHost} is reachable from other machines: the UI is plain HTTP and its token could be read on the way; keep it on loopback (use an SSH tunnel) or pass --insecure`,
+      { field: 'ui_host' },
+    );
+  }
+  log.log('warn', `INSECURE (--insecure): the desktop UI on ${config.uiHost} is plain HTTP; its token can be read on the network`);
+}
+
 /** The certificate and key, read and checked now, so a wrong file is said before the model loads. */
 function readTls(config: FleetConfig): GrpcSecurity['tls'] {
   const { grpcTlsCert: certFile, grpcTlsKey: keyFile } = config;

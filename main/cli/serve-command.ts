@@ -10,6 +10,7 @@ import { type CommonFlags, intOption, overridesOf, withCommonOptions } from './c
 interface ServeFlags extends CommonFlags {
   grpcPort?: number;
   uiPort?: number;
+  uiHost?: string;
   grpcHost?: string;
   natsUrl?: string;
   natsToken?: string;
@@ -28,9 +29,8 @@ export function serveCommand(): Command {
     new Command('serve')
       .description('run the daemon: the gRPC API (fleet.orchestrator.v1) over the local core')
       .addOption(intOption('--grpc-port <port>', 'gRPC port (default 50055; 0 picks a free one)', 0, 65535))
-      .addOption(
-        intOption('--ui-port <port>', "the desktop UI's port on loopback (default 0: a free one, printed as `ui: <url>`)", 0, 65535),
-      )
+      .option('--ui-host <host>', "the desktop UI's listen address (default 127.0.0.1); any but loopback needs --insecure")
+      .addOption(intOption('--ui-port <port>', "the desktop UI's port (default 0: a free one, printed as `ui: <url>`)", 0, 65535))
       .option(
         '--grpc-host <host>',
         'gRPC listen address (default 127.0.0.1); any but loopback needs --grpc-token and --grpc-tls-cert/--grpc-tls-key, or --insecure',
@@ -60,6 +60,7 @@ export function serveCommand(): Command {
       ...overridesOf(flags),
       ...(flags.grpcPort === undefined ? {} : { grpcPort: flags.grpcPort }),
       ...(flags.uiPort === undefined ? {} : { uiPort: flags.uiPort }),
+      ...(flags.uiHost === undefined ? {} : { uiHost: flags.uiHost }),
       ...(flags.grpcHost === undefined ? {} : { grpcHost: flags.grpcHost }),
       ...(flags.natsUrl === undefined ? {} : { natsUrl: flags.natsUrl }),
       ...(flags.natsToken === undefined ? {} : { natsToken: flags.natsToken }),

@@ -51,6 +51,18 @@ const PLANTED: Record<string, { readonly file: string; readonly source: string }
     source: "export { createSqliteStores } from '../core/adapters/sqlite/sqlite-stores.js';",
   },
   'a renderer imports a Node built-in': { file: 'renderer/planted.ts', source: "export { readFileSync } from 'node:fs';" },
+  'a renderer imports an adapter': {
+    file: 'renderer/src/planted-adapter.ts',
+    source: "export { startUiServer } from '../../core/adapters/connect/index.js';",
+  },
+  "a renderer imports the daemon's Node-only generated code": {
+    file: 'renderer/src/planted-gen.ts',
+    source: "export { DeliberateRequest } from '../../proto/gen/fleet/orchestrator/v1/orchestrator.js';",
+  },
+  'the desktop shell imports the core': {
+    file: 'main/electron/planted.ts',
+    source: "export { FleetError } from '../../core/domain/errors.js';",
+  },
 };
 
 const dirs: string[] = [];
@@ -81,8 +93,8 @@ describe('the layer rules', () => {
   it('name every planted shortcut, and only those', () => {
     const copy = mkdtempSync(path.join(tmpdir(), 'fleet-layers-'));
     dirs.push(copy);
-    for (const entry of ['core', 'main', 'proto', 'test', 'tsconfig.json', '.dependency-cruiser.cjs', 'package.json']) {
-      cpSync(path.join(REPO, entry), path.join(copy, entry), { recursive: true });
+    for (const entry of ['core', 'main', 'proto', 'renderer', 'test', 'tsconfig.json', '.dependency-cruiser.cjs', 'package.json']) {
+      cpSync(path.join(REPO, entry), path.join(copy, entry), { recursive: true, filter: (from) => !from.includes(`${path.sep}dist`) });
     }
     symlinkSync(path.join(REPO, 'node_modules'), path.join(copy, 'node_modules'));
     for (const { file, source } of Object.values(PLANTED)) {
@@ -90,7 +102,7 @@ describe('the layer rules', () => {
       writeFileSync(path.join(copy, file), `${source}\n`);
     }
 
-    const before = violators(REPO, ['core', 'main']);
+    const before = violators(REPO, ['core', 'main', 'renderer']);
     const after = violators(copy, ['core', 'main', 'renderer']);
     const caught = Object.entries(PLANTED).filter(([, { file }]) => after.has(file));
     console.log(`layer rules: ${caught.length} of ${Object.keys(PLANTED).length} planted shortcuts caught`);

@@ -73,4 +73,23 @@ describe('the daemon on a non-loopback address', () => {
     // Not asked for, the embedded nats-server has no monitoring port.
     expect(natsConfig(dataDir)).not.toMatch(/^http/m);
   });
+
+  it('keeps the desktop UI on loopback unless --insecure; its calls reach a gRPC API served with TLS and a token', async () => {
+    const refused = await runFleet(['serve', '--data-dir', tempDataDir(), '--grpc-port', '0', '--model', 'tiny', '--ui-host', '0.0.0.0']);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(/--ui-host 0\.0\.0\.0 is reachable from other machines: the UI is plain HTTP/);
+
+    const tlsDir = join(tempDataDir(), 'tls');
+    expect((await runFleet(['tls', 'generate', '--out', tlsDir])).code).toBe(0);
+    const tlsArgs = ['--grpc-tls-cert', join(tlsDir, 'cert.pem'), '--grpc-tls-key', join(tlsDir, 'key.pem')];
+    const daemon = await daemonOn(tempDataDir(), ['--grpc-host', '0.0.0.0', '--grpc-token', TOKEN, ...tlsArgs, '--ui-port', '0']);
+    const ui = new URL(/^ui: (\S+)$/m.exec(daemon.output())![1]!);
+    const answer = await fetch(`${ui.origin}/fleet.orchestrator.v1.OrchestratorService/ListCouncils`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ui.searchParams.get('token')}` },
+      body: '{}',
+    });
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { councils: unknown[] }).councils).toHaveLength(5);
+  });
 });
