@@ -4,12 +4,13 @@ import { createFleetApi, readAccess } from './api.js';
 import { App } from './app/App.js';
 import './styles.css';
 
-const api = createFleetApi(readAccess(window.location, window.sessionStorage, window.history));
+const access = readAccess(window.location, window.sessionStorage, window.history);
+const api = createFleetApi(access);
 const root = document.getElementById('root');
 if (root !== null) {
   createRoot(root).render(
     <StrictMode>
-      <App api={api} />
+      <App api={api} tokenMissing={access.token === ''} />
     </StrictMode>,
   );
 }

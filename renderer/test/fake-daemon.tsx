@@ -25,9 +25,9 @@ export function fakeApi(daemon: FakeDaemon): FleetApi {
   return { orchestrator: createClient(OrchestratorService, transport), desktop: createClient(DesktopService, transport) };
 }
 
-export function renderApp(daemon: FakeDaemon, hash: string): RenderResult {
+export function renderApp(daemon: FakeDaemon, hash: string, options: { readonly tokenMissing?: boolean } = {}): RenderResult {
   window.location.hash = hash;
-  return render(<App api={fakeApi(daemon)} />);
+  return render(<App api={fakeApi(daemon)} tokenMissing={options.tokenMissing ?? false} />);
 }
 
 /** A stream the test feeds one message at a time, so it can look at the page between them. */

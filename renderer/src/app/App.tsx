@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import type { FleetApi } from '../api.js';
 import { CouncilsView } from '../councils/CouncilsView.js';
 import { DeliberationPage } from '../deliberation/DeliberationPage.js';
@@ -5,9 +6,11 @@ import { EventsView } from '../events/EventsView.js';
 import { HistoryView } from '../history/HistoryView.js';
 import { ModelsView } from '../models/ModelsView.js';
 import { ApiContext } from '../shared/api-context.js';
+import { DaemonBanner, useDaemonState } from '../shell/DaemonBanner.js';
+import { NoAccess } from '../shell/NoAccess.js';
 import { SystemView } from '../system/SystemView.js';
-import { hrefOf, type Route } from './route.js';
-import { useRoute } from './use-route.js';
+import { deliberationHref, hrefOf, type Route } from './route.js';
+import { navigate, useRoute } from './use-route.js';
 
 const NAV: readonly { readonly label: string; readonly route: Route }[] = [
   { label: 'Councils', route: { view: 'councils' } },
@@ -38,7 +41,22 @@ function View({ route }: { readonly route: Route }) {
   }
 }
 
-export function App({ api }: { readonly api: FleetApi }) {
+/** The desktop shell's part: its daemon's state above the views, and deep links opening a deliberation. */
+function Shell({ shell }: { readonly shell: FleetShell }) {
+  const state = useDaemonState(shell);
+  useEffect(() => shell.onOpenDeliberation((link) => navigate(deliberationHref(link.taskId))), [shell]);
+  return <DaemonBanner state={state} />;
+}
+
+interface AppProps {
+  readonly api: FleetApi;
+  /** The page was opened without the launch token: no call can succeed, so the views are not shown. */
+  readonly tokenMissing?: boolean;
+  /** The desktop shell's `window.fleet` (the default); undefined in a plain browser. */
+  readonly shell?: FleetShell | undefined;
+}
+
+export function App({ api, tokenMissing = false, shell = window.fleet }: AppProps) {
   const route = useRoute();
   return (
     <ApiContext value={api}>
@@ -56,9 +74,8 @@ export function App({ api }: { readonly api: FleetApi }) {
           </ul>
         </nav>
       </header>
-      <main>
-        <View route={route} />
-      </main>
+      {shell === undefined ? null : <Shell shell={shell} />}
+      <main>{tokenMissing ? <NoAccess inShell={shell !== undefined} /> : <View route={route} />}</main>
     </ApiContext>
   );
 }
