@@ -4,22 +4,43 @@ import { compareWithCluster, type ContractPackage, loadClusterContract, loadProj
 const cluster = loadClusterContract();
 const ours = loadProjectProtos();
 
+/** The cluster services this daemon serves (each package's every field must be ours, alike). */
+const SERVED: readonly { package: string; service: string }[] = [
+  { package: 'fleet.orchestrator.v1', service: 'OrchestratorService' },
+  { package: 'fleet.planning.v2', service: 'PlanningService' },
+  { package: 'fleet.storycoach.v1', service: 'StoryCoachService' },
+  { package: 'fleet.task_derivation.v1', service: 'TaskDerivationPlanningService' },
+  { package: 'fleet.context.v1', service: 'ContextService' },
+];
+const percent = (present: number, total: number): string => (total === 0 ? 0 : (100 * present) / total).toFixed(1);
+
 describe('the API against the cluster contract (proto/cluster-contract.json)', () => {
   it('conflicts with the cluster nowhere, and defines every field of the cluster services it declares', () => {
     const report = compareWithCluster(cluster, ours);
-    const coverage = report.clusterFields === 0 ? 0 : (100 * report.presentFields) / report.clusterFields;
+    for (const p of report.packages) {
+      console.log(
+        `cluster contract: ${p.package}: ${p.presentFields}/${p.clusterFields} cluster fields present (${percent(p.presentFields, p.clusterFields)}%), ${p.conflicts} conflicts`,
+      );
+    }
     console.log(
-      `cluster contract: ${report.presentFields}/${report.clusterFields} cluster fields of the declared services present (${coverage.toFixed(1)}%), ${report.conflicts.length} conflicts`,
+      `cluster contract: ${report.presentFields}/${report.clusterFields} cluster fields of the declared services present (${percent(report.presentFields, report.clusterFields)}%), ${report.conflicts.length} conflicts`,
     );
     expect(report.conflicts).toEqual([]);
     expect(report.missing).toEqual([]);
     expect(report.clusterFields).toBeGreaterThan(0);
     expect(report.presentFields).toBe(report.clusterFields);
+    // Each served package is covered (a service of it declared) and whole, not only the sum.
+    expect(report.packages.map((p) => p.package).sort()).toEqual(expect.arrayContaining(SERVED.map((s) => s.package).sort()));
+    for (const p of report.packages) {
+      expect(p.clusterFields, p.package).toBeGreaterThan(0);
+      expect(p.presentFields, p.package).toBe(p.clusterFields);
+      expect(p.conflicts, p.package).toBe(0);
+    }
   });
 
-  it('declares the orchestrator service with every cluster rpc', () => {
-    const service = ours.find((p) => p.package === 'fleet.orchestrator.v1')?.services.find((s) => s.name === 'OrchestratorService');
-    const theirs = cluster.find((p) => p.package === 'fleet.orchestrator.v1')!.services[0]!;
+  it.each(SERVED)('declares $package.$service with every cluster rpc', ({ package: name, service: serviceName }) => {
+    const service = ours.find((p) => p.package === name)?.services.find((s) => s.name === serviceName);
+    const theirs = cluster.find((p) => p.package === name)!.services.find((s) => s.name === serviceName)!;
     expect(service?.rpcs.map((r) => r.name).sort()).toEqual(expect.arrayContaining(theirs.rpcs.map((r) => r.name).sort()));
   });
 

@@ -2,11 +2,17 @@ import { type CallOptions, credentials, Client, Metadata, type ServiceError } fr
 import protobuf from 'protobufjs';
 import { type ContractMessage, type ContractPackage, loadClusterContract } from './cluster-contract.js';
 
-// A client of the cluster's orchestrator built from proto/cluster-contract.json alone: no .proto or
-// generated code of ours is involved, so what it decodes is what a cluster client would see.
+// A client of a cluster service (the orchestrator unless told otherwise) built from
+// proto/cluster-contract.json alone: no .proto or generated code of ours is involved, so what it
+// decodes is what a cluster client would see, and it calls each rpc by the cluster's full name.
 
-const PACKAGE = 'fleet.orchestrator.v1';
-const SERVICE = 'OrchestratorService';
+/** A cluster service by its package and name, as the contract lists them. */
+export interface ClusterService {
+  readonly package: string;
+  readonly service: string;
+}
+
+const ORCHESTRATOR: ClusterService = { package: 'fleet.orchestrator.v1', service: 'OrchestratorService' };
 
 type Json = Record<string, unknown>;
 
@@ -40,20 +46,23 @@ export interface ClusterClient {
   close(): void;
 }
 
-export function connectClusterClient(address: string): ClusterClient {
-  const pkg = loadClusterContract().find((p) => p.package === PACKAGE)!;
+export function connectClusterClient(address: string, target: ClusterService = ORCHESTRATOR): ClusterClient {
+  const { package: packageName, service: serviceName } = target;
+  const pkg = loadClusterContract().find((p) => p.package === packageName);
+  if (pkg === undefined) throw new Error(`the cluster contract has no package ${packageName}`);
   const root = buildRoot(pkg);
-  const service = pkg.services.find((s) => s.name === SERVICE)!;
+  const service = pkg.services.find((s) => s.name === serviceName);
+  if (service === undefined) throw new Error(`the cluster's ${packageName} has no service ${serviceName}`);
   const client = new Client(address, credentials.createInsecure());
   const toObject = { enums: String, longs: Number, defaults: true, arrays: true, objects: false } as const;
 
   const method = (name: string) => {
     const rpc = service.rpcs.find((r) => r.name === name);
-    if (rpc === undefined) throw new Error(`the cluster's ${SERVICE} has no rpc ${name}`);
-    const request = root.lookupType(`${PACKAGE}.${rpc.request}`);
-    const response = root.lookupType(`${PACKAGE}.${rpc.response}`);
+    if (rpc === undefined) throw new Error(`the cluster's ${serviceName} has no rpc ${name}`);
+    const request = root.lookupType(`${packageName}.${rpc.request}`);
+    const response = root.lookupType(`${packageName}.${rpc.response}`);
     return {
-      path: `/${PACKAGE}.${SERVICE}/${name}`,
+      path: `/${packageName}.${serviceName}/${name}`,
       serialize: (value: Json): Buffer => {
         const problem = request.verify(value);
         if (problem !== null) throw new Error(`${rpc.request}: ${problem}`);

@@ -165,6 +165,16 @@ export interface ContractReport {
   readonly presentFields: number;
   /** Cluster fields we do not define, as `Message.field`. */
   readonly missing: readonly string[];
+  /** The same counts for each package whose services we declare, in the contract's order. */
+  readonly packages: readonly PackageCoverage[];
+}
+
+export interface PackageCoverage {
+  readonly package: string;
+  readonly clusterFields: number;
+  readonly presentFields: number;
+  /** Conflicts found in this package (each also in the report's conflicts). */
+  readonly conflicts: number;
 }
 
 const describeField = (f: ContractField): string =>
@@ -181,9 +191,11 @@ export function compareWithCluster(cluster: readonly ContractPackage[], ours: re
   const missing: string[] = [];
   let clusterFields = 0;
   let presentFields = 0;
+  const packages: PackageCoverage[] = [];
   for (const theirs of cluster) {
     const mine = ours.filter((p) => p.package === theirs.package);
     if (mine.length === 0) continue;
+    const before = { clusterFields, presentFields, conflicts: conflicts.length };
     const messages = new Map(mine.flatMap((p) => p.messages.map((m) => [m.name, m] as const)));
     const enums = new Map(mine.flatMap((p) => p.enums.map((e) => [e.name, e] as const)));
     const services = new Map(mine.flatMap((p) => p.services.map((s) => [s.name, s] as const)));
@@ -250,6 +262,14 @@ export function compareWithCluster(cluster: readonly ContractPackage[], ours: re
         }
       }
     }
+    if (declaresService) {
+      packages.push({
+        package: theirs.package,
+        clusterFields: clusterFields - before.clusterFields,
+        presentFields: presentFields - before.presentFields,
+        conflicts: conflicts.length - before.conflicts,
+      });
+    }
   }
-  return { conflicts, clusterFields, presentFields, missing };
+  return { conflicts, clusterFields, presentFields, missing, packages };
 }

@@ -1,20 +1,35 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ContextServiceService } from '../../../proto/gen/fleet/context/v1/context.js';
 import { DesktopServiceService } from '../../../proto/gen/fleet/desktop/v1/desktop.js';
 import { OrchestratorServiceService } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import { PlanningServiceService } from '../../../proto/gen/fleet/planning/v2/planning.js';
+import { StoryCoachServiceService } from '../../../proto/gen/fleet/storycoach/v1/storycoach.js';
+import { TaskDerivationPlanningServiceService } from '../../../proto/gen/fleet/task_derivation/v1/task_derivation.js';
 import { HealthService } from '../../../proto/gen/grpc/health/v1/health.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import type { FleetService } from '../../ports/fleet-service.js';
 import { silentLog, type Log } from '../../ports/log.js';
 import { createHealth } from './health-service.js';
 import { bearerAuth } from './bearer-auth.js';
+import { contextHandlers } from './context-handlers.js';
 import { desktopHandlers, type DesktopSources } from './desktop-handlers.js';
 import { orchestratorHandlers } from './orchestrator-handlers.js';
+import { planningHandlers } from './planning-handlers.js';
+import { storyCoachHandlers } from './storycoach-handlers.js';
+import { taskDerivationHandlers } from './task-derivation-handlers.js';
 import { tolerantDecoding } from './undecodable-requests.js';
 
 export const DEFAULT_GRPC_PORT = 50055;
 const DEFAULT_SHUTDOWN_GRACE_MS = 2000;
 const ORCHESTRATOR_SERVICE_NAME = 'fleet.orchestrator.v1.OrchestratorService';
 const DESKTOP_SERVICE_NAME = 'fleet.desktop.v1.DesktopService';
+// The cluster's other services, served under their cluster names (UNIMPLEMENTED rpc by rpc until done).
+const CLUSTER_SERVICE_NAMES = [
+  'fleet.planning.v2.PlanningService',
+  'fleet.storycoach.v1.StoryCoachService',
+  'fleet.task_derivation.v1.TaskDerivationPlanningService',
+  'fleet.context.v1.ContextService',
+];
 // Listening hosts a plaintext client on this machine reaches the same server through.
 const LOOPBACK_TARGETS: Readonly<Record<string, string>> = {
   '127.0.0.1': '127.0.0.1',
@@ -68,15 +83,21 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalidArgument('port', 'an integer in 0..65535', port);
 
-  const health = createHealth(
-    options.desktop === undefined ? [ORCHESTRATOR_SERVICE_NAME] : [ORCHESTRATOR_SERVICE_NAME, DESKTOP_SERVICE_NAME],
-  );
+  const health = createHealth([
+    ORCHESTRATOR_SERVICE_NAME,
+    ...CLUSTER_SERVICE_NAMES,
+    ...(options.desktop === undefined ? [] : [DESKTOP_SERVICE_NAME]),
+  ]);
   const server = new Server(options.token === undefined ? {} : { interceptors: [bearerAuth(options.token, log)] });
   server.addService(HealthService, health.handlers);
   server.addService(
     tolerantDecoding(OrchestratorServiceService),
     orchestratorHandlers(service, { version: options.version, now: Date.now }, log),
   );
+  server.addService(tolerantDecoding(PlanningServiceService), planningHandlers(log));
+  server.addService(tolerantDecoding(StoryCoachServiceService), storyCoachHandlers(log));
+  server.addService(tolerantDecoding(TaskDerivationPlanningServiceService), taskDerivationHandlers(log));
+  server.addService(tolerantDecoding(ContextServiceService), contextHandlers(log));
   if (options.desktop !== undefined) {
     server.addService(
       tolerantDecoding(DesktopServiceService),

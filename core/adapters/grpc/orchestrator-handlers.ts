@@ -1,4 +1,3 @@
-import { status, type handleUnaryCall } from '@grpc/grpc-js';
 import type { OrchestratorServiceServer } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import type { FleetService } from '../../ports/fleet-service.js';
 import { resolveCouncil } from './council-target.js';
@@ -24,7 +23,7 @@ import {
   toOrchestrateResponse,
   toStatusResponse,
 } from './response-mapping.js';
-import { unaryCalls } from './unary-call.js';
+import { unaryCalls, unimplemented } from './unary-call.js';
 
 /** OrchestratorService over the driving port: each handler maps the request, calls the core once, maps back. */
 export function orchestratorHandlers(service: FleetService, facts: ServerFacts, log: Log): OrchestratorServiceServer {
@@ -100,8 +99,3 @@ export function orchestratorHandlers(service: FleetService, facts: ServerFacts, 
     getTaskContext: unimplemented('GetTaskContext', 'task context needs the context graph service, not served yet'),
   };
 }
-
-const unimplemented =
-  (method: string, missing: string): handleUnaryCall<unknown, never> =>
-  (_call, callback) =>
-    callback({ code: status.UNIMPLEMENTED, details: `${method} is not implemented by this daemon: ${missing}` });

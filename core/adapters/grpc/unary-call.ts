@@ -1,5 +1,5 @@
-import type { handleUnaryCall, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
-import type { Log } from '../../ports/log.js';
+import { status, type handleUnaryCall, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { silentLog, type Log } from '../../ports/log.js';
 import { callSignal } from './call-signal.js';
 import { toGrpcError } from './status-codes.js';
 import { checkDecoded } from './undecodable-requests.js';
@@ -37,3 +37,15 @@ async function answer<Req, Res>(
   dispose();
   callback(null, response);
 }
+
+/**
+ * An rpc this daemon does not serve (yet): UNIMPLEMENTED, naming the rpc and what is missing, so a
+ * cluster client learns which part of the cluster it asked for. Replace it with a `unaryCalls` handler
+ * when the rpc is implemented.
+ */
+export const unimplemented =
+  (method: string, missing: string, log: Log = silentLog): handleUnaryCall<unknown, never> =>
+  (_call, callback) => {
+    log('debug', `${method}: answered UNIMPLEMENTED`, { missing });
+    callback({ code: status.UNIMPLEMENTED, details: `${method} is not implemented by this daemon: ${missing}` });
+  };
