@@ -16,16 +16,21 @@ it('offers the five views by name in the navigation, the current one marked', ()
   expect(within(nav).getByRole('link', { name: 'Deliberations' }).getAttribute('href')).toBe('#/deliberations');
 });
 
-it('follows the hash to the Models view and says model management is not available yet', async () => {
+it('follows the hash to the Models view', async () => {
   renderApp(
     {
-      desktop: { getSystemInfo: () => ({ model: { name: 'qwen-1.5b', backend: 'llama.cpp', gpu: '', threads: 8, contextTokens: 8192 } }) },
+      desktop: {
+        listModels: () => ({
+          current: { name: 'qwen-1.5b', backend: 'llama.cpp', gpu: '', threads: 8, contextTokens: 8192 },
+          currentSpec: 'qwen-1.5b',
+        }),
+      },
       orchestrator: { getMetrics: () => ({}) },
     },
     '#/models',
   );
   expect(await screen.findByText('qwen-1.5b')).toBeTruthy();
   expect(screen.getByText('CPU, 8 threads')).toBeTruthy();
-  expect(screen.getByText(/Not available yet/)).toBeTruthy();
+  expect(screen.getByRole('heading', { level: 1, name: 'Models' })).toBeTruthy();
   expect(screen.getByRole('link', { name: 'Models' }).getAttribute('aria-current')).toBe('page');
 });
