@@ -72,6 +72,41 @@ export const MIGRATIONS: readonly string[] = [
 
   ALTER TABLE turns ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
   `,
+  // 3: planning. body is the whole domain object; the other columns exist to be queried. No foreign
+  // keys: the use cases keep the hierarchy (and refuse deleting a parent that still has children).
+  `
+  CREATE TABLE projects (
+    id            TEXT PRIMARY KEY,
+    status        TEXT NOT NULL,
+    created_at_ms REAL NOT NULL,
+    body          TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE epics (
+    id            TEXT PRIMARY KEY,
+    project_id    TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    created_at_ms REAL NOT NULL,
+    body          TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX epics_by_project ON epics (project_id, created_at_ms);
+  CREATE TABLE stories (
+    id            TEXT PRIMARY KEY,
+    epic_id       TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    created_at_ms REAL NOT NULL,
+    body          TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX stories_by_epic ON stories (epic_id, created_at_ms);
+  CREATE TABLE plan_tasks (
+    id            TEXT PRIMARY KEY,
+    story_id      TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    request_id    TEXT UNIQUE,
+    created_at_ms REAL NOT NULL,
+    body          TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX plan_tasks_by_story ON plan_tasks (story_id, created_at_ms);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,14 +1,17 @@
 import type { FleetError } from '../../domain/errors.js';
 import type { CouncilStore } from '../../ports/council-store.js';
 import type { DeliberationStore } from '../../ports/deliberation-store.js';
+import type { PlanningStore } from '../../ports/planning-store.js';
 import { reportingDiskFull } from './disk-full.js';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
 import { createSqliteCouncilStore } from './sqlite-council-store.js';
 import { createSqliteDeliberationStore, type SqliteDeliberationStoreOptions } from './sqlite-deliberation-store.js';
+import { createSqlitePlanningStore } from './sqlite-planning-store.js';
 
 export interface SqliteStores {
   readonly councils: CouncilStore;
   readonly deliberations: DeliberationStore;
+  readonly planning: PlanningStore;
   /** Closes the database; the stores must not be used afterwards. Safe to call twice. */
   close(): void;
 }
@@ -25,6 +28,7 @@ export function createSqliteStores(filePath: string, options: SqliteStoresOption
   return {
     councils: reportingDiskFull(createSqliteCouncilStore(db), filePath, options.onDiskFull),
     deliberations: reportingDiskFull(createSqliteDeliberationStore(db, options), filePath, options.onDiskFull),
+    planning: createSqlitePlanningStore(db, filePath, options.onDiskFull),
     close: () => {
       if (db.open) db.close();
     },

@@ -32,7 +32,17 @@ describe('openDatabase', () => {
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         .pluck()
         .all();
-      expect(tables).toEqual(['council_agents', 'councils', 'deliberation_attempts', 'deliberations', 'turns']);
+      expect(tables).toEqual([
+        'council_agents',
+        'councils',
+        'deliberation_attempts',
+        'deliberations',
+        'epics',
+        'plan_tasks',
+        'projects',
+        'stories',
+        'turns',
+      ]);
     } finally {
       db.close();
     }

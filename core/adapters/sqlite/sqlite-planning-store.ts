@@ -1,0 +1,178 @@
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { FleetError } from '../../domain/errors.js';
+import { type Epic, type PlanTask, type Project, RIGOR_LEVELS, STORY_STATES, type Story } from '../../domain/planning.js';
+import type { Page, PageQuery, PlanningStore } from '../../ports/planning-store.js';
+import { describeIssues } from './deliberation-schema.js';
+import { diskFullError } from './disk-full.js';
+import type { SqliteDatabase } from './open-database.js';
+
+const times = { createdAtMs: z.number(), updatedAtMs: z.number() };
+const projectSchema: z.ZodType<Project> = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  status: z.string(),
+  owner: z.string(),
+  rigor: z.enum(RIGOR_LEVELS),
+  ...times,
+});
+const epicSchema: z.ZodType<Epic> = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  title: z.string(),
+  description: z.string(),
+  status: z.string(),
+  ...times,
+});
+const storySchema: z.ZodType<Story> = z.object({
+  id: z.string(),
+  epicId: z.string(),
+  title: z.string(),
+  brief: z.string(),
+  state: z.enum(STORY_STATES),
+  dorScore: z.number(),
+  createdBy: z.string(),
+  ...times,
+});
+const taskSchema: z.ZodType<PlanTask> = z.object({
+  id: z.string(),
+  storyId: z.string(),
+  planId: z.string().optional(),
+  title: z.string(),
+  description: z.string(),
+  type: z.string(),
+  status: z.string(),
+  assignedTo: z.string(),
+  estimatedHours: z.number(),
+  priority: z.number(),
+  requestId: z.string().optional(),
+  ...times,
+});
+
+interface Table<T> {
+  save(record: T): void;
+  get(id: string): T | undefined;
+  page(filters: Readonly<Record<string, string | undefined>>, query: PageQuery): Page<T>;
+  delete(id: string): boolean;
+}
+
+/**
+ * One table per kind: the record whole in `body`, the columns a list filters on beside it. Filters are
+ * column names fixed here, never taken from a caller.
+ */
+function table<T extends { id: string; createdAtMs: number }>(
+  db: SqliteDatabase,
+  name: string,
+  schema: z.ZodType<T>,
+  columns: Readonly<Record<string, (record: T) => string | null>>,
+  filterable: readonly string[],
+): Table<T> {
+  const names = ['id', ...Object.keys(columns), 'created_at_ms', 'body'];
+  const upsert = db.prepare(
+    `INSERT INTO ${name} (${names.join(', ')}) VALUES (${names.map((n) => `@${n}`).join(', ')})
+     ON CONFLICT (id) DO UPDATE SET ${names
+       .filter((n) => n !== 'id')
+       .map((n) => `${n} = excluded.${n}`)
+       .join(', ')}`,
+  );
+  const selectOne = db.prepare(`SELECT id, body FROM ${name} WHERE id = ?`);
+  const deleteOne = db.prepare(`DELETE FROM ${name} WHERE id = ?`);
+  const read = (row: { id: string; body: string }): T => {
+    let json: unknown;
+    try {
+      json = JSON.parse(row.body);
+    } catch {
+      throw corrupt(name, row.id, 'not JSON');
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw corrupt(name, row.id, describeIssues(parsed.error));
+    return parsed.data;
+  };
+  return {
+    save(record) {
+      const values = Object.fromEntries(Object.entries(columns).map(([column, of]) => [column, of(record)]));
+      upsert.run({ id: record.id, ...values, created_at_ms: record.createdAtMs, body: JSON.stringify(record) });
+    },
+    get(id) {
+      const row = selectOne.get(id) as { id: string; body: string } | undefined;
+      return row === undefined ? undefined : read(row);
+    },
+    page(filters, { limit, offset }) {
+      const used = filterable.filter((c) => filters[c] !== undefined);
+      const where = used.length === 0 ? '' : `WHERE ${used.map((c) => `${c} = @${c}`).join(' AND ')}`;
+      const params = Object.fromEntries(used.map((c) => [c, filters[c]]));
+      const total = (db.prepare(`SELECT count(*) AS n FROM ${name} ${where}`).get(params) as { n: number }).n;
+      const rows = db
+        .prepare(`SELECT id, body FROM ${name} ${where} ORDER BY created_at_ms DESC, id DESC LIMIT @limit OFFSET @offset`)
+        .all({ ...params, limit, offset }) as { id: string; body: string }[];
+      return { items: rows.map(read), total };
+    },
+    delete: (id) => deleteOne.run(id).changes > 0,
+  };
+}
+
+function corrupt(table: string, id: string, why: string): FleetError {
+  return new FleetError('INTERNAL', `the stored ${table} row ${id} cannot be read: ${why}`);
+}
+
+/** The planning store over the fleet's database; every call is answered at once (SQLite is local). */
+export function createSqlitePlanningStore(db: SqliteDatabase, filePath: string, onDiskFull?: (error: FleetError) => void): PlanningStore {
+  const projects = table(db, 'projects', projectSchema, { status: (p) => p.status }, ['status']);
+  const epics = table(db, 'epics', epicSchema, { project_id: (e) => e.projectId, status: (e) => e.status }, ['project_id', 'status']);
+  const stories = table(db, 'stories', storySchema, { epic_id: (s) => s.epicId, state: (s) => s.state }, ['epic_id', 'state']);
+  const tasks = table(
+    db,
+    'plan_tasks',
+    taskSchema,
+    { story_id: (t) => t.storyId, status: (t) => t.status, request_id: (t) => t.requestId ?? null },
+    ['story_id', 'status'],
+  );
+  const byRequest = db.prepare('SELECT id FROM plan_tasks WHERE request_id = ?');
+
+  const answer = <T>(run: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(run());
+    } catch (e) {
+      const full = diskFullError(filePath, e);
+      if (full !== undefined) onDiskFull?.(full);
+      return Promise.reject(full ?? (e instanceof Error ? e : new Error(String(e))));
+    }
+  };
+
+  return {
+    saveProject: (p) => answer(() => projects.save(p)),
+    project: (id) => answer(() => projects.get(id)),
+    projects: (q) => answer(() => projects.page({ status: q.status }, q)),
+    deleteProject: (id) => answer(() => projects.delete(id)),
+
+    saveEpic: (e) => answer(() => epics.save(e)),
+    epic: (id) => answer(() => epics.get(id)),
+    epics: (q) => answer(() => epics.page({ project_id: q.projectId, status: q.status }, q)),
+    deleteEpic: (id) => answer(() => epics.delete(id)),
+
+    saveStory: (s) => answer(() => stories.save(s)),
+    story: (id) => answer(() => stories.get(id)),
+    stories: (q) => answer(() => stories.page({ epic_id: q.epicId, state: q.state }, q)),
+    deleteStory: (id) => answer(() => stories.delete(id)),
+
+    saveTask: (t) =>
+      answer(() => {
+        try {
+          tasks.save(t);
+        } catch (e) {
+          if (e instanceof Database.SqliteError && e.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+            throw new FleetError('ALREADY_EXISTS', `request_id ${t.requestId ?? ''} already created another task`, { field: 'request_id' });
+          }
+          throw e;
+        }
+      }),
+    task: (id) => answer(() => tasks.get(id)),
+    taskByRequest: (requestId) =>
+      answer(() => {
+        const row = byRequest.get(requestId) as { id: string } | undefined;
+        return row === undefined ? undefined : tasks.get(row.id);
+      }),
+    tasks: (q) => answer(() => tasks.page({ story_id: q.storyId, status: q.status }, q)),
+  };
+}
