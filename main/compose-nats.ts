@@ -15,6 +15,7 @@ import {
   type NatsConnection,
   NatsEventBus,
   NatsServerSupervisor,
+  natsPlanningEvents,
   openMonitoringFeed,
   republishDeadLetter,
   type RepublishResult,
@@ -30,6 +31,7 @@ import type { Role } from '../core/domain/role.js';
 import type { AgentTurns } from '../core/ports/agent-turns.js';
 import type { EventBus } from '../core/ports/event-bus.js';
 import type { EventMonitor } from '../core/ports/monitoring.js';
+import type { PlanningEvents } from '../core/ports/planning-events.js';
 import type { FleetService } from '../core/ports/fleet-service.js';
 import type { FleetConfig } from './config.js';
 import type { Logger } from './log.js';
@@ -91,6 +93,8 @@ export interface Backbone {
   probe(): Promise<void>;
   /** The event feed, dead letters and agent queues, for the desktop app. */
   readonly monitor: EventMonitor;
+  /** Where planning announces its changes (planning.>). */
+  readonly planningEvents: PlanningEvents;
   /** Whether the connection is up now, and the server's version. */
   state(): { readonly connected: boolean; readonly serverVersion: string };
   /**
@@ -165,6 +169,7 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
       },
       probe: () => checkJetStream(nc, 2_000),
       monitor: createEventMonitor(nc),
+      planningEvents: natsPlanningEvents(nc),
       state: () => ({ connected: !nc.isClosed(), serverVersion: nc.info?.version ?? '' }),
       async letGoIfUnanswered() {
         const unanswered = await checkJetStream(nc, 1_000).then(

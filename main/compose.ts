@@ -25,6 +25,7 @@ import { DisposalStack } from '../core/base/disposal.js';
 import { isProcessAlive } from '../core/base/process-liveness.js';
 import { createFleetService, type StartupReport } from '../core/app/fleet-service.js';
 import { ModelSlot } from '../core/app/model-slot.js';
+import { Planning } from '../core/app/planning.js';
 import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
 import { promptBudget } from '../core/app/turns/prompt-budget.js';
 import type { Deliberation } from '../core/domain/deliberation.js';
@@ -34,6 +35,7 @@ import type { RunOwners } from '../core/ports/run-owners.js';
 import type { FleetService } from '../core/ports/fleet-service.js';
 import type { LanguageModel } from '../core/ports/language-model.js';
 import type { SystemInfo } from '../core/ports/monitoring.js';
+import type { PlanningService } from '../core/ports/planning-service.js';
 import { type Backbone, startRemoteWorker, type Worker, type WorkerOptions } from './compose-nats.js';
 import { DEFAULT_MODEL_SPEC, type FleetConfig } from './config.js';
 import type { Logger } from './log.js';
@@ -163,6 +165,8 @@ export interface Core {
   /** Started and serving: the default councils exist and deliberations lost by a crash are marked FAILED. */
   readonly fleet: FleetService;
   readonly model: ModelSlot;
+  /** Projects, epics, stories and tasks; with a NATS backbone only (its events start deliberations). */
+  readonly planning?: PlanningService;
   readonly stores: SqliteStores;
   /** What starting found: councils it created, deliberations it marked interrupted. */
   readonly startup: StartupReport;
@@ -213,12 +217,17 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
       ...(backbone === undefined ? {} : { eventBus: backbone.bus }),
       checkFits: fits,
     });
+    const planning =
+      backbone === undefined
+        ? undefined
+        : new Planning({ store: stores.planning, events: backbone.planningEvents, clock: systemClock, fleet });
     const startup = fleet.start();
     fleet.setServing(true);
     resources.defer(() => fleet.setServing(false));
     return {
       fleet,
       model,
+      ...(planning === undefined ? {} : { planning }),
       stores,
       startup,
       running: () => fleet.running(),
@@ -258,6 +267,7 @@ export function startGrpc(
   log: Logger,
   access: GrpcAccess = {},
   desktop?: DesktopSources,
+  planning?: PlanningService,
 ): Promise<GrpcEndpoint> {
   return startGrpcServer({
     service,
@@ -267,6 +277,7 @@ export function startGrpc(
     onLog: log.log,
     ...access,
     ...(desktop === undefined ? {} : { desktop }),
+    ...(planning === undefined ? {} : { planning }),
   });
 }
 

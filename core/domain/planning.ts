@@ -146,4 +146,7 @@ export function checkText(value: string, field: string, maxChars: number, requir
   return trimmed;
 }
 
+/** The deliberation an approved plan starts for one role: one per role, the same id however often it is approved. */
+export const planTaskId = (planId: string, role: string): string => `plan-${planId}-${role}`;
+
 export const PLANNING_LIMITS = { nameChars: 200, textChars: 20_000, pageMax: 500 } as const;

@@ -8,8 +8,12 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import sirv from 'sirv';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import { silentLog, type Log } from '../../ports/log.js';
+import { ContextService } from '../../../proto/gen-es/fleet/context/v1/context_pb.js';
 import { DesktopService } from '../../../proto/gen-es/fleet/desktop/v1/desktop_pb.js';
 import { OrchestratorService } from '../../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
+import { PlanningService } from '../../../proto/gen-es/fleet/planning/v2/planning_pb.js';
+import { StoryCoachService } from '../../../proto/gen-es/fleet/storycoach/v1/storycoach_pb.js';
+import { TaskDerivationPlanningService } from '../../../proto/gen-es/fleet/task_derivation/v1/task_derivation_pb.js';
 import { forwardTo } from './grpc-forwarding.js';
 
 export interface UiServerOptions {
@@ -36,6 +40,16 @@ export interface UiServer {
   stop(): Promise<void>;
 }
 
+// Every service the daemon serves, to the page as to any gRPC client.
+const UI_SERVICES = [
+  OrchestratorService,
+  DesktopService,
+  PlanningService,
+  StoryCoachService,
+  TaskDerivationPlanningService,
+  ContextService,
+];
+
 // The page loads only its own scripts and talks only to its own origin; charts set inline styles.
 const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -54,7 +68,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
     return next(request);
   };
-  const forwarding = forwardTo(options.grpcTarget, options.grpcToken, [OrchestratorService, DesktopService]);
+  const forwarding = forwardTo(options.grpcTarget, options.grpcToken, UI_SERVICES);
   const page = pageHandler(options.staticDir);
   const api = connectNodeAdapter({ routes: (router) => forwarding.routes(router), interceptors: [authorize] });
 

@@ -8,6 +8,7 @@ import { TaskDerivationPlanningServiceService } from '../../../proto/gen/fleet/t
 import { HealthService } from '../../../proto/gen/grpc/health/v1/health.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import type { FleetService } from '../../ports/fleet-service.js';
+import type { PlanningService } from '../../ports/planning-service.js';
 import { silentLog, type Log } from '../../ports/log.js';
 import { createHealth } from './health-service.js';
 import { bearerAuth } from './bearer-auth.js';
@@ -54,6 +55,8 @@ export interface GrpcServerOptions {
   readonly token?: string;
   /** When set, the server speaks TLS only; otherwise plaintext. */
   readonly tls?: GrpcTls;
+  /** The planning use cases behind fleet.planning.v2; without them its rpcs answer FAILED_PRECONDITION. */
+  readonly planning?: PlanningService;
   /** When set, the desktop app's service (history, stop, events, system) is served too. */
   readonly desktop?: DesktopSources;
 }
@@ -94,7 +97,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     tolerantDecoding(OrchestratorServiceService),
     orchestratorHandlers(service, { version: options.version, now: Date.now }, log),
   );
-  server.addService(tolerantDecoding(PlanningServiceService), planningHandlers(log));
+  server.addService(tolerantDecoding(PlanningServiceService), planningHandlers(options.planning, log));
   server.addService(tolerantDecoding(StoryCoachServiceService), storyCoachHandlers(log));
   server.addService(tolerantDecoding(TaskDerivationPlanningServiceService), taskDerivationHandlers(log));
   server.addService(tolerantDecoding(ContextServiceService), contextHandlers(log));

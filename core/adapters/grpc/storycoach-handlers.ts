@@ -1,17 +1,19 @@
 import type { StoryCoachServiceServer } from '../../../proto/gen/fleet/storycoach/v1/storycoach.js';
+import { scoreStory } from '../../domain/story-coach.js';
 import type { Log } from '../../ports/log.js';
-import { unimplemented } from './unary-call.js';
+import { unaryCalls, unimplemented } from './unary-call.js';
 
-const MISSING = 'the story coach (scoring, refining and suggesting stories) is not served yet (coming in issue 10)';
+const MISSING = 'refining and suggesting stories through the model are not served yet (coming in issue 10)';
 
-/**
- * StoryCoachService (fleet.storycoach.v1): scores, refines and suggests stories.
- * Registered under the cluster's name so cluster clients reach it; every rpc answers UNIMPLEMENTED
- * for now. Implementing one replaces its line with a `unaryCalls(log)` handler.
- */
+/** StoryCoachService (fleet.storycoach.v1): scores stories; refining and suggesting answer UNIMPLEMENTED for now. */
 export function storyCoachHandlers(log: Log): StoryCoachServiceServer {
+  const unary = unaryCalls(log);
   return {
-    scoreStory: unimplemented('ScoreStory', MISSING, log),
+    // Deterministic: the same story always scores the same, each point taken off explained.
+    scoreStory: unary('ScoreStory', (r) => {
+      const score = scoreStory({ title: r.title, description: r.description, acceptanceCriteria: r.ac });
+      return { total: score.total, findings: score.findings.map((f) => ({ ...f })) };
+    }),
     refineStory: unimplemented('RefineStory', MISSING, log),
     suggestStory: unimplemented('SuggestStory', MISSING, log),
   };

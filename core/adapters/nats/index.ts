@@ -11,3 +11,4 @@ export { CLUSTER_STREAM_LIMITS, type StreamLimits, workstationStreamLimits } fro
 // The composition root only hands a connection back to this adapter's functions; it never calls it.
 export type { NatsConnection } from '@nats-io/transport-node';
 export { createEventMonitor } from './event-monitor.js';
+export { natsPlanningEvents } from './planning-events.js';

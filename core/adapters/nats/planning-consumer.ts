@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { FleetError } from '../../domain/errors.js';
-import type { Role } from '../../domain/role.js';
+import { planTaskId } from '../../domain/planning.js';
 import { checkDescription, checkTaskId } from '../../domain/validation.js';
 import type { DeliberateCommand } from '../../ports/fleet-service.js';
 import { DurableWorker, type DurableWorkerActivity } from './durable-worker.js';
@@ -79,7 +79,6 @@ const DEFAULT_RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 300_000];
 const MAX_ACK_PENDING = 1_000;
 
 /** The deliberation a plan's role gets: the same for every delivery of the plan, so a redelivery never starts a second one. */
-export const planTaskId = (planId: string, role: Role): string => `plan-${planId}-${role}`;
 
 /**
  * Turns `planning.plan.approved` events into deliberations, one per role, through a durable pull

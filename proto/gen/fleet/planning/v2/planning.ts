@@ -45,6 +45,8 @@ export interface Project {
   owner: string;
   createdAt: string;
   updatedAt: string;
+  /** This daemon's: how strict the Definition of Ready is (L0 50, L1 75, L2 85, L3 90 to go to review). */
+  rigorLevel: string;
 }
 
 export interface Epic {
@@ -102,6 +104,8 @@ export interface CreateProjectRequest {
   description: string;
   /** The product owner or whoever owns the project. */
   owner: string;
+  /** This daemon's: L0, L1, L2 or L3; empty means L1. */
+  rigorLevel: string;
 }
 
 export interface CreateProjectResponse {
@@ -262,12 +266,22 @@ export interface ApproveDecisionRequest {
   decisionId: string;
   /** Usually the product owner. */
   approvedBy: string;
-  comment?: string | undefined;
+  comment?:
+    | string
+    | undefined;
+  /**
+   * This daemon's. A decision_id that names a deliberation approves its decision; any other names the
+   * story's plan: approving it publishes planning.plan.approved, one deliberation per role of these
+   * (empty: the roles the story's tasks name, else DEV and QA).
+   */
+  roles: string[];
 }
 
 export interface ApproveDecisionResponse {
   success: boolean;
   message: string;
+  /** This daemon's: the deliberations a plan approval starts (their task ids). */
+  taskIds: string[];
 }
 
 export interface RejectDecisionRequest {
@@ -282,6 +296,8 @@ export interface RejectDecisionRequest {
 export interface RejectDecisionResponse {
   success: boolean;
   message: string;
+  /** This daemon's: the deliberation started again with the reason in its prompt. */
+  redeliberationTaskId: string;
 }
 
 export interface GetStoryRequest {
@@ -732,7 +748,16 @@ export interface ListPlanningCeremoniesResponse {
 }
 
 function createBaseProject(): Project {
-  return { projectId: "", name: "", description: "", status: "", owner: "", createdAt: "", updatedAt: "" };
+  return {
+    projectId: "",
+    name: "",
+    description: "",
+    status: "",
+    owner: "",
+    createdAt: "",
+    updatedAt: "",
+    rigorLevel: "",
+  };
 }
 
 export const Project: MessageFns<Project> = {
@@ -757,6 +782,9 @@ export const Project: MessageFns<Project> = {
     }
     if (message.updatedAt !== "") {
       writer.uint32(58).string(message.updatedAt);
+    }
+    if (message.rigorLevel !== "") {
+      writer.uint32(66).string(message.rigorLevel);
     }
     return writer;
   },
@@ -830,6 +858,14 @@ export const Project: MessageFns<Project> = {
             message.updatedAt = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.rigorLevel = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -851,6 +887,7 @@ export const Project: MessageFns<Project> = {
       owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
       createdAt: isSet(object.created_at) ? globalThis.String(object.created_at) : "",
       updatedAt: isSet(object.updated_at) ? globalThis.String(object.updated_at) : "",
+      rigorLevel: isSet(object.rigor_level) ? globalThis.String(object.rigor_level) : "",
     };
   },
 
@@ -877,6 +914,9 @@ export const Project: MessageFns<Project> = {
     if (message.updatedAt !== undefined) {
       obj.updated_at = message.updatedAt;
     }
+    if (message.rigorLevel !== undefined) {
+      obj.rigor_level = message.rigorLevel;
+    }
     return obj;
   },
 
@@ -892,6 +932,7 @@ export const Project: MessageFns<Project> = {
     message.owner = object.owner ?? "";
     message.createdAt = object.createdAt ?? "";
     message.updatedAt = object.updatedAt ?? "";
+    message.rigorLevel = object.rigorLevel ?? "";
     return message;
   },
 };
@@ -1527,7 +1568,7 @@ export const Task: MessageFns<Task> = {
 };
 
 function createBaseCreateProjectRequest(): CreateProjectRequest {
-  return { name: "", description: "", owner: "" };
+  return { name: "", description: "", owner: "", rigorLevel: "" };
 }
 
 export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
@@ -1540,6 +1581,9 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
     }
     if (message.owner !== "") {
       writer.uint32(26).string(message.owner);
+    }
+    if (message.rigorLevel !== "") {
+      writer.uint32(34).string(message.rigorLevel);
     }
     return writer;
   },
@@ -1581,6 +1625,14 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
             message.owner = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.rigorLevel = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1598,6 +1650,7 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       description: isSet(object.description) ? globalThis.String(object.description) : "",
       owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
+      rigorLevel: isSet(object.rigor_level) ? globalThis.String(object.rigor_level) : "",
     };
   },
 
@@ -1612,6 +1665,9 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
     if (message.owner !== undefined) {
       obj.owner = message.owner;
     }
+    if (message.rigorLevel !== undefined) {
+      obj.rigor_level = message.rigorLevel;
+    }
     return obj;
   },
 
@@ -1623,6 +1679,7 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
     message.name = object.name ?? "";
     message.description = object.description ?? "";
     message.owner = object.owner ?? "";
+    message.rigorLevel = object.rigorLevel ?? "";
     return message;
   },
 };
@@ -3681,7 +3738,7 @@ export const TransitionStoryResponse: MessageFns<TransitionStoryResponse> = {
 };
 
 function createBaseApproveDecisionRequest(): ApproveDecisionRequest {
-  return { storyId: "", decisionId: "", approvedBy: "", comment: undefined };
+  return { storyId: "", decisionId: "", approvedBy: "", comment: undefined, roles: [] };
 }
 
 export const ApproveDecisionRequest: MessageFns<ApproveDecisionRequest> = {
@@ -3697,6 +3754,9 @@ export const ApproveDecisionRequest: MessageFns<ApproveDecisionRequest> = {
     }
     if (message.comment !== undefined) {
       writer.uint32(34).string(message.comment);
+    }
+    for (const v of message.roles) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -3746,6 +3806,14 @@ export const ApproveDecisionRequest: MessageFns<ApproveDecisionRequest> = {
             message.comment = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.roles.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3764,6 +3832,7 @@ export const ApproveDecisionRequest: MessageFns<ApproveDecisionRequest> = {
       decisionId: isSet(object.decision_id) ? globalThis.String(object.decision_id) : "",
       approvedBy: isSet(object.approved_by) ? globalThis.String(object.approved_by) : "",
       comment: isSet(object.comment) ? globalThis.String(object.comment) : undefined,
+      roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -3781,6 +3850,9 @@ export const ApproveDecisionRequest: MessageFns<ApproveDecisionRequest> = {
     if (message.comment !== undefined) {
       obj.comment = message.comment;
     }
+    if (message.roles?.length) {
+      obj.roles = message.roles;
+    }
     return obj;
   },
 
@@ -3793,12 +3865,13 @@ export const ApproveDecisionRequest: MessageFns<ApproveDecisionRequest> = {
     message.decisionId = object.decisionId ?? "";
     message.approvedBy = object.approvedBy ?? "";
     message.comment = object.comment ?? undefined;
+    message.roles = object.roles?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseApproveDecisionResponse(): ApproveDecisionResponse {
-  return { success: false, message: "" };
+  return { success: false, message: "", taskIds: [] };
 }
 
 export const ApproveDecisionResponse: MessageFns<ApproveDecisionResponse> = {
@@ -3808,6 +3881,9 @@ export const ApproveDecisionResponse: MessageFns<ApproveDecisionResponse> = {
     }
     if (message.message !== "") {
       writer.uint32(18).string(message.message);
+    }
+    for (const v of message.taskIds) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -3841,6 +3917,14 @@ export const ApproveDecisionResponse: MessageFns<ApproveDecisionResponse> = {
             message.message = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.taskIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3857,6 +3941,7 @@ export const ApproveDecisionResponse: MessageFns<ApproveDecisionResponse> = {
     return {
       success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
+      taskIds: globalThis.Array.isArray(object?.task_ids) ? object.task_ids.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -3868,6 +3953,9 @@ export const ApproveDecisionResponse: MessageFns<ApproveDecisionResponse> = {
     if (message.message !== undefined) {
       obj.message = message.message;
     }
+    if (message.taskIds?.length) {
+      obj.task_ids = message.taskIds;
+    }
     return obj;
   },
 
@@ -3878,6 +3966,7 @@ export const ApproveDecisionResponse: MessageFns<ApproveDecisionResponse> = {
     const message = createBaseApproveDecisionResponse();
     message.success = object.success ?? false;
     message.message = object.message ?? "";
+    message.taskIds = object.taskIds?.map((e) => e) || [];
     return message;
   },
 };
@@ -4000,7 +4089,7 @@ export const RejectDecisionRequest: MessageFns<RejectDecisionRequest> = {
 };
 
 function createBaseRejectDecisionResponse(): RejectDecisionResponse {
-  return { success: false, message: "" };
+  return { success: false, message: "", redeliberationTaskId: "" };
 }
 
 export const RejectDecisionResponse: MessageFns<RejectDecisionResponse> = {
@@ -4010,6 +4099,9 @@ export const RejectDecisionResponse: MessageFns<RejectDecisionResponse> = {
     }
     if (message.message !== "") {
       writer.uint32(18).string(message.message);
+    }
+    if (message.redeliberationTaskId !== "") {
+      writer.uint32(26).string(message.redeliberationTaskId);
     }
     return writer;
   },
@@ -4043,6 +4135,14 @@ export const RejectDecisionResponse: MessageFns<RejectDecisionResponse> = {
             message.message = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.redeliberationTaskId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4059,6 +4159,9 @@ export const RejectDecisionResponse: MessageFns<RejectDecisionResponse> = {
     return {
       success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
+      redeliberationTaskId: isSet(object.redeliberation_task_id)
+        ? globalThis.String(object.redeliberation_task_id)
+        : "",
     };
   },
 
@@ -4070,6 +4173,9 @@ export const RejectDecisionResponse: MessageFns<RejectDecisionResponse> = {
     if (message.message !== undefined) {
       obj.message = message.message;
     }
+    if (message.redeliberationTaskId !== undefined) {
+      obj.redeliberation_task_id = message.redeliberationTaskId;
+    }
     return obj;
   },
 
@@ -4080,6 +4186,7 @@ export const RejectDecisionResponse: MessageFns<RejectDecisionResponse> = {
     const message = createBaseRejectDecisionResponse();
     message.success = object.success ?? false;
     message.message = object.message ?? "";
+    message.redeliberationTaskId = object.redeliberationTaskId ?? "";
     return message;
   },
 };

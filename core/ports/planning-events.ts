@@ -1,0 +1,23 @@
+/**
+ * Where planning announces each change (NATS `planning.>`, in the cluster's flat form): the event type
+ * is its subject, the fields are snake_case as on the wire. Resolves once the event is stored.
+ */
+export const PLANNING_EVENT_TYPES = [
+  'planning.project.created',
+  'planning.project.deleted',
+  'planning.epic.created',
+  'planning.epic.deleted',
+  'planning.story.created',
+  'planning.story.transitioned',
+  'planning.story.deleted',
+  'planning.task.created',
+  'planning.plan.approved',
+  'planning.decision.approved',
+  'planning.decision.rejected',
+] as const;
+export type PlanningEventType = (typeof PLANNING_EVENT_TYPES)[number];
+
+export interface PlanningEvents {
+  /** `key` makes a republished event (a retry) the same event. */
+  publish(type: PlanningEventType, fields: Readonly<Record<string, unknown>>, key: string): Promise<void>;
+}

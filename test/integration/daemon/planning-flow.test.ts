@@ -1,0 +1,206 @@
+import { rmSync } from 'node:fs';
+import { status } from '@grpc/grpc-js';
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliberationStatus } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import { type ClusterClient, connectClusterClient } from '../../support/cluster-client.js';
+import { connectFleetClient, type FleetGrpcClient } from '../../support/grpc-client.js';
+import { daemonNatsEndpoint, type DaemonProcess, startDaemon, tempDataDir } from '../../support/fleet-process.js';
+
+// Planning through the cluster's own API (a client built from the contract JSON alone) against the real
+// daemon: the hierarchy's invariants, the story's state machine with the Definition of Ready, the
+// product owner's approval starting one deliberation per role on the story, a rejection deliberating
+// again with the reason, and every change on NATS in the cluster's flat form.
+
+type Json = Record<string, unknown>;
+let dataDir: string;
+let daemon: DaemonProcess;
+let planning: ClusterClient;
+// Our client: the deliberation's detail (task, story and plan) is this daemon's addition to the answer.
+let orchestrator: FleetGrpcClient;
+let nc: NatsConnection;
+
+const READY_BRIEF = [
+  'As a clerk I want to refund a card payment so that customers get their money back the same day.',
+  '',
+  'Acceptance criteria:',
+  '- Given a settled payment When the clerk refunds it Then the customer receives the amount within 1 day',
+  '- Given a refunded payment When the clerk refunds it again Then the second refund is refused',
+].join('\n');
+
+const until = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> => {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+};
+
+/** The flat planning events stored so far, as they are on the wire. */
+async function planningEvents(): Promise<{ subject: string; fields: Json }[]> {
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get('PLANNING_EVENTS', { deliver_policy: DeliverPolicy.All });
+  const out: { subject: string; fields: Json }[] = [];
+  const messages = await consumer.fetch({ max_messages: 1000, expires: 1_000 });
+  for await (const m of messages) {
+    out.push({ subject: m.subject, fields: m.json<Json>() });
+    if (m.info.pending === 0) break;
+  }
+  return out;
+}
+
+const completed = async (taskId: string): Promise<{ description: string; storyId: string; planId: string }> =>
+  until(async () => {
+    const r = await orchestrator.getDeliberationResult({ taskId }).catch(() => undefined);
+    return r !== undefined && r.status === DeliberationStatus.DELIBERATION_STATUS_COMPLETED ? r.detail?.task : undefined;
+  }, `deliberation ${taskId} to complete`);
+
+beforeAll(async () => {
+  dataDir = tempDataDir();
+  daemon = await startDaemon(dataDir);
+  planning = connectClusterClient(`127.0.0.1:${daemon.port}`, { package: 'fleet.planning.v2', service: 'PlanningService' });
+  orchestrator = connectFleetClient(`127.0.0.1:${daemon.port}`);
+  const endpoint = daemonNatsEndpoint(dataDir);
+  nc = await connect({ servers: endpoint.url, token: endpoint.token });
+});
+
+afterAll(async () => {
+  planning?.close();
+  orchestrator?.close();
+  await nc?.close();
+  await daemon?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('planning through the cluster API', () => {
+  let epicId: string;
+  let storyId: string;
+
+  it('keeps the hierarchy: an epic needs its project, a story its epic', async () => {
+    const project = (await planning.unary('CreateProject', { name: 'Payments', description: 'Cards', owner: 'po@example.com' })) as {
+      project: Json;
+    };
+    expect(project.project).toMatchObject({ name: 'Payments', status: 'active', owner: 'po@example.com' });
+    const projectId = project.project.project_id as string;
+    await expect(planning.unary('CreateEpic', { project_id: 'project-nope', title: 'Refunds' })).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+      details: expect.stringContaining('project-nope'),
+    });
+    const epic = (await planning.unary('CreateEpic', { project_id: projectId, title: 'Refunds', description: '' })) as { epic: Json };
+    epicId = epic.epic.epic_id as string;
+    await expect(planning.unary('CreateStory', { epic_id: 'epic-nope', title: 'x', brief: 'y' })).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+    await expect(planning.unary('DeleteProject', { project_id: projectId })).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringContaining('1 epics'),
+    });
+    const listed = (await planning.unary('ListProjects', { limit: 10 })) as { projects: Json[]; total_count: number };
+    expect(listed.total_count).toBe(1);
+  });
+
+  it('scores a story on the Definition of Ready and lets only a ready one go to review', async () => {
+    const weak = (await planning.unary('CreateStory', {
+      epic_id: epicId,
+      title: 'Refunds',
+      brief: 'Make refunds fast.',
+      created_by: 'po',
+    })) as {
+      story: Json;
+    };
+    expect(weak.story).toMatchObject({ state: 'DRAFT' });
+    expect(weak.story.dor_score as number).toBeLessThan(75);
+    await expect(
+      planning.unary('TransitionStory', { story_id: weak.story.story_id, target_state: 'PO_REVIEW', transitioned_by: 'po' }),
+    ).rejects.toMatchObject({ code: status.FAILED_PRECONDITION, details: expect.stringMatching(/scores \d+ .* needs 75/) });
+
+    const ready = (await planning.unary('CreateStory', {
+      epic_id: epicId,
+      title: 'Refund a card payment',
+      brief: READY_BRIEF,
+      created_by: 'po',
+    })) as { story: Json };
+    storyId = ready.story.story_id as string;
+    expect(ready.story.dor_score).toBe(100);
+    const moved = (await planning.unary('TransitionStory', { story_id: storyId, target_state: 'PO_REVIEW', transitioned_by: 'po' })) as {
+      story: Json;
+    };
+    expect(moved.story).toMatchObject({ state: 'PO_REVIEW' });
+    await expect(
+      planning.unary('TransitionStory', { story_id: storyId, target_state: 'DONE', transitioned_by: 'po' }),
+    ).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringMatching(/is PO_REVIEW: it can move to READY_FOR_PLANNING, DRAFT, not DONE/),
+    });
+    await expect(planning.unary('TransitionStory', { story_id: storyId, target_state: 'SHIPPED' })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('target_state'),
+    });
+  });
+
+  it('creates a task once per request id', async () => {
+    const request = {
+      story_id: storyId,
+      title: 'Refund endpoint',
+      type: 'DEV',
+      estimated_hours: 3,
+      priority: 1,
+      request_id: 'req-refund-1',
+    };
+    const first = (await planning.unary('CreateTask', request)) as { task: Json };
+    const again = (await planning.unary('CreateTask', request)) as { task: Json };
+    expect(again.task.task_id).toBe(first.task.task_id);
+    const tasks = (await planning.unary('ListTasks', { story_id: storyId })) as { tasks: Json[]; total_count: number };
+    expect(tasks.total_count).toBe(1);
+  });
+
+  it('approving the plan starts one deliberation per role on the story; rejecting a decision deliberates again with the reason', async () => {
+    await planning.unary('ApproveDecision', { story_id: storyId, decision_id: 'refunds-v1', approved_by: 'po@example.com' });
+    // The story's one task is DEV work: that role deliberates, on the story's title and brief.
+    const dev = await completed('plan-refunds-v1-DEV');
+    expect(dev.description).toContain('Refund a card payment');
+    expect(dev.description).toContain('Given a settled payment');
+    expect(dev).toMatchObject({ storyId, planId: 'refunds-v1' });
+
+    await expect(
+      planning.unary('RejectDecision', { story_id: storyId, decision_id: 'plan-refunds-v1-DEV', rejected_by: 'po', reason: '' }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('reason') });
+    await planning.unary('RejectDecision', {
+      story_id: storyId,
+      decision_id: 'plan-refunds-v1-DEV',
+      rejected_by: 'po',
+      reason: 'Refunds above 500 EUR need a second approver',
+    });
+    const again = await completed('plan-refunds-v1-DEV.r1');
+    expect(again.description).toContain('Refunds above 500 EUR need a second approver');
+  });
+
+  it('announces every change on NATS, flat as the cluster does', async () => {
+    const events = await planningEvents();
+    const types = events.map((e) => e.subject);
+    for (const type of [
+      'planning.project.created',
+      'planning.epic.created',
+      'planning.story.created',
+      'planning.story.transitioned',
+      'planning.task.created',
+      'planning.plan.approved',
+      'planning.decision.rejected',
+    ]) {
+      expect(types).toContain(type);
+    }
+    const moved = events.find((e) => e.subject === 'planning.story.transitioned')!.fields;
+    expect(moved).toMatchObject({
+      event_type: 'planning.story.transitioned',
+      story_id: storyId,
+      from_phase: 'DRAFT',
+      to_phase: 'PO_REVIEW',
+    });
+    expect(typeof moved.timestamp).toBe('number');
+    const approved = events.find((e) => e.subject === 'planning.plan.approved')!.fields;
+    expect(approved).toMatchObject({ plan_id: 'refunds-v1', story_id: storyId, approved_by: 'po@example.com', roles: ['DEV'] });
+  });
+});
