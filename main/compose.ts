@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, freemem, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 import { startUiServer, type UiServer } from '../core/adapters/connect/index.js';
-import { type DesktopSources, type GrpcTls, startGrpcServer, toDeliberationJson } from '../core/adapters/grpc/index.js';
+import {
+  connectPlanningService,
+  type DesktopSources,
+  type GrpcTls,
+  startGrpcServer,
+  toDeliberationJson,
+} from '../core/adapters/grpc/index.js';
 import {
   createLlamaLanguageModel,
   DEFAULT_MODEL_URI,
@@ -344,3 +350,21 @@ export function systemFacts(
     });
   };
 }
+
+/**
+ * The planning use cases of the daemon serving this data folder, over its gRPC API (it owns the folder
+ * and the NATS its events go to). UNAVAILABLE, saying how to start one, when none serves it.
+ */
+export function connectPlanning(config: FleetConfig): PlanningService & { close(): void } {
+  const owner = runningDaemon(config);
+  if (owner?.grpcPort === undefined) {
+    throw new FleetError('UNAVAILABLE', `no daemon serves ${config.dataDir}: start one with \`fleet serve --data-dir ${config.dataDir}\``);
+  }
+  const host = LOOPBACK_OR_ANY.has(config.grpcHost) ? '127.0.0.1' : config.grpcHost;
+  return connectPlanningService(`${host}:${owner.grpcPort}`, {
+    ...(config.grpcToken === undefined ? {} : { token: config.grpcToken }),
+    ...(config.grpcTlsCert === undefined ? {} : { rootCert: readFileSync(config.grpcTlsCert) }),
+  });
+}
+
+const LOOPBACK_OR_ANY = new Set(['127.0.0.1', '0.0.0.0', 'localhost', '::', '::1']);

@@ -7,6 +7,7 @@ import { dlqCommand } from './dlq-command.js';
 import { eventsCommand } from './events-command.js';
 import { EXIT, exitCodeOf, messageOf } from './exit-codes.js';
 import { modelsCommand } from './models-command.js';
+import { planningCommands } from './planning-commands.js';
 import { resultCommand } from './result-command.js';
 import { serveCommand } from './serve-command.js';
 import { tlsCommand } from './tls-command.js';
@@ -33,6 +34,7 @@ const exitOverrideAll = (command: Command): void => {
   command.exitOverride();
   command.commands.forEach(exitOverrideAll);
 };
+for (const c of planningCommands()) program.addCommand(c);
 exitOverrideAll(program);
 
 try {

@@ -2,3 +2,4 @@
 export { DEFAULT_GRPC_PORT, type GrpcServer, type GrpcServerOptions, type GrpcTls, startGrpcServer } from './grpc-server.js';
 export { type ServerFacts, toDeliberationJson } from './response-mapping.js';
 export type { DesktopSources } from './desktop-handlers.js';
+export { connectPlanningService, type PlanningClientOptions } from './planning-client.js';

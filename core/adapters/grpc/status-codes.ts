@@ -1,5 +1,5 @@
 import { status, type StatusObject } from '@grpc/grpc-js';
-import { isFleetError, type ErrorCode } from '../../domain/errors.js';
+import { type ErrorCode, FleetError, isFleetError } from '../../domain/errors.js';
 import type { Log } from '../../ports/log.js';
 
 export type GrpcError = Pick<StatusObject, 'code' | 'details'>;
@@ -31,4 +31,12 @@ export function toGrpcError(error: unknown, method: string, log: Log): GrpcError
     error: error instanceof Error ? (error.stack ?? error.message) : String(error),
   });
   return { code: status.INTERNAL, details: `internal error in ${method}; the daemon log has the detail` };
+}
+
+/** A status a server answered, as the FleetError it stands for (the reverse of toGrpcError). */
+export function fromGrpcError(error: { code?: number; details?: string; message?: string }, what: string): FleetError {
+  const code = (Object.keys(GRPC_STATUS) as ErrorCode[]).find((c) => GRPC_STATUS[c] === error.code);
+  const details = error.details ?? error.message ?? 'no detail';
+  if (code !== undefined) return new FleetError(code, details);
+  return new FleetError('UNAVAILABLE', `${what}: ${details}`);
 }
