@@ -35,6 +35,11 @@ export interface FleetServiceDeps {
   readonly owners?: RunOwners;
   /** Throws INVALID_ARGUMENT for a task the model cannot take (see promptBudget); unset, none is checked. */
   readonly checkFits?: (task: Task) => void;
+  /**
+   * The context of a story this daemon plans, for a role's prompts; undefined for a story it does not
+   * know (planned elsewhere). Rejects when the context cannot be built: the deliberation is refused.
+   */
+  readonly contextFor?: (storyId: string, role: Role) => Promise<{ readonly text: string; readonly version: string } | undefined>;
 }
 
 const LONE_PROCESS: RunOwners = { self: 'this-process', isAlive: () => false };
@@ -78,7 +83,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
     if (!serving) throw new FleetError('UNAVAILABLE', 'the service is not serving (starting up or shutting down)');
     if (storeFailure !== undefined) throw storeFailure;
     const taskId = command.taskId ?? deps.clock.newId();
-    const task = buildTask(command, taskId);
+    const task = await withContext(buildTask(command, taskId));
     // A task id names one task: asked again with the same parameters, it is the same deliberation
     // (the run in flight, or the stored result once COMPLETED); one that failed, timed out or was
     // cancelled runs again as its next attempt. Other parameters under the same id are refused.
@@ -141,6 +146,22 @@ export function createFleetService(deps: FleetServiceDeps): FleetCore {
       info: { councilId: council.id, role: council.role, agents: deliberation.deliberation.agents.length },
     });
     return promise;
+  }
+
+  /** A story's deliberation never runs without its context: one that cannot be built refuses the run. */
+  async function withContext(task: Task): Promise<Task> {
+    if (task.storyId === undefined || deps.contextFor === undefined) return task;
+    let context;
+    try {
+      context = await deps.contextFor(task.storyId, task.role);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new FleetError('FAILED_PRECONDITION', `the context of story ${task.storyId} for ${task.role} cannot be built: ${why}`, {
+        field: 'story_id',
+        cause: e,
+      });
+    }
+    return context === undefined ? task : { ...task, context };
   }
 
   function refuseOtherTask(stored: Task, given: Task): void {

@@ -23,6 +23,14 @@ export class ModelSlot implements LanguageModel {
     return this.model.countPromptTokens?.(request) ?? 0;
   }
 
+  /**
+   * The model's own count; for a backend that cannot count locally (a remote server), about four
+   * characters a token, which is what budgets then rest on.
+   */
+  countTokens(text: string): number {
+    return this.model.countTokens?.(text) ?? Math.ceil(text.length / 4);
+  }
+
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     this.inFlight++;
     try {

@@ -15,6 +15,7 @@ import {
 import { isRole, type Role } from '../domain/role.js';
 import { scoreStory, splitBrief, type StoryScore } from '../domain/story-coach.js';
 import type { Clock } from '../ports/clock.js';
+import type { ContextProjector } from './context.js';
 import type { FleetService } from '../ports/fleet-service.js';
 import type { PlanningEvents } from '../ports/planning-events.js';
 import type { Page, PageQuery, PlanningStore } from '../ports/planning-store.js';
@@ -26,6 +27,8 @@ export interface PlanningDeps {
   readonly clock: Clock;
   /** Re-deliberations after a rejection run here. */
   readonly fleet: Pick<FleetService, 'getDeliberation' | 'deliberate'>;
+  /** The decision graph the changes are written into, when there is one. */
+  readonly projector?: ContextProjector;
 }
 
 /** When a plan names no roles and its story has no tasks saying whose work it is. */
@@ -53,6 +56,7 @@ export class Planning implements PlanningService {
       updatedAtMs: now,
     };
     await this.deps.store.saveProject(project);
+    await this.deps.projector?.project(project);
     await this.announce('planning.project.created', { project_id: project.id, name: project.name, owner: project.owner }, project.id, now);
     return project;
   }
@@ -80,6 +84,7 @@ export class Planning implements PlanningService {
       updatedAtMs: now,
     };
     await this.deps.store.saveEpic(epic);
+    await this.deps.projector?.epic(epic);
     await this.announce('planning.epic.created', { epic_id: epic.id, project_id: epic.projectId, title: epic.title }, epic.id, now);
     return epic;
   }
@@ -112,6 +117,7 @@ export class Planning implements PlanningService {
       updatedAtMs: now,
     };
     await this.deps.store.saveStory(story);
+    await this.projectStory(story);
     await this.announce(
       'planning.story.created',
       { story_id: story.id, epic_id: story.epicId, title: story.title, state: story.state, dor_score: story.dorScore },
@@ -137,6 +143,7 @@ export class Planning implements PlanningService {
     const rigor = await this.rigorOf(story);
     const moved = transition(story, target, rigor, this.deps.clock.now());
     await this.deps.store.saveStory(moved);
+    await this.projectStory(moved);
     await this.announce(
       'planning.story.transitioned',
       { story_id: id, from_phase: story.state, to_phase: moved.state, transitioned_by: by },
@@ -164,6 +171,10 @@ export class Planning implements PlanningService {
       updatedAtMs: now,
     };
     await this.deps.store.saveTask(task);
+    if (this.deps.projector !== undefined) {
+      await this.deps.projector.task(task);
+      await this.contextUpdated(task.storyId, now);
+    }
     await this.announce(
       'planning.task.created',
       { task_id: task.id, story_id: task.storyId, ...(task.planId === undefined ? {} : { plan_id: task.planId }), type: task.type },
@@ -192,6 +203,7 @@ export class Planning implements PlanningService {
     const story = await this.story(storyId);
     const by = checkText(approvedBy, 'approved_by', PLANNING_LIMITS.nameChars);
     if (this.isDeliberation(decisionId)) {
+      await this.verdict(storyId, decisionId, 'approved');
       await this.announce(
         'planning.decision.approved',
         { story_id: storyId, decision_id: decisionId, approved_by: by, comment },
@@ -207,6 +219,10 @@ export class Planning implements PlanningService {
   private async approvePlan(story: Story, planId: string, approvedBy: string, roles: readonly Role[]): Promise<readonly Role[]> {
     const chosen = roles.length > 0 ? roles : await this.rolesOf(story);
     const now = this.deps.clock.now();
+    if (this.deps.projector !== undefined) {
+      await this.deps.projector.plan(story.id, planId, chosen, now, approvedBy);
+      await this.contextUpdated(story.id, now);
+    }
     await this.announce(
       'planning.plan.approved',
       {
@@ -239,6 +255,7 @@ export class Planning implements PlanningService {
         throw new FleetError('NOT_FOUND', `decision not found: ${decisionId}`, { field: 'decision_id' });
       throw e;
     }
+    await this.verdict(storyId, decisionId, 'rejected');
     const taskId = this.nextRound(decisionId);
     const { task } = rejected;
     const winner = rejected.winnerId === undefined ? '' : ` (the winner was ${rejected.winnerId})`;
@@ -264,6 +281,24 @@ export class Planning implements PlanningService {
       this.deps.clock.now(),
     );
     return taskId;
+  }
+
+  private async verdict(storyId: string, decisionId: string, status: 'approved' | 'rejected'): Promise<void> {
+    if (this.deps.projector === undefined) return;
+    const now = this.deps.clock.now();
+    await this.deps.projector.verdict(decisionId, status, now);
+    await this.contextUpdated(storyId, now);
+  }
+
+  private async projectStory(story: Story): Promise<void> {
+    if (this.deps.projector === undefined) return;
+    await this.deps.projector.story(story);
+    await this.contextUpdated(story.id, story.updatedAtMs);
+  }
+
+  /** Tells readers of the story's context (caches, the cluster) that it changed. */
+  contextUpdated(storyId: string, atMs: number): Promise<void> {
+    return this.announce('context.updated', { story_id: storyId, version: Math.floor(atMs) }, `${storyId}:${Math.floor(atMs)}`, atMs);
   }
 
   private isDeliberation(taskId: string): boolean {

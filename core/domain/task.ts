@@ -19,6 +19,8 @@ export interface Task {
   /** The planning story and plan the task came from, when it came from one (events name them back). */
   readonly storyId?: string;
   readonly planId?: string;
+  /** The story's context as rehydrated for the role when the deliberation started (kept for audit). */
+  readonly context?: { readonly text: string; readonly version: string };
 }
 
 export const DEFAULT_RUBRIC = ['correctness', 'completeness', 'clarity', 'feasibility'] as const;

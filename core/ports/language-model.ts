@@ -60,6 +60,8 @@ export interface LanguageModel {
   readonly contextTokens?: number;
   /** Tokens a prompt takes with the chat template applied; absent when the backend cannot count locally. */
   countPromptTokens?(request: Pick<GenerateRequest, 'system' | 'prompt'>): number;
+  /** Tokens a piece of text takes in this model's own tokenizer; absent when the backend cannot count locally. */
+  countTokens?(text: string): number;
   generate(request: GenerateRequest): Promise<GenerateResult>;
   close(): Promise<void>;
 }

@@ -14,6 +14,8 @@ export const PLANNING_EVENT_TYPES = [
   'planning.plan.approved',
   'planning.decision.approved',
   'planning.decision.rejected',
+  // The story's decision graph changed (its context must be rebuilt): {story_id, version}.
+  'context.updated',
 ] as const;
 export type PlanningEventType = (typeof PLANNING_EVENT_TYPES)[number];
 

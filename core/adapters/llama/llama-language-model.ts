@@ -192,6 +192,10 @@ class LlamaCppModel implements LlamaLanguageModel {
     return this.formatPrompt(request).length;
   }
 
+  countTokens(text: string): number {
+    return this.model.tokenize(text).length;
+  }
+
   async generate(request: LlamaGenerateRequest): Promise<GenerateResult> {
     const started = performance.now();
     if (this.closed) throw new FleetError('UNAVAILABLE', 'model is closed');

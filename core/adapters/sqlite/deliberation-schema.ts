@@ -20,6 +20,7 @@ const task = z.object({
   role,
   storyId: z.string().optional(),
   planId: z.string().optional(),
+  context: z.object({ text: z.string(), version: z.string() }).optional(),
   constraints: z.object({
     rubric: z.array(z.string()),
     requirements: z.array(z.string()),

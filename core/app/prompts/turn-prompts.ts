@@ -6,7 +6,9 @@ import type { Task } from '../../domain/task.js';
 // Every prompt starts with the task, the part all agents share, and ends with what is particular to
 // one agent, so a local engine evaluates the shared prefix once for the whole council.
 
-const taskBlock = (task: Task): string => `Task (${task.role}, id ${task.id}):\n${task.description}`;
+const taskBlock = (task: Task): string =>
+  `Task (${task.role}, id ${task.id}):\n${task.description}` +
+  (task.context === undefined ? '' : `\n\nContext of story ${task.storyId ?? ''} (version ${task.context.version}):\n${task.context.text}`);
 
 export function proposePrompt(agent: Agent, task: Task): string {
   return [
