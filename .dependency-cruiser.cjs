@@ -26,7 +26,7 @@ const KNOWN = [
   '^core/ports/',
   '^core/base/',
   '^core/app/',
-  '^core/adapters/(connect|grpc|llama|nats|openai-http|sqlite)/',
+  '^core/adapters/(connect|grpc|kuzu|llama|nats|openai-http|sqlite)/',
   '^main/(compose|compose-nats|compose-models|daemon|config|disk-space|grpc-security|log|version)\\.ts$',
   '^main/cli/',
   '^main/electron/',
@@ -52,6 +52,8 @@ module.exports = {
     ...adapter('connect', ['@bufbuild/protobuf', '@connectrpc/connect', '@connectrpc/connect-node', '@grpc/grpc-js', 'sirv'], {
       extra: ['proto/gen-es/'],
     }),
+    // The embedded context graph.
+    ...adapter('kuzu', ['kuzu', 'zod']),
     ...adapter('llama', ['node-llama-cpp']),
     ...adapter('nats', ['@nats-io/jetstream', '@nats-io/transport-node', 'zod', 'p-retry']),
     ...adapter('openai-http', ['zod']),

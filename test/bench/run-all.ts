@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the council bench (takes --model / --threads), the event-path bench, then the soak
- * (faults injected under load; counts of lost and twice-run work). Each runs
- * in its own process so one's llama.cpp state and timings never leak into the other's.
+ * (faults injected under load; counts of lost and twice-run work), then the context graph (Kuzu
+ * beside SQLite). Each runs in its own process so one's llama.cpp state and timings never leak into the
+ * other's.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ const benches: Array<[string, string[]]> = [
   ['event-path-bench.ts', []],
   ['soak-bench.ts', []],
   ['ui-latency-bench.ts', []],
+  ['graph-bench.ts', []],
 ];
 for (const [file, args] of benches) {
   const script = fileURLToPath(new URL(file, import.meta.url));

@@ -1,0 +1,201 @@
+/**
+ * Context graph bench: the embedded Kuzu graph beside a plain SQLite file holding the same 100k-node
+ * graph as nodes/edges tables, measured in the same run.
+ *
+ *   graph_rehydrate_p50_ms / _p99_ms  depth-3 neighbourhood of a random story through the adapter
+ *                                     (nodes, distances, edges among them); goal p50 ≤ 5 ms
+ *   sqlite_cte_p50_ms / _p99_ms       baseline: the same neighbourhood by a recursive CTE
+ *   graph_vs_sqlite_cte_p50           the first p50 over the second
+ *   graph_write_per_s                 nodes + edges per second through upsertNodes/link
+ *   sqlite_write_per_s                baseline: the same rows as SQLite inserts, one transaction per batch
+ *
+ * Prints `name: value unit` lines.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import { openKuzuGraph } from '../../core/adapters/kuzu/index.js';
+import type { GraphEdge, GraphNode, NodeKind, NodeRef } from '../../core/domain/context-graph.js';
+
+const SAMPLES = 100;
+const NODE_BATCH = 20_000;
+const EDGE_BATCH = 50_000;
+
+const print = (name: string, value: string, unit = ''): void => console.log(`${name}: ${value}${unit ? ` ${unit}` : ''}`);
+const percentile = (xs: readonly number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+/**
+ * 30 projects × 14 epics × 14 stories; each story has two plan versions (the second supersedes the
+ * first), eight tasks (three quarters depending on an earlier one) and three decisions, each taken in its
+ * own deliberation; plans, decisions and deliberations are authored by one of 1000 actors. 101,410
+ * nodes, ~272k edges. Actors are the hubs: a depth-3 neighbourhood reaches every item its actors wrote.
+ */
+function generate(): { nodes: GraphNode[]; edges: GraphEdge[]; stories: NodeRef[] } {
+  let seed = 42;
+  const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+  const nodes: GraphNode[] = [];
+  const edges: GraphEdge[] = [];
+  const node = (kind: NodeKind, id: string): NodeRef => {
+    nodes.push({
+      kind,
+      id,
+      title: `${kind} ${id}`,
+      body: `The text of ${id}. `.repeat(8),
+      props: { state: 'open' },
+      updatedAtMs: nodes.length,
+    });
+    return { kind, id };
+  };
+  const link = (kind: GraphEdge['kind'], from: NodeRef, to: NodeRef): number => edges.push({ kind, from, to });
+  const actors = Array.from({ length: 1000 }, (_, i) => node('Actor', `a${i}`));
+  const actor = (): NodeRef => actors[Math.floor(random() * actors.length)]!;
+  const stories: NodeRef[] = [];
+  for (let p = 0; p < 30; p++) {
+    const project = node('Project', `p${p}`);
+    for (let e = 0; e < 14; e++) {
+      const epic = node('Epic', `p${p}e${e}`);
+      link('CONTAINS', project, epic);
+      for (let s = 0; s < 14; s++) {
+        const id = `p${p}e${e}s${s}`;
+        const story = node('Story', id);
+        stories.push(story);
+        link('CONTAINS', epic, story);
+        const [v1, v2] = [node('PlanVersion', `${id}v1`), node('PlanVersion', `${id}v2`)];
+        link('HAS_PLAN', story, v1);
+        link('HAS_PLAN', story, v2);
+        link('SUPERSEDES', v2, v1);
+        link('AUTHORED_BY', v1, actor());
+        link('AUTHORED_BY', v2, actor());
+        const tasks: NodeRef[] = [];
+        for (let t = 0; t < 8; t++) {
+          const task = node('Task', `${id}t${t}`);
+          link('HAS_TASK', story, task);
+          link('HAS_TASK', v2, task);
+          if (t < 6) link('HAS_TASK', v1, task);
+          if (t > 0 && random() < 0.75) link('DEPENDS_ON', task, tasks[Math.floor(random() * t)]!);
+          tasks.push(task);
+        }
+        const decisions = [0, 1, 2].map((d) => {
+          const [decision, deliberation] = [node('Decision', `${id}d${d}`), node('Deliberation', `${id}l${d}`)];
+          link('AFFECTS', decision, story);
+          link('DECIDED_IN', decision, deliberation);
+          link('AUTHORED_BY', decision, actor());
+          link('AUTHORED_BY', deliberation, actor());
+          return decision;
+        });
+        link('SUPERSEDES', decisions[2]!, decisions[0]!);
+      }
+    }
+  }
+  return { nodes, edges, stories };
+}
+
+const SQLITE_SCHEMA = `
+  CREATE TABLE nodes (kind TEXT, id TEXT, title TEXT, body TEXT, props TEXT, updated_at INTEGER, PRIMARY KEY (kind, id)) WITHOUT ROWID;
+  CREATE TABLE edges (kind TEXT, from_kind TEXT, from_id TEXT, to_kind TEXT, to_id TEXT,
+    PRIMARY KEY (from_kind, from_id, kind, to_kind, to_id)) WITHOUT ROWID;
+  CREATE INDEX edges_to ON edges (to_kind, to_id);`;
+
+// Both directions, each reached node once at its smallest distance, the root left out; then the edges
+// with both ends inside. The same work the adapter does.
+const SQLITE_REACH = `
+  WITH RECURSIVE reach(kind, id, d) AS (
+    SELECT @kind, @id, 0
+    UNION
+    SELECT e.to_kind, e.to_id, r.d + 1 FROM reach r JOIN edges e ON e.from_kind = r.kind AND e.from_id = r.id WHERE r.d < 3
+    UNION
+    SELECT e.from_kind, e.from_id, r.d + 1 FROM reach r JOIN edges e ON e.to_kind = r.kind AND e.to_id = r.id WHERE r.d < 3
+  )
+  SELECT n.kind, n.id, n.title, n.body, n.props, n.updated_at, min(r.d) AS distance
+  FROM reach r JOIN nodes n ON n.kind = r.kind AND n.id = r.id
+  WHERE NOT (r.kind = @kind AND r.id = @id)
+  GROUP BY r.kind, r.id ORDER BY distance, n.kind, n.id`;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-graph-bench-'));
+  try {
+    const { nodes, edges, stories } = generate();
+    print('graph_nodes', String(nodes.length));
+    print('graph_edges', String(edges.length));
+    const sample = Array.from({ length: SAMPLES }, (_, i) => stories[(i * 7919) % stories.length]!);
+
+    const graph = await openKuzuGraph({ path: join(dir, 'graph.kuzu') });
+    let started = performance.now();
+    for (let i = 0; i < nodes.length; i += NODE_BATCH) await graph.upsertNodes(nodes.slice(i, i + NODE_BATCH));
+    for (let i = 0; i < edges.length; i += EDGE_BATCH) await graph.link(edges.slice(i, i + EDGE_BATCH));
+    const graphWrite = (nodes.length + edges.length) / ((performance.now() - started) / 1000);
+
+    const graphTimes: number[] = [];
+    let reached = 0;
+    let graphEdges = 0;
+    for (const story of sample) {
+      started = performance.now();
+      const hood = await graph.neighbourhood(story, 3);
+      graphTimes.push(performance.now() - started);
+      reached += hood.nodes.length;
+      graphEdges += hood.edges.length;
+    }
+    await graph.close();
+
+    const db = new Database(join(dir, 'graph.sqlite'));
+    db.pragma('journal_mode = WAL');
+    db.exec(SQLITE_SCHEMA);
+    const insertNode = db.prepare('INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?)');
+    const insertEdge = db.prepare('INSERT OR IGNORE INTO edges VALUES (?, ?, ?, ?, ?)');
+    started = performance.now();
+    for (let i = 0; i < nodes.length; i += NODE_BATCH) {
+      db.transaction(() => {
+        for (const n of nodes.slice(i, i + NODE_BATCH))
+          insertNode.run(n.kind, n.id, n.title, n.body, JSON.stringify(n.props), n.updatedAtMs);
+      })();
+    }
+    for (let i = 0; i < edges.length; i += EDGE_BATCH) {
+      db.transaction(() => {
+        for (const e of edges.slice(i, i + EDGE_BATCH)) insertEdge.run(e.kind, e.from.kind, e.from.id, e.to.kind, e.to.id);
+      })();
+    }
+    const sqliteWrite = (nodes.length + edges.length) / ((performance.now() - started) / 1000);
+
+    const reach = db.prepare(SQLITE_REACH);
+    const edgesFrom = db.prepare('SELECT kind, to_kind, to_id FROM edges WHERE from_kind = ? AND from_id = ?');
+    const sqliteTimes: number[] = [];
+    let sqliteReached = 0;
+    let sqliteEdges = 0;
+    for (const story of sample) {
+      started = performance.now();
+      const rows = reach.all({ kind: story.kind, id: story.id }) as { kind: string; id: string }[];
+      const inside = new Set([story, ...rows].map((r) => `${r.kind}/${r.id}`));
+      let among = 0;
+      for (const r of [story, ...rows]) {
+        for (const e of edgesFrom.all(r.kind, r.id) as { to_kind: string; to_id: string }[])
+          if (inside.has(`${e.to_kind}/${e.to_id}`)) among++;
+      }
+      sqliteTimes.push(performance.now() - started);
+      sqliteReached += rows.length;
+      sqliteEdges += among;
+    }
+    db.close();
+
+    print('graph_neighbourhood_nodes_mean', (reached / SAMPLES).toFixed(0));
+    print('sqlite_neighbourhood_nodes_mean', (sqliteReached / SAMPLES).toFixed(0));
+    print('graph_neighbourhood_edges_mean', (graphEdges / SAMPLES).toFixed(0));
+    print('sqlite_neighbourhood_edges_mean', (sqliteEdges / SAMPLES).toFixed(0));
+    print('graph_rehydrate_p50_ms', percentile(graphTimes, 50).toFixed(2), 'ms');
+    print('graph_rehydrate_p99_ms', percentile(graphTimes, 99).toFixed(2), 'ms');
+    print('sqlite_cte_p50_ms', percentile(sqliteTimes, 50).toFixed(2), 'ms');
+    print('sqlite_cte_p99_ms', percentile(sqliteTimes, 99).toFixed(2), 'ms');
+    print('graph_vs_sqlite_cte_p50', `${(percentile(graphTimes, 50) / percentile(sqliteTimes, 50)).toFixed(2)}x`);
+    print('graph_write_per_s', graphWrite.toFixed(0), 'rows/s');
+    print('sqlite_write_per_s', sqliteWrite.toFixed(0), 'rows/s');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
