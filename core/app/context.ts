@@ -1,33 +1,12 @@
 import type { GraphEdge, GraphNode, Neighbourhood, NodeRef } from '../domain/context-graph.js';
-import { type ContextPhase, ROLE_TOKEN_BUDGET, redact, SCOPE_POLICY, type Scope } from '../domain/context-policy.js';
+import { ROLE_TOKEN_BUDGET, redact, SCOPE_POLICY, type Scope } from '../domain/context-policy.js';
 import type { Deliberation } from '../domain/deliberation.js';
 import { FleetError } from '../domain/errors.js';
 import type { Epic, PlanTask, Project, Story } from '../domain/planning.js';
 import { renderContent } from '../domain/proposal.js';
 import type { Role } from '../domain/role.js';
 import type { ContextGraph } from '../ports/context-graph.js';
-
-export interface ContextRequest {
-  readonly storyId: string;
-  readonly role: Role;
-  readonly phase: ContextPhase;
-  /** The task the agent works on: it comes first among the tasks. */
-  readonly subtaskId?: string;
-  /** Tokens the context may take; the role's budget when absent. */
-  readonly tokenBudget?: number;
-}
-
-export interface BuiltContext {
-  readonly context: string;
-  /** Counted with the model's own tokenizer. */
-  readonly tokenCount: number;
-  readonly scopes: readonly Scope[];
-  /** A fingerprint of exactly what was included: the same graph and request give the same version. */
-  readonly version: string;
-  readonly blocks: { readonly system: string; readonly context: string; readonly tools: string };
-  /** Items left out because the budget was spent, most relevant kept. */
-  readonly omitted: number;
-}
+import type { BuiltContext, ContextReader, ContextRequest } from '../ports/context-service.js';
 
 interface Item {
   readonly scope: Scope;
@@ -42,7 +21,7 @@ const NEIGHBOURHOOD_LIMIT = 500;
  * its policy allows, most relevant first, every credential redacted, cut to the token budget with the
  * model's own tokenizer. The graph is read through its port: no query language here.
  */
-export class ContextBuilder {
+export class ContextBuilder implements ContextReader {
   constructor(
     private readonly graph: ContextGraph,
     private readonly countTokens: (text: string) => number,
