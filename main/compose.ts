@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startUiServer, type UiServer } from '../core/adapters/connect/index.js';
 import {
   connectPlanningService,
+  type ContextSources,
   type DesktopSources,
   type GrpcTls,
   startGrpcServer,
@@ -18,6 +19,7 @@ import {
   TINY_MODEL_NAME,
   type DownloadProgress,
 } from '../core/adapters/llama/index.js';
+import { openKuzuGraph } from '../core/adapters/kuzu/index.js';
 import { createOpenAiHttpLanguageModel, listModels } from '../core/adapters/openai-http/index.js';
 import {
   createSqliteStores,
@@ -30,6 +32,7 @@ import {
 import { DisposalStack } from '../core/base/disposal.js';
 import { isProcessAlive } from '../core/base/process-liveness.js';
 import { createFleetService, type StartupReport } from '../core/app/fleet-service.js';
+import { ContextBuilder, ContextProjector } from '../core/app/context.js';
 import { ModelSlot } from '../core/app/model-slot.js';
 import { Planning } from '../core/app/planning.js';
 import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
@@ -37,6 +40,10 @@ import { promptBudget } from '../core/app/turns/prompt-budget.js';
 import type { Deliberation } from '../core/domain/deliberation.js';
 import { FleetError } from '../core/domain/errors.js';
 import type { Clock } from '../core/ports/clock.js';
+import type { EventBus } from '../core/ports/event-bus.js';
+import type { PlanningStore } from '../core/ports/planning-store.js';
+import { ROLE_TOKEN_BUDGET } from '../core/domain/context-policy.js';
+import type { Role } from '../core/domain/role.js';
 import type { RunOwners } from '../core/ports/run-owners.js';
 import type { FleetService } from '../core/ports/fleet-service.js';
 import type { LanguageModel } from '../core/ports/language-model.js';
@@ -75,6 +82,7 @@ export const runOwners: RunOwners = (() => {
 
 export const paths = (config: FleetConfig) => ({
   database: join(config.dataDir, 'fleet.db'),
+  graph: join(config.dataDir, 'graph', 'context.kuzu'),
   models: join(config.dataDir, 'models'),
   log: join(config.dataDir, 'logs', 'fleet.log'),
 });
@@ -173,6 +181,8 @@ export interface Core {
   readonly model: ModelSlot;
   /** Projects, epics, stories and tasks; with a NATS backbone only (its events start deliberations). */
   readonly planning?: PlanningService;
+  /** Story contexts and the decision graph behind them; with the daemon's backbone only. */
+  readonly context?: ContextSources;
   readonly stores: SqliteStores;
   /** What starting found: councils it created, deliberations it marked interrupted. */
   readonly startup: StartupReport;
@@ -211,6 +221,12 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
       const worker = await backbone.startWorker(localTurns);
       resources.defer(() => worker.stop());
     }
+    // The decision graph lives with the daemon (its NATS carries the events that keep it current).
+    const graph = backbone === undefined ? undefined : await openKuzuGraph({ path: paths(config).graph });
+    if (graph !== undefined) resources.defer(() => graph.close());
+    const context = graph === undefined ? undefined : { reader: new ContextBuilder(graph, (text) => model.countTokens(text)), graph };
+    const projector = graph === undefined ? undefined : new ContextProjector(graph);
+    let planning: Planning | undefined;
     const fleet = createFleetService({
       councils: stores.councils,
       deliberations: stores.deliberations,
@@ -220,13 +236,20 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
       get modelName() {
         return model.info.name;
       },
-      ...(backbone === undefined ? {} : { eventBus: backbone.bus }),
+      ...(backbone === undefined ? {} : { eventBus: projecting(backbone.bus, projector, () => planning, options.log) }),
       checkFits: fits,
+      ...(context === undefined ? {} : { contextFor: storyContext(context.reader, stores.planning, model) }),
     });
-    const planning =
+    planning =
       backbone === undefined
         ? undefined
-        : new Planning({ store: stores.planning, events: backbone.planningEvents, clock: systemClock, fleet });
+        : new Planning({
+            store: stores.planning,
+            events: backbone.planningEvents,
+            clock: systemClock,
+            fleet,
+            ...(projector === undefined ? {} : { projector }),
+          });
     const startup = fleet.start();
     fleet.setServing(true);
     resources.defer(() => fleet.setServing(false));
@@ -234,6 +257,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
       fleet,
       model,
       ...(planning === undefined ? {} : { planning }),
+      ...(context === undefined ? {} : { context }),
       stores,
       startup,
       running: () => fleet.running(),
@@ -272,8 +296,7 @@ export function startGrpc(
   config: FleetConfig,
   log: Logger,
   access: GrpcAccess = {},
-  desktop?: DesktopSources,
-  planning?: PlanningService,
+  served: { readonly desktop?: DesktopSources; readonly planning?: PlanningService; readonly context?: ContextSources } = {},
 ): Promise<GrpcEndpoint> {
   return startGrpcServer({
     service,
@@ -282,8 +305,7 @@ export function startGrpc(
     port: config.grpcPort,
     onLog: log.log,
     ...access,
-    ...(desktop === undefined ? {} : { desktop }),
-    ...(planning === undefined ? {} : { planning }),
+    ...served,
   });
 }
 
@@ -368,3 +390,37 @@ export function connectPlanning(config: FleetConfig): PlanningService & { close(
 }
 
 const LOOPBACK_OR_ANY = new Set(['127.0.0.1', '0.0.0.0', 'localhost', '::', '::1']);
+
+/**
+ * Deliberations' events on their way to NATS, each completed one also written into the decision graph
+ * as its story's Decision (a re-deliberation after a rejection superseding the one rejected), then
+ * announced as context.updated. The graph failing is logged: the deliberation's own record stands.
+ */
+function projecting(bus: EventBus, projector: ContextProjector | undefined, planning: () => Planning | undefined, log: Logger): EventBus {
+  return {
+    publish(event) {
+      if (projector !== undefined && event.type === 'finished' && event.deliberation.task.storyId !== undefined) {
+        const d = event.deliberation;
+        const rerun = /^(.*)\.r(\d+)$/.exec(d.taskId);
+        const supersedes = rerun === null ? undefined : `decision-${rerun[2] === '1' ? rerun[1] : `${rerun[1]}.r${Number(rerun[2]) - 1}`}`;
+        projector
+          .decision(d, supersedes)
+          .then((id) => (id === undefined ? undefined : planning()?.contextUpdated(d.task.storyId!, d.finishedAtMs ?? Date.now())))
+          .catch((error: unknown) =>
+            log.log('warn', 'the decision graph could not take a deliberation', { task_id: d.taskId, error: String(error) }),
+          );
+      }
+      return bus.publish(event);
+    },
+  };
+}
+
+/** The context a deliberation of a story this daemon plans starts with, sized to leave the model room to answer. */
+function storyContext(reader: ContextBuilder, planning: PlanningStore, model: ModelSlot) {
+  return async (storyId: string, role: Role): Promise<{ text: string; version: string } | undefined> => {
+    if ((await planning.story(storyId)) === undefined) return undefined;
+    const budget = Math.min(ROLE_TOKEN_BUDGET[role], Math.floor((model.contextTokens ?? 4 * ROLE_TOKEN_BUDGET[role]) / 4));
+    const built = await reader.build({ storyId, role, phase: 'DESIGN', tokenBudget: budget });
+    return { text: built.context, version: built.version };
+  };
+}

@@ -62,7 +62,11 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
       system: systemFacts(config, core.model, backbone, () => unhealthy),
       models: createModelCatalog(config, core, log),
     };
-    const grpc = await startGrpc(core.fleet, config, log, security, desktop, core.planning);
+    const grpc = await startGrpc(core.fleet, config, log, security, {
+      desktop,
+      ...(core.planning === undefined ? {} : { planning: core.planning }),
+      ...(core.context === undefined ? {} : { context: core.context }),
+    });
     resources.defer(() => grpc.stop());
     // Stopped before gRPC: its open event streams are calls gRPC would otherwise wait out.
     const ui = await startUi(config, grpc, security, log);

@@ -2,6 +2,8 @@ import { type Client, Code, ConnectError, createClient, type Interceptor } from 
 import { createConnectTransport } from '@connectrpc/connect-web';
 import { DesktopService } from '../../proto/gen-es/fleet/desktop/v1/desktop_pb.js';
 import { OrchestratorService } from '../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
+import { PlanningService } from '../../proto/gen-es/fleet/planning/v2/planning_pb.js';
+import { StoryCoachService } from '../../proto/gen-es/fleet/storycoach/v1/storycoach_pb.js';
 
 /**
  * Where the daemon's API is and the launch token that opens it. `fleet serve` prints a URL with
@@ -34,6 +36,10 @@ export function readAccess(location: Location, storage: Storage, history: Histor
 export interface FleetApi {
   readonly orchestrator: Client<typeof OrchestratorService>;
   readonly desktop: Client<typeof DesktopService>;
+  /** Projects, epics, stories and tasks; the product owner's approvals and rejections. */
+  readonly planning: Client<typeof PlanningService>;
+  /** Scores a story's readiness and says what lowers it. */
+  readonly storyCoach: Client<typeof StoryCoachService>;
 }
 
 export function createFleetApi(access: ApiAccess): FleetApi {
@@ -42,7 +48,12 @@ export function createFleetApi(access: ApiAccess): FleetApi {
     return next(request);
   };
   const transport = createConnectTransport({ baseUrl: access.baseUrl, useBinaryFormat: true, interceptors: [auth] });
-  return { orchestrator: createClient(OrchestratorService, transport), desktop: createClient(DesktopService, transport) };
+  return {
+    orchestrator: createClient(OrchestratorService, transport),
+    desktop: createClient(DesktopService, transport),
+    planning: createClient(PlanningService, transport),
+    storyCoach: createClient(StoryCoachService, transport),
+  };
 }
 
 /** An error as a person reads it: the daemon's message, never a stack; a missing token said plainly. */

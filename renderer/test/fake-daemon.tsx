@@ -8,6 +8,8 @@ import {
   DeliberationUpdateSchema,
   OrchestratorService,
 } from '../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
+import { PlanningService } from '../../proto/gen-es/fleet/planning/v2/planning_pb.js';
+import { StoryCoachService } from '../../proto/gen-es/fleet/storycoach/v1/storycoach_pb.js';
 import type { FleetApi } from '../src/api.js';
 import { App } from '../src/app/App.js';
 
@@ -15,14 +17,23 @@ import { App } from '../src/app/App.js';
 export interface FakeDaemon {
   readonly orchestrator?: Partial<ServiceImpl<typeof OrchestratorService>>;
   readonly desktop?: Partial<ServiceImpl<typeof DesktopService>>;
+  readonly planning?: Partial<ServiceImpl<typeof PlanningService>>;
+  readonly storyCoach?: Partial<ServiceImpl<typeof StoryCoachService>>;
 }
 
 export function fakeApi(daemon: FakeDaemon): FleetApi {
   const transport = createRouterTransport((router) => {
     router.service(OrchestratorService, daemon.orchestrator ?? {});
     router.service(DesktopService, daemon.desktop ?? {});
+    router.service(PlanningService, daemon.planning ?? {});
+    router.service(StoryCoachService, daemon.storyCoach ?? {});
   });
-  return { orchestrator: createClient(OrchestratorService, transport), desktop: createClient(DesktopService, transport) };
+  return {
+    orchestrator: createClient(OrchestratorService, transport),
+    desktop: createClient(DesktopService, transport),
+    planning: createClient(PlanningService, transport),
+    storyCoach: createClient(StoryCoachService, transport),
+  };
 }
 
 export function renderApp(daemon: FakeDaemon, hash: string, options: { readonly tokenMissing?: boolean } = {}): RenderResult {

@@ -12,6 +12,7 @@ import { encodeEnvelope, makeEnvelope } from '../../core/adapters/nats/event-env
 import { EVENT_TYPE } from '../../core/adapters/nats/event-payloads.js';
 import { DesktopService } from '../../proto/gen-es/fleet/desktop/v1/desktop_pb.js';
 import { OrchestratorService } from '../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
+import { PlanningService } from '../../proto/gen-es/fleet/planning/v2/planning_pb.js';
 import { type DaemonProcess, daemonNatsEndpoint, startDaemon, tempDataDir } from '../support/fleet-process.js';
 
 /** The daemon as the desktop app sees it: `fleet serve` on the tiny model, with its UI on a free port. */
@@ -45,14 +46,23 @@ export interface UiDaemon {
 
 const UI_LINE = /^ui: (http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9_-]+)$/m;
 
-export function desktopApi(baseUrl: string, token: string): DesktopApi {
+/** The page's Connect endpoint from Node, with the launch token. */
+function uiTransport(baseUrl: string, token: string) {
   const auth: Interceptor = (next) => (request) => {
     request.header.set('authorization', `Bearer ${token}`);
     return next(request);
   };
-  const transport = createConnectTransport({ baseUrl, httpVersion: '1.1', interceptors: [auth] });
+  return createConnectTransport({ baseUrl, httpVersion: '1.1', interceptors: [auth] });
+}
+
+export function desktopApi(baseUrl: string, token: string): DesktopApi {
+  const transport = uiTransport(baseUrl, token);
   return { orchestrator: createClient(OrchestratorService, transport), desktop: createClient(DesktopService, transport) };
 }
+
+/** The planning API the Backlog view calls, from Node (to check what the page did). */
+export const planningApi = (fleet: Pick<UiDaemon, 'origin' | 'token'>): Client<typeof PlanningService> =>
+  createClient(PlanningService, uiTransport(fleet.origin, fleet.token));
 
 export async function startUiDaemon(): Promise<UiDaemon> {
   const missing = rendererMissing();

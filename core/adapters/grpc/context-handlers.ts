@@ -1,24 +1,91 @@
-import type { ContextServiceServer } from '../../../proto/gen/fleet/context/v1/context.js';
+import type { ContextServiceServer, GraphNode as ProtoNode } from '../../../proto/gen/fleet/context/v1/context.js';
+import { checkDepth, type GraphNode, NODE_KINDS, type NodeKind } from '../../domain/context-graph.js';
+import { checkBudget, parsePhase, validateScopes } from '../../domain/context-policy.js';
+import { FleetError, invalidArgument } from '../../domain/errors.js';
+import { parseRole } from '../../domain/validation.js';
+import type { ContextGraph } from '../../ports/context-graph.js';
+import type { ContextReader } from '../../ports/context-service.js';
 import type { Log } from '../../ports/log.js';
-import { unimplemented } from './unary-call.js';
+import { unaryCalls, unimplemented } from './unary-call.js';
 
-const MISSING = 'the context graph service is not served yet (coming in issue 10)';
+const MISSING = 'writing to the context graph over this API is not served yet: planning and deliberations write it';
+const DEFAULT_DEPTH = 2;
+
+/** What the context service reads: the built contexts and the graph itself (absent: FAILED_PRECONDITION). */
+export interface ContextSources {
+  readonly reader: ContextReader;
+  readonly graph: ContextGraph;
+}
 
 /**
- * ContextService (fleet.context.v1): the context graph agents read their prompts from.
- * Registered under the cluster's name so cluster clients reach it; every rpc answers UNIMPLEMENTED
- * for now. Implementing one replaces its line with a `unaryCalls(log)` handler.
+ * ContextService (fleet.context.v1): a story's context for a role and phase, the scope check, and a
+ * node's neighbourhood. The graph is written by planning and by completed deliberations; the write
+ * rpcs answer UNIMPLEMENTED naming that.
  */
-export function contextHandlers(log: Log): ContextServiceServer {
+export function contextHandlers(sources: ContextSources | undefined, log: Log): ContextServiceServer {
+  const unary = unaryCalls(log);
+  const served = (): ContextSources => {
+    if (sources === undefined) throw new FleetError('FAILED_PRECONDITION', 'this server runs without the context graph');
+    return sources;
+  };
   return {
-    getContext: unimplemented('GetContext', MISSING, log),
+    getContext: unary('GetContext', async (r) => {
+      const built = await served().reader.build({
+        storyId: id(r.storyId, 'story_id'),
+        role: parseRole(r.role, 'role'),
+        phase: parsePhase(r.phase, 'phase'),
+        ...(r.subtaskId === '' ? {} : { subtaskId: r.subtaskId }),
+        ...(r.tokenBudget === 0 ? {} : { tokenBudget: checkBudget(r.tokenBudget, 'token_budget') }),
+      });
+      return {
+        context: built.context,
+        tokenCount: built.tokenCount,
+        scopes: [...built.scopes],
+        version: built.version,
+        blocks: built.blocks,
+      };
+    }),
+    validateScope: unary('ValidateScope', (r) => {
+      const check = validateScopes(parseRole(r.role, 'role'), parsePhase(r.phase, 'phase'), r.providedScopes);
+      return { allowed: check.allowed, missing: [...check.missing], extra: [...check.extra], reason: check.reason };
+    }),
+    getGraphRelationships: unary('GetGraphRelationships', async (r) => {
+      const kind = kindOf(r.nodeType);
+      const depth = r.depth === 0 ? DEFAULT_DEPTH : checkDepth(r.depth);
+      const around = await served().graph.neighbourhood({ kind, id: id(r.nodeId, 'node_id') }, depth);
+      return {
+        node: toNode(around.root),
+        neighbors: around.nodes.map(toNode),
+        relationships: around.edges.map((e) => ({ fromNodeId: e.from.id, toNodeId: e.to.id, type: e.kind, properties: {} })),
+        success: true,
+        message: `${around.nodes.length} nodes within ${depth} of ${kind} ${around.root.id}`,
+      };
+    }),
     updateContext: unimplemented('UpdateContext', MISSING, log),
-    rehydrateSession: unimplemented('RehydrateSession', MISSING, log),
-    validateScope: unimplemented('ValidateScope', MISSING, log),
+    rehydrateSession: unimplemented('RehydrateSession', 'role context packs are not served yet (GetContext is)', log),
     createStory: unimplemented('CreateStory', MISSING, log),
     createTask: unimplemented('CreateTask', MISSING, log),
     addProjectDecision: unimplemented('AddProjectDecision', MISSING, log),
     transitionPhase: unimplemented('TransitionPhase', MISSING, log),
-    getGraphRelationships: unimplemented('GetGraphRelationships', MISSING, log),
   };
 }
+
+function id(value: string, field: string): string {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed.length > 256) throw invalidArgument(field, 'an id (1..256 characters)', value);
+  return trimmed;
+}
+
+function kindOf(value: string): NodeKind {
+  const kind = NODE_KINDS.find((k) => k.toLowerCase() === value.trim().toLowerCase());
+  if (kind === undefined) throw invalidArgument('node_type', `one of ${NODE_KINDS.join(', ')}`, value);
+  return kind;
+}
+
+const toNode = (n: GraphNode): ProtoNode => ({
+  id: n.id,
+  labels: [n.kind],
+  properties: { ...n.props, title: n.title, body: n.body, updated_at: new Date(n.updatedAtMs).toISOString() },
+  type: n.kind,
+  title: n.title,
+});

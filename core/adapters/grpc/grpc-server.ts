@@ -12,7 +12,7 @@ import type { PlanningService } from '../../ports/planning-service.js';
 import { silentLog, type Log } from '../../ports/log.js';
 import { createHealth } from './health-service.js';
 import { bearerAuth } from './bearer-auth.js';
-import { contextHandlers } from './context-handlers.js';
+import { contextHandlers, type ContextSources } from './context-handlers.js';
 import { desktopHandlers, type DesktopSources } from './desktop-handlers.js';
 import { orchestratorHandlers } from './orchestrator-handlers.js';
 import { planningHandlers } from './planning-handlers.js';
@@ -55,6 +55,8 @@ export interface GrpcServerOptions {
   readonly token?: string;
   /** When set, the server speaks TLS only; otherwise plaintext. */
   readonly tls?: GrpcTls;
+  /** The story contexts and the graph behind fleet.context.v1; without them its rpcs answer FAILED_PRECONDITION. */
+  readonly context?: ContextSources;
   /** The planning use cases behind fleet.planning.v2; without them its rpcs answer FAILED_PRECONDITION. */
   readonly planning?: PlanningService;
   /** When set, the desktop app's service (history, stop, events, system) is served too. */
@@ -95,12 +97,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   server.addService(HealthService, health.handlers);
   server.addService(
     tolerantDecoding(OrchestratorServiceService),
-    orchestratorHandlers(service, { version: options.version, now: Date.now }, log),
+    orchestratorHandlers(service, { version: options.version, now: Date.now }, log, options.context?.reader),
   );
   server.addService(tolerantDecoding(PlanningServiceService), planningHandlers(options.planning, log));
   server.addService(tolerantDecoding(StoryCoachServiceService), storyCoachHandlers(log));
   server.addService(tolerantDecoding(TaskDerivationPlanningServiceService), taskDerivationHandlers(log));
-  server.addService(tolerantDecoding(ContextServiceService), contextHandlers(log));
+  server.addService(tolerantDecoding(ContextServiceService), contextHandlers(options.context, log));
   if (options.desktop !== undefined) {
     server.addService(
       tolerantDecoding(DesktopServiceService),

@@ -1,4 +1,8 @@
 import type { OrchestratorServiceServer } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
+import { parsePhase } from '../../domain/context-policy.js';
+import { FleetError, invalidArgument } from '../../domain/errors.js';
+import { parseRole } from '../../domain/validation.js';
+import type { ContextReader } from '../../ports/context-service.js';
 import type { FleetService } from '../../ports/fleet-service.js';
 import { resolveCouncil } from './council-target.js';
 import { streamDeliberation } from './deliberation-stream.js';
@@ -26,7 +30,12 @@ import {
 import { unaryCalls, unimplemented } from './unary-call.js';
 
 /** OrchestratorService over the driving port: each handler maps the request, calls the core once, maps back. */
-export function orchestratorHandlers(service: FleetService, facts: ServerFacts, log: Log): OrchestratorServiceServer {
+export function orchestratorHandlers(
+  service: FleetService,
+  facts: ServerFacts,
+  log: Log,
+  context?: ContextReader,
+): OrchestratorServiceServer {
   const unary = unaryCalls(log);
 
   return {
@@ -96,6 +105,22 @@ export function orchestratorHandlers(service: FleetService, facts: ServerFacts, 
       'DeriveSubtasks',
       'task derivation needs the planning service and its task-derivation planner, not served yet',
     ),
-    getTaskContext: unimplemented('GetTaskContext', 'task context needs the context graph service, not served yet'),
+    getTaskContext: unary('GetTaskContext', async (request) => {
+      if (context === undefined) throw new FleetError('FAILED_PRECONDITION', 'this server runs without the context graph');
+      const storyId = request.storyId !== '' ? request.storyId : request.caseId;
+      if (storyId === '') throw invalidArgument('story_id', 'the story (or case_id) whose context to build');
+      const built = await context.build({
+        storyId,
+        role: parseRole(request.role, 'role'),
+        phase: request.phase === '' ? 'DESIGN' : parsePhase(request.phase, 'phase'),
+        ...(request.taskId === '' ? {} : { subtaskId: request.taskId }),
+      });
+      return {
+        contextText: built.context,
+        blocks: { ...built.blocks, history: '' },
+        tokenCount: built.tokenCount,
+        versionHash: built.version,
+      };
+    }),
   };
 }

@@ -215,6 +215,7 @@ function detailOf(d: Deliberation): DeliberationDetail {
       requirements: [...d.task.constraints.requirements],
       storyId: d.task.storyId ?? '',
       planId: d.task.planId ?? '',
+      contextVersion: d.task.context?.version ?? '',
     },
     createdAtMs: d.createdAtMs,
     orchestrated: d.orchestrated === true,

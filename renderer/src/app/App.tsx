@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { FleetApi } from '../api.js';
+import { BacklogView } from '../backlog/BacklogView.js';
 import { CouncilsView } from '../councils/CouncilsView.js';
 import { DeliberationPage } from '../deliberation/DeliberationPage.js';
 import { EventsView } from '../events/EventsView.js';
@@ -13,6 +14,7 @@ import { deliberationHref, hrefOf, type Route } from './route.js';
 import { navigate, useRoute } from './use-route.js';
 
 const NAV: readonly { readonly label: string; readonly route: Route }[] = [
+  { label: 'Backlog', route: { view: 'backlog' } },
   { label: 'Councils', route: { view: 'councils' } },
   { label: 'Deliberations', route: { view: 'deliberations' } },
   { label: 'Events', route: { view: 'events' } },
@@ -25,6 +27,8 @@ const section = (route: Route): Route['view'] => (route.view === 'deliberation' 
 
 function View({ route }: { readonly route: Route }) {
   switch (route.view) {
+    case 'backlog':
+      return <BacklogView storyId={route.storyId} />;
     case 'councils':
       return <CouncilsView />;
     case 'deliberations':

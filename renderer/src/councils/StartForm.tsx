@@ -1,10 +1,11 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { errorText } from '../api.js';
 import { deliberationHref } from '../app/route.js';
 import { navigate } from '../app/use-route.js';
 import { useApi } from '../shared/api-context.js';
 import { ErrorNote } from '../shared/ErrorNote.js';
+import { Field } from '../shared/Field.js';
 import { ROLES, type Role } from './roles.js';
 import {
   emptyStart,
@@ -15,33 +16,6 @@ import {
   toStartRequest,
   validateStart,
 } from './start-form.js';
-
-interface FieldProps {
-  readonly label: string;
-  readonly error: string | undefined;
-  readonly hint?: string;
-  readonly children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => ReactNode;
-}
-
-/** A labelled control whose error sits next to it and is read out with it. */
-function Field({ label, error, hint, children }: FieldProps) {
-  const id = useId();
-  const errorId = `${id}-error`;
-  const hintId = `${id}-hint`;
-  const describedBy = [error === undefined ? '' : errorId, hint === undefined ? '' : hintId].filter((s) => s !== '').join(' ');
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {children({ id, describedBy: describedBy === '' ? undefined : describedBy, invalid: error !== undefined })}
-      {hint === undefined ? null : (
-        <small id={hintId} className="hint">
-          {hint}
-        </small>
-      )}
-      <ErrorNote message={error ?? ''} id={errorId} />
-    </div>
-  );
-}
 
 export function StartForm() {
   const api = useApi();

@@ -17,6 +17,10 @@ import {
   splitAgent,
 } from './state.js';
 
+// How long a deliberation not known yet is asked for again, and how often.
+const STARTING_MS = 15_000;
+const RETRY_MS = 500;
+
 type PageAction = DeliberationAction | { readonly type: 'replay'; readonly state: DeliberationState };
 
 const pageReducer = (s: DeliberationState, a: PageAction): DeliberationState => (a.type === 'replay' ? a.state : deliberationReducer(s, a));
@@ -47,7 +51,7 @@ export function DeliberationPage({ taskId }: { readonly taskId: string }) {
   useEffect(() => {
     const abort = new AbortController();
     const { signal } = abort;
-    const follow = async (): Promise<void> => {
+    const followOnce = async (): Promise<void> => {
       try {
         const record = await api.orchestrator.getDeliberationResult({ taskId }, { signal });
         if (isEnded(record.status)) {
@@ -79,6 +83,21 @@ export function DeliberationPage({ taskId }: { readonly taskId: string }) {
       }
       if (!finished && !signal.aborted)
         dispatch({ type: 'error', message: 'The update stream ended before the deliberation did; reload to follow it again.' });
+    };
+    // A deliberation a plan approval just asked for is started a moment later, by the daemon's event
+    // consumer: until then it is unknown, so it is asked for again for a while before saying so.
+    const follow = async (): Promise<void> => {
+      const giveUpAt = Date.now() + STARTING_MS;
+      for (;;) {
+        try {
+          await followOnce();
+          return;
+        } catch (e) {
+          if (signal.aborted || ConnectError.from(e).code !== Code.NotFound || Date.now() > giveUpAt) throw e;
+          await new Promise((r) => setTimeout(r, RETRY_MS));
+          if (signal.aborted) return;
+        }
+      }
     };
     follow().catch((e: unknown) => {
       if (!signal.aborted) dispatch({ type: 'error', message: errorText(e) });

@@ -143,7 +143,18 @@ describe('a cluster client against the daemon', () => {
     expect(stats.avg_deliberation_time_ms).toBeCloseTo(metrics.performance.avg_deliberation_ms, 6);
   });
 
-  it.each(['DeliberateForBacklogReview', 'ProcessPlanningEvent', 'DeriveSubtasks', 'GetTaskContext'])(
+  it("gets a story's context from GetTaskContext, and a clear error for an unknown story", async () => {
+    await expect(call('GetTaskContext', { role: 'DEV' })).rejects.toMatchObject({
+      code: GrpcStatus.INVALID_ARGUMENT,
+      details: expect.stringContaining('story_id'),
+    });
+    await expect(call('GetTaskContext', { story_id: 'story-nope', role: 'DEV', phase: 'BUILD' })).rejects.toMatchObject({
+      code: GrpcStatus.NOT_FOUND,
+      details: expect.stringContaining('story-nope'),
+    });
+  });
+
+  it.each(['DeliberateForBacklogReview', 'ProcessPlanningEvent', 'DeriveSubtasks'])(
     'gets UNIMPLEMENTED naming what is missing from %s',
     async (rpc) => {
       await expect(call(rpc, {})).rejects.toMatchObject({

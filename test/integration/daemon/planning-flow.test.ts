@@ -23,11 +23,13 @@ let nc: NatsConnection;
 
 const READY_BRIEF = [
   'As a clerk I want to refund a card payment so that customers get their money back the same day.',
+  `The sandbox gateway answers with api_key=${'sk-live-0123456789abcdefXYZ'} for now.`,
   '',
   'Acceptance criteria:',
   '- Given a settled payment When the clerk refunds it Then the customer receives the amount within 1 day',
   '- Given a refunded payment When the clerk refunds it again Then the second refund is refused',
 ].join('\n');
+const SECRET = 'sk-live-0123456789abcdefXYZ';
 
 const until = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> => {
   const end = Date.now() + timeoutMs;
@@ -39,10 +41,10 @@ const until = async <T>(probe: () => Promise<T | undefined>, what: string, timeo
   }
 };
 
-/** The flat planning events stored so far, as they are on the wire. */
-async function planningEvents(): Promise<{ subject: string; fields: Json }[]> {
+/** The flat events a stream holds so far, as they are on the wire. */
+async function storedEvents(stream = 'PLANNING_EVENTS'): Promise<{ subject: string; fields: Json }[]> {
   const js = jetstream(nc);
-  const consumer = await js.consumers.get('PLANNING_EVENTS', { deliver_policy: DeliverPolicy.All });
+  const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
   const out: { subject: string; fields: Json }[] = [];
   const messages = await consumer.fetch({ max_messages: 1000, expires: 1_000 });
   for await (const m of messages) {
@@ -52,7 +54,7 @@ async function planningEvents(): Promise<{ subject: string; fields: Json }[]> {
   return out;
 }
 
-const completed = async (taskId: string): Promise<{ description: string; storyId: string; planId: string }> =>
+const completed = async (taskId: string): Promise<{ description: string; storyId: string; planId: string; contextVersion: string }> =>
   until(async () => {
     const r = await orchestrator.getDeliberationResult({ taskId }).catch(() => undefined);
     return r !== undefined && r.status === DeliberationStatus.DELIBERATION_STATUS_COMPLETED ? r.detail?.task : undefined;
@@ -164,6 +166,8 @@ describe('planning through the cluster API', () => {
     expect(dev.description).toContain('Refund a card payment');
     expect(dev.description).toContain('Given a settled payment');
     expect(dev).toMatchObject({ storyId, planId: 'refunds-v1' });
+    // It ran with the story's context, whose version it names.
+    expect(dev.contextVersion).toMatch(/^[0-9a-f]{16}$/);
 
     await expect(
       planning.unary('RejectDecision', { story_id: storyId, decision_id: 'plan-refunds-v1-DEV', rejected_by: 'po', reason: '' }),
@@ -178,9 +182,64 @@ describe('planning through the cluster API', () => {
     expect(again.description).toContain('Refunds above 500 EUR need a second approver');
   });
 
+  it("writes the decisions into the graph: QA's context holds them, within its budget, with no secret; DEV's hides QA's", async () => {
+    const context = connectClusterClient(`127.0.0.1:${daemon.port}`, { package: 'fleet.context.v1', service: 'ContextService' });
+    try {
+      // The re-deliberation's decision supersedes the rejected one, in the graph as in the prompt.
+      const qa = await until(async () => {
+        const r = (await context.unary('GetContext', { story_id: storyId, role: 'QA', phase: 'BUILD' }));
+        return String(r.context).includes('decision-plan-refunds-v1-DEV.r1') ? r : undefined;
+      }, 'the re-deliberation’s decision in QA’s context');
+      expect(qa.context).toContain('Refund a card payment');
+      expect(qa.context).toContain('(DEV, superseded)');
+      expect(qa.context).not.toContain(SECRET);
+      expect(qa.context).toContain('[REDACTED]');
+      expect(qa.token_count as number).toBeGreaterThan(0);
+      expect(qa.token_count as number).toBeLessThanOrEqual(4096);
+      expect(qa.scopes).toContain('DECISIONS_ALL');
+      const small = (await context.unary('GetContext', { story_id: storyId, role: 'QA', phase: 'BUILD', token_budget: 60 }));
+      expect(small.token_count as number).toBeLessThanOrEqual(60);
+
+      const around = (await context.unary('GetGraphRelationships', { node_id: storyId, node_type: 'Story', depth: 3 })) as {
+        neighbors: Json[];
+        relationships: Json[];
+      };
+      expect(around.neighbors.map((n) => n.type)).toEqual(
+        expect.arrayContaining(['Epic', 'Project', 'Task', 'PlanVersion', 'Decision', 'Deliberation']),
+      );
+      expect(around.relationships.map((r) => r.type)).toEqual(expect.arrayContaining(['AFFECTS', 'DECIDED_IN', 'SUPERSEDES', 'HAS_PLAN']));
+
+      await expect(context.unary('GetGraphRelationships', { node_id: storyId, node_type: 'Story', depth: 4 })).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining('depth'),
+      });
+      await expect(context.unary('GetContext', { story_id: storyId, role: 'CHEF', phase: 'BUILD' })).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining('role'),
+      });
+      await expect(context.unary('GetContext', { story_id: 'story-nope', role: 'QA', phase: 'BUILD' })).rejects.toMatchObject({
+        code: status.NOT_FOUND,
+      });
+      const scope = (await context.unary('ValidateScope', {
+        role: 'DEV',
+        phase: 'BUILD',
+        provided_scopes: ['CASE_HEADER', 'DECISIONS_ALL'],
+      }));
+      expect(scope).toMatchObject({ allowed: false, extra: ['DECISIONS_ALL'] });
+    } finally {
+      context.close();
+    }
+    const task = await orchestrator.getTaskContext({ taskId: 'plan-refunds-v1-DEV', storyId, role: 'DEV', phase: 'BUILD' });
+    expect(task.contextText).toContain('Refund a card payment');
+    expect(task.versionHash).toMatch(/^[0-9a-f]{16}$/);
+  });
+
   it('announces every change on NATS, flat as the cluster does', async () => {
-    const events = await planningEvents();
+    const events = await storedEvents();
     const types = events.map((e) => e.subject);
+    const updated = (await storedEvents('CONTEXT')).filter((e) => e.subject === 'context.updated');
+    expect(updated.map((e) => e.fields.story_id)).toContain(storyId);
+    expect(typeof updated[0]!.fields.version).toBe('number');
     for (const type of [
       'planning.project.created',
       'planning.epic.created',

@@ -412,6 +412,11 @@ export interface TaskSpec {
   /** The planning story and plan the task came from, when it came from one. */
   storyId: string;
   planId: string;
+  /**
+   * The version of the story's context its prompts carried (GetContext gives the same for the same
+   * graph); empty when it ran without one.
+   */
+  contextVersion: string;
 }
 
 export interface PhaseTiming {
@@ -3981,7 +3986,7 @@ export const EarlierAttempt: MessageFns<EarlierAttempt> = {
 };
 
 function createBaseTaskSpec(): TaskSpec {
-  return { description: "", rubric: [], requirements: [], storyId: "", planId: "" };
+  return { description: "", rubric: [], requirements: [], storyId: "", planId: "", contextVersion: "" };
 }
 
 export const TaskSpec: MessageFns<TaskSpec> = {
@@ -4000,6 +4005,9 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     }
     if (message.planId !== "") {
       writer.uint32(42).string(message.planId);
+    }
+    if (message.contextVersion !== "") {
+      writer.uint32(50).string(message.contextVersion);
     }
     return writer;
   },
@@ -4057,6 +4065,14 @@ export const TaskSpec: MessageFns<TaskSpec> = {
             message.planId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.contextVersion = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4078,6 +4094,7 @@ export const TaskSpec: MessageFns<TaskSpec> = {
         : [],
       storyId: isSet(object.story_id) ? globalThis.String(object.story_id) : "",
       planId: isSet(object.plan_id) ? globalThis.String(object.plan_id) : "",
+      contextVersion: isSet(object.context_version) ? globalThis.String(object.context_version) : "",
     };
   },
 
@@ -4098,6 +4115,9 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     if (message.planId !== undefined) {
       obj.plan_id = message.planId;
     }
+    if (message.contextVersion !== undefined) {
+      obj.context_version = message.contextVersion;
+    }
     return obj;
   },
 
@@ -4111,6 +4131,7 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     message.requirements = object.requirements?.map((e) => e) || [];
     message.storyId = object.storyId ?? "";
     message.planId = object.planId ?? "";
+    message.contextVersion = object.contextVersion ?? "";
     return message;
   },
 };
