@@ -7,6 +7,8 @@ export interface HistoryQuery {
   /** Words that must all appear in the description, the task id or the winner's id (any case). */
   readonly text?: string;
   readonly role?: Role;
+  /** Only deliberations serving this planning story. */
+  readonly storyId?: string;
   /** Empty or absent: every status. */
   readonly statuses?: readonly DeliberationStatus[];
   readonly sort?: HistorySort;
@@ -38,6 +40,7 @@ export function searchHistory(all: readonly Deliberation[], query: HistoryQuery,
   const statuses = new Set(query.statuses ?? []);
   const matches = all.filter((d) => {
     if (query.role !== undefined && d.role !== query.role) return false;
+    if (query.storyId !== undefined && d.task.storyId !== query.storyId) return false;
     if (statuses.size > 0 && !statuses.has(d.status)) return false;
     const haystack = `${d.task.description}\n${d.taskId}\n${d.winnerId ?? ''}`.toLowerCase();
     return words.every((w) => haystack.includes(w));

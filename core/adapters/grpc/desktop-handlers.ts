@@ -92,6 +92,7 @@ export function desktopHandlers(service: FleetService, sources: DesktopSources, 
       const query: HistoryQuery = {
         text: request.query,
         ...(request.role === '' ? {} : { role: parseRole(request.role, 'role') }),
+        ...(request.storyId === '' ? {} : { storyId: request.storyId }),
         statuses,
         sort,
         limit,
@@ -258,6 +259,8 @@ function toSummary(d: Deliberation, now: number): DeliberationSummary {
     orchestrated: d.orchestrated === true,
     attempt: d.attempt ?? 1,
     errorMessage: d.error ?? '',
+    storyId: d.task.storyId ?? '',
+    planId: d.task.planId ?? '',
   };
 }
 

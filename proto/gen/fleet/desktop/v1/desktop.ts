@@ -101,6 +101,8 @@ export interface ListDeliberationsRequest {
   /** At most 500; 0 means 50. */
   limit: number;
   offset: number;
+  /** Only the deliberations of this planning story; empty: any. */
+  storyId: string;
 }
 
 export interface ListDeliberationsResponse {
@@ -126,6 +128,9 @@ export interface DeliberationSummary {
   orchestrated: boolean;
   attempt: number;
   errorMessage: string;
+  /** The planning story and plan it serves, when it serves one. */
+  storyId: string;
+  planId: string;
 }
 
 export interface StartDeliberationRequest {
@@ -347,7 +352,7 @@ export interface SelectModelResponse {
 }
 
 function createBaseListDeliberationsRequest(): ListDeliberationsRequest {
-  return { query: "", role: "", statuses: [], sort: 0, limit: 0, offset: 0 };
+  return { query: "", role: "", statuses: [], sort: 0, limit: 0, offset: 0, storyId: "" };
 }
 
 export const ListDeliberationsRequest: MessageFns<ListDeliberationsRequest> = {
@@ -373,6 +378,9 @@ export const ListDeliberationsRequest: MessageFns<ListDeliberationsRequest> = {
     }
     if (message.offset !== 0) {
       writer.uint32(48).int32(message.offset);
+    }
+    if (message.storyId !== "") {
+      writer.uint32(58).string(message.storyId);
     }
     return writer;
   },
@@ -448,6 +456,14 @@ export const ListDeliberationsRequest: MessageFns<ListDeliberationsRequest> = {
             message.offset = reader.int32();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.storyId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -470,6 +486,7 @@ export const ListDeliberationsRequest: MessageFns<ListDeliberationsRequest> = {
       sort: isSet(object.sort) ? deliberationSortFromJSON(object.sort) : 0,
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
       offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      storyId: isSet(object.story_id) ? globalThis.String(object.story_id) : "",
     };
   },
 
@@ -493,6 +510,9 @@ export const ListDeliberationsRequest: MessageFns<ListDeliberationsRequest> = {
     if (message.offset !== undefined) {
       obj.offset = Math.round(message.offset);
     }
+    if (message.storyId !== undefined) {
+      obj.story_id = message.storyId;
+    }
     return obj;
   },
 
@@ -507,6 +527,7 @@ export const ListDeliberationsRequest: MessageFns<ListDeliberationsRequest> = {
     message.sort = object.sort ?? 0;
     message.limit = object.limit ?? 0;
     message.offset = object.offset ?? 0;
+    message.storyId = object.storyId ?? "";
     return message;
   },
 };
@@ -614,6 +635,8 @@ function createBaseDeliberationSummary(): DeliberationSummary {
     orchestrated: false,
     attempt: 0,
     errorMessage: "",
+    storyId: "",
+    planId: "",
   };
 }
 
@@ -660,6 +683,12 @@ export const DeliberationSummary: MessageFns<DeliberationSummary> = {
     }
     if (message.errorMessage !== "") {
       writer.uint32(114).string(message.errorMessage);
+    }
+    if (message.storyId !== "") {
+      writer.uint32(122).string(message.storyId);
+    }
+    if (message.planId !== "") {
+      writer.uint32(130).string(message.planId);
     }
     return writer;
   },
@@ -789,6 +818,22 @@ export const DeliberationSummary: MessageFns<DeliberationSummary> = {
             message.errorMessage = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.storyId = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.planId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -817,6 +862,8 @@ export const DeliberationSummary: MessageFns<DeliberationSummary> = {
       orchestrated: isSet(object.orchestrated) ? globalThis.Boolean(object.orchestrated) : false,
       attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
       errorMessage: isSet(object.error_message) ? globalThis.String(object.error_message) : "",
+      storyId: isSet(object.story_id) ? globalThis.String(object.story_id) : "",
+      planId: isSet(object.plan_id) ? globalThis.String(object.plan_id) : "",
     };
   },
 
@@ -864,6 +911,12 @@ export const DeliberationSummary: MessageFns<DeliberationSummary> = {
     if (message.errorMessage !== undefined) {
       obj.error_message = message.errorMessage;
     }
+    if (message.storyId !== undefined) {
+      obj.story_id = message.storyId;
+    }
+    if (message.planId !== undefined) {
+      obj.plan_id = message.planId;
+    }
     return obj;
   },
 
@@ -886,6 +939,8 @@ export const DeliberationSummary: MessageFns<DeliberationSummary> = {
     message.orchestrated = object.orchestrated ?? false;
     message.attempt = object.attempt ?? 0;
     message.errorMessage = object.errorMessage ?? "";
+    message.storyId = object.storyId ?? "";
+    message.planId = object.planId ?? "";
     return message;
   },
 };
