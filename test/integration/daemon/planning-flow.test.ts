@@ -187,7 +187,7 @@ describe('planning through the cluster API', () => {
     try {
       // The re-deliberation's decision supersedes the rejected one, in the graph as in the prompt.
       const qa = await until(async () => {
-        const r = (await context.unary('GetContext', { story_id: storyId, role: 'QA', phase: 'BUILD' }));
+        const r = await context.unary('GetContext', { story_id: storyId, role: 'QA', phase: 'BUILD' });
         return String(r.context).includes('decision-plan-refunds-v1-DEV.r1') ? r : undefined;
       }, 'the re-deliberation’s decision in QA’s context');
       expect(qa.context).toContain('Refund a card payment');
@@ -197,7 +197,7 @@ describe('planning through the cluster API', () => {
       expect(qa.token_count as number).toBeGreaterThan(0);
       expect(qa.token_count as number).toBeLessThanOrEqual(4096);
       expect(qa.scopes).toContain('DECISIONS_ALL');
-      const small = (await context.unary('GetContext', { story_id: storyId, role: 'QA', phase: 'BUILD', token_budget: 60 }));
+      const small = await context.unary('GetContext', { story_id: storyId, role: 'QA', phase: 'BUILD', token_budget: 60 });
       expect(small.token_count as number).toBeLessThanOrEqual(60);
 
       const around = (await context.unary('GetGraphRelationships', { node_id: storyId, node_type: 'Story', depth: 3 })) as {
@@ -220,11 +220,11 @@ describe('planning through the cluster API', () => {
       await expect(context.unary('GetContext', { story_id: 'story-nope', role: 'QA', phase: 'BUILD' })).rejects.toMatchObject({
         code: status.NOT_FOUND,
       });
-      const scope = (await context.unary('ValidateScope', {
+      const scope = await context.unary('ValidateScope', {
         role: 'DEV',
         phase: 'BUILD',
         provided_scopes: ['CASE_HEADER', 'DECISIONS_ALL'],
-      }));
+      });
       expect(scope).toMatchObject({ allowed: false, extra: ['DECISIONS_ALL'] });
     } finally {
       context.close();
