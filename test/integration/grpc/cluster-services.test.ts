@@ -36,7 +36,7 @@ const SERVICES: readonly (ClusterService & { rpc: string; request: Record<string
     service: 'ContextService',
     rpc: 'RehydrateSession',
     request: { case_id: 's1', roles: ['DEV', 'QA'], include_timeline: true },
-    missing: 'context graph',
+    missing: 'role context packs',
   },
 ];
 

@@ -138,13 +138,13 @@ describe('gRPC councils, agents, status and metrics', () => {
     });
   });
 
-  it('answers the planning rpcs and the backlog review UNIMPLEMENTED, naming what is missing', async () => {
+  it('answers the backlog review UNIMPLEMENTED, and task context FAILED_PRECONDITION without a graph, naming what is missing', async () => {
     await expect(h.client.deliberateForBacklogReview({ taskDescription: 'x', role: 'DEV' })).rejects.toMatchObject({
       code: status.UNIMPLEMENTED,
       details: expect.stringContaining('planning service'),
     });
     await expect(h.client.getTaskContext({ taskId: 't' })).rejects.toMatchObject({
-      code: status.UNIMPLEMENTED,
+      code: status.FAILED_PRECONDITION,
       details: expect.stringContaining('context graph'),
     });
     await expect(h.client.deriveSubtasks({ planId: 'p' })).rejects.toMatchObject({ details: expect.stringContaining('task derivation') });

@@ -82,7 +82,7 @@ describe('gRPC error statuses', () => {
     expect(await h.client.health()).toBe('SERVING');
   });
 
-  it.each(['deliberateForBacklogReview', 'deriveSubtasks', 'getTaskContext', 'processPlanningEvent'] as const)(
+  it.each(['deliberateForBacklogReview', 'deriveSubtasks', 'processPlanningEvent'] as const)(
     'answers UNIMPLEMENTED for %s',
     async (rpc) => {
       await expect(h.client[rpc]({})).rejects.toMatchObject({

@@ -1,18 +1,13 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import { ConnectError } from '@connectrpc/connect';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DesktopService, DeliberationSort } from '../../../proto/gen-es/fleet/desktop/v1/desktop_pb.js';
-import {
-  DeliberateRequestSchema,
-  DeliberationStatus,
-  OrchestratorService,
-  UpdateType,
-} from '../../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
+import { DeliberationSort } from '../../../proto/gen-es/fleet/desktop/v1/desktop_pb.js';
+import { DeliberateRequestSchema, DeliberationStatus, UpdateType } from '../../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
+import { Code, codeOf, uiClients } from '../../support/connect-client.js';
 import { daemonNatsEndpoint, type DaemonProcess, startDaemon, tempDataDir } from '../../support/fleet-process.js';
 
 // The desktop app's API as a browser reaches it: Connect over HTTP on the daemon's UI port, the launch
@@ -24,24 +19,7 @@ let base: string;
 let token: string;
 let nc: NatsConnection;
 
-const clients = (bearer: string | undefined) => {
-  const auth: Interceptor = (next) => (request) => {
-    if (bearer !== undefined) request.header.set('authorization', `Bearer ${bearer}`);
-    return next(request);
-  };
-  const transport = createConnectTransport({ baseUrl: base, httpVersion: '1.1', useBinaryFormat: true, interceptors: [auth] });
-  return { orchestrator: createClient(OrchestratorService, transport), desktop: createClient(DesktopService, transport) };
-};
-
-const codeOf = async (call: Promise<unknown>): Promise<{ code: Code; message: string }> => {
-  try {
-    await call;
-  } catch (e) {
-    const error = ConnectError.from(e);
-    return { code: error.code, message: error.rawMessage };
-  }
-  throw new Error('the call succeeded');
-};
+const clients = (bearer: string | undefined) => uiClients(base, bearer);
 
 beforeAll(async () => {
   dataDir = tempDataDir();

@@ -3,15 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DesktopService } from '../../../proto/gen-es/fleet/desktop/v1/desktop_pb.js';
-import {
-  DeliberateRequestSchema,
-  DeliberationStatus,
-  OrchestratorService,
-} from '../../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
+import { DeliberateRequestSchema, DeliberationStatus } from '../../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
+import { Code, codeOf, uiClients, type UiClients } from '../../support/connect-client.js';
 import { type DaemonProcess, startDaemon, tempDataDir } from '../../support/fleet-process.js';
 
 // The Models view's API against the real daemon: what can be chosen, what it would take in memory, a
@@ -19,8 +13,8 @@ import { type DaemonProcess, startDaemon, tempDataDir } from '../../support/flee
 
 let dataDir: string;
 let daemon: DaemonProcess;
-let desktop: ReturnType<typeof createClient<typeof DesktopService>>;
-let orchestrator: ReturnType<typeof createClient<typeof OrchestratorService>>;
+let desktop: UiClients['desktop'];
+let orchestrator: UiClients['orchestrator'];
 let files: Server;
 let filesBase: string;
 /** Large enough for the downloader's 5 MiB pieces: a resume restarts at a piece's start. */
@@ -29,28 +23,11 @@ const big = Buffer.alloc(16 * 1024 ** 2, 7);
 const ranges: (string | undefined)[] = [];
 let gguf: Buffer;
 
-const codeOf = async (call: Promise<unknown>): Promise<{ code: Code; message: string }> => {
-  try {
-    await call;
-  } catch (e) {
-    const error = ConnectError.from(e);
-    return { code: error.code, message: error.rawMessage };
-  }
-  throw new Error('the call succeeded');
-};
-
 beforeAll(async () => {
   dataDir = tempDataDir();
   daemon = await startDaemon(dataDir, ['--ui-port', '0', '--allow-insecure-download']);
   const url = new URL(/^ui: (\S+)$/m.exec(daemon.output())![1]!);
-  const token = url.searchParams.get('token')!;
-  const auth: Interceptor = (next) => (request) => {
-    request.header.set('authorization', `Bearer ${token}`);
-    return next(request);
-  };
-  const transport = createConnectTransport({ baseUrl: url.origin, httpVersion: '1.1', interceptors: [auth] });
-  desktop = createClient(DesktopService, transport);
-  orchestrator = createClient(OrchestratorService, transport);
+  ({ desktop, orchestrator } = uiClients(url.origin, url.searchParams.get('token')!));
   gguf = readFileSync(join(dataDir, 'models', 'swe-fleet-tiny.gguf'));
   // A slow model host: 64 KiB every 10 ms, honouring Range so a download can resume.
   files = createServer((req, res) => {
