@@ -34,6 +34,7 @@ import { isProcessAlive } from '../core/base/process-liveness.js';
 import { createFleetService, type StartupReport } from '../core/app/fleet-service.js';
 import { ContextBuilder, ContextProjector } from '../core/app/context.js';
 import { ModelSlot } from '../core/app/model-slot.js';
+import { StoryCoach } from '../core/app/story-coach.js';
 import { Planning } from '../core/app/planning.js';
 import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
 import { promptBudget } from '../core/app/turns/prompt-budget.js';
@@ -49,6 +50,7 @@ import type { FleetService } from '../core/ports/fleet-service.js';
 import type { LanguageModel } from '../core/ports/language-model.js';
 import type { SystemInfo } from '../core/ports/monitoring.js';
 import type { PlanningService } from '../core/ports/planning-service.js';
+import type { StoryCoachService } from '../core/ports/story-coach.js';
 import { type Backbone, startRemoteWorker, type Worker, type WorkerOptions } from './compose-nats.js';
 import { DEFAULT_MODEL_SPEC, type FleetConfig } from './config.js';
 import type { Logger } from './log.js';
@@ -183,6 +185,8 @@ export interface Core {
   readonly planning?: PlanningService;
   /** Story contexts and the decision graph behind them; with the daemon's backbone only. */
   readonly context?: ContextSources;
+  /** StoryCoach's refine and suggest, through this model. */
+  readonly storyCoach: StoryCoachService;
   readonly stores: SqliteStores;
   /** What starting found: councils it created, deliberations it marked interrupted. */
   readonly startup: StartupReport;
@@ -258,6 +262,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
       model,
       ...(planning === undefined ? {} : { planning }),
       ...(context === undefined ? {} : { context }),
+      storyCoach: new StoryCoach(model),
       stores,
       startup,
       running: () => fleet.running(),
@@ -296,7 +301,12 @@ export function startGrpc(
   config: FleetConfig,
   log: Logger,
   access: GrpcAccess = {},
-  served: { readonly desktop?: DesktopSources; readonly planning?: PlanningService; readonly context?: ContextSources } = {},
+  served: {
+    readonly desktop?: DesktopSources;
+    readonly planning?: PlanningService;
+    readonly context?: ContextSources;
+    readonly storyCoach?: StoryCoachService;
+  } = {},
 ): Promise<GrpcEndpoint> {
   return startGrpcServer({
     service,

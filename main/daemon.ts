@@ -64,6 +64,7 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
     };
     const grpc = await startGrpc(core.fleet, config, log, security, {
       desktop,
+      storyCoach: core.storyCoach,
       ...(core.planning === undefined ? {} : { planning: core.planning }),
       ...(core.context === undefined ? {} : { context: core.context }),
     });

@@ -9,6 +9,7 @@ import { HealthService } from '../../../proto/gen/grpc/health/v1/health.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import type { FleetService } from '../../ports/fleet-service.js';
 import type { PlanningService } from '../../ports/planning-service.js';
+import type { StoryCoachService } from '../../ports/story-coach.js';
 import { silentLog, type Log } from '../../ports/log.js';
 import { createHealth } from './health-service.js';
 import { bearerAuth } from './bearer-auth.js';
@@ -57,6 +58,8 @@ export interface GrpcServerOptions {
   readonly tls?: GrpcTls;
   /** The story contexts and the graph behind fleet.context.v1; without them its rpcs answer FAILED_PRECONDITION. */
   readonly context?: ContextSources;
+  /** StoryCoach's model-backed rpcs (refine, suggest); without it they answer FAILED_PRECONDITION. */
+  readonly storyCoach?: StoryCoachService;
   /** The planning use cases behind fleet.planning.v2; without them its rpcs answer FAILED_PRECONDITION. */
   readonly planning?: PlanningService;
   /** When set, the desktop app's service (history, stop, events, system) is served too. */
@@ -100,7 +103,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     orchestratorHandlers(service, { version: options.version, now: Date.now }, log, options.context?.reader),
   );
   server.addService(tolerantDecoding(PlanningServiceService), planningHandlers(options.planning, log));
-  server.addService(tolerantDecoding(StoryCoachServiceService), storyCoachHandlers(log));
+  server.addService(tolerantDecoding(StoryCoachServiceService), storyCoachHandlers(options.storyCoach, log));
   server.addService(tolerantDecoding(TaskDerivationPlanningServiceService), taskDerivationHandlers(log));
   server.addService(tolerantDecoding(ContextServiceService), contextHandlers(options.context, log));
   if (options.desktop !== undefined) {
