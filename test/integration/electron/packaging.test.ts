@@ -4,14 +4,12 @@ import {
   accessSync,
   chmodSync,
   constants,
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,19 +24,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 const run = promisify(execFile);
-
-/** What electron-builder.yml packs or reads, as the working tree has it. */
-const PACKAGED = [
-  'package.json',
-  'package-lock.json',
-  'electron-builder.yml',
-  'bin',
-  'core',
-  'main',
-  'proto',
-  'renderer/dist',
-  'vendor/nats-server',
-];
 
 const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
 // Electron's defaults, in @electron/fuses' V1 order: RunAsNode on, cookie encryption off, NODE_OPTIONS on,
@@ -56,7 +41,6 @@ function fuseWire(binary: string): string {
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'fleet-electron-builder-'));
-const project = path.join(work, 'project');
 const out = path.join(work, 'out');
 const unpacked = path.join(out, 'linux-unpacked');
 const resources = path.join(unpacked, 'resources');
@@ -69,26 +53,20 @@ let packaging: { ok: true; seconds: number } | { ok: false; reason: string } = {
 beforeAll(async () => {
   const dist = path.join(work, 'electron-dist');
   mkdirSync(dist);
-  mkdirSync(path.join(project, 'renderer'), { recursive: true });
-  mkdirSync(path.join(project, 'vendor'));
   writeFileSync(path.join(dist, 'electron'), `#!/bin/sh\n# ${FUSE_SENTINEL}\x01\x08${DEFAULT_WIRE}\nexit 0\n`, 'latin1');
   chmodSync(path.join(dist, 'electron'), 0o755);
   writeFileSync(path.join(dist, 'version'), '41.7.1');
 
-  // Packaged from a copy: electron-builder records each file's size before it writes the archive, so a file
-  // edited meanwhile in the working tree would corrupt it (seen here, with another session editing core/).
-  for (const entry of [...PACKAGED, 'tsconfig.json']) {
-    if (existsSync(path.join(REPO, entry))) cpSync(path.join(REPO, entry), path.join(project, entry), { recursive: true });
-  }
-  symlinkSync(path.join(REPO, 'node_modules'), path.join(project, 'node_modules'));
-
+  // Packaged from the working tree itself: from a copy with node_modules linked in, electron-builder's
+  // module collector (`npm ls` in the copy) left node-llama-cpp's prebuilt packages out on a clean
+  // install. A file edited while it packs can corrupt the archive: that fails this test, rerun it.
   const started = Date.now();
   try {
-    await run(path.join(REPO, 'node_modules/.bin/tsc'), ['-p', 'main/electron/tsconfig.build.json'], { cwd: project });
+    await run(path.join(REPO, 'node_modules/.bin/tsc'), ['-p', 'main/electron/tsconfig.build.json'], { cwd: REPO });
     await run(
       path.join(REPO, 'node_modules/.bin/electron-builder'),
       ['--linux', 'dir', '--publish', 'never', `-c.electronDist=${dist}`, `-c.directories.output=${out}`, '-c.npmRebuild=false'],
-      { cwd: project, maxBuffer: 64 * 1024 * 1024, timeout: 170_000 },
+      { cwd: REPO, maxBuffer: 64 * 1024 * 1024, timeout: 170_000 },
     );
     packaging = { ok: true, seconds: Math.round((Date.now() - started) / 1000) };
   } catch (error) {
