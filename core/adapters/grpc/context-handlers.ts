@@ -6,6 +6,7 @@ import { parseRole } from '../../domain/validation.js';
 import type { ContextGraph } from '../../ports/context-graph.js';
 import type { ContextReader } from '../../ports/context-service.js';
 import type { Log } from '../../ports/log.js';
+import { wireId as id } from './request-mapping.js';
 import { unaryCalls, unimplemented } from './unary-call.js';
 
 const MISSING = 'writing to the context graph over this API is not served yet: planning and deliberations write it';
@@ -68,12 +69,6 @@ export function contextHandlers(sources: ContextSources | undefined, log: Log): 
     addProjectDecision: unimplemented('AddProjectDecision', MISSING, log),
     transitionPhase: unimplemented('TransitionPhase', MISSING, log),
   };
-}
-
-function id(value: string, field: string): string {
-  const trimmed = value.trim();
-  if (trimmed === '' || trimmed.length > 256) throw invalidArgument(field, 'an id (1..256 characters)', value);
-  return trimmed;
 }
 
 function kindOf(value: string): NodeKind {

@@ -10,6 +10,7 @@ import { type Epic, type PlanTask, PLANNING_LIMITS, type Project, parseRigor, pa
 import { parseRole } from '../../domain/validation.js';
 import type { Log } from '../../ports/log.js';
 import type { PlanningService } from '../../ports/planning-service.js';
+import { wireId as id } from './request-mapping.js';
 import { unaryCalls, unimplemented } from './unary-call.js';
 
 const MISSING = 'the backlog review and planning ceremonies are not served yet (coming after issue 10)';
@@ -157,12 +158,6 @@ export function planningHandlers(service: PlanningService | undefined, log: Log)
     getPlanningCeremony: unimplemented('GetPlanningCeremony', MISSING, log),
     listPlanningCeremonies: unimplemented('ListPlanningCeremonies', MISSING, log),
   };
-}
-
-function id(value: string, field: string): string {
-  const trimmed = value.trim();
-  if (trimmed === '' || trimmed.length > 256) throw invalidArgument(field, 'an id (1..256 characters)', value);
-  return trimmed;
 }
 
 function nonNegative(value: number, field: string): number {

@@ -103,6 +103,13 @@ export function toStreamStart(request: DeliberateRequest): StreamStart {
   return { kind: 'watch', taskId: checkTaskId(request.taskId, 'task_id') };
 }
 
+/** A planning or graph id as the wire carries it: trimmed, 1..256 characters. */
+export function wireId(value: string, field: string): string {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed.length > 256) throw invalidArgument(field, 'an id (1..256 characters)', value);
+  return trimmed;
+}
+
 export const toTaskId = (request: { taskId: string }): string => checkTaskId(request.taskId, 'task_id');
 
 /** Without a config the defaults hold; with one, its peer-review bool is taken as sent (the cluster's reading). */
