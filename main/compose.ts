@@ -411,10 +411,8 @@ function projecting(bus: EventBus, projector: ContextProjector | undefined, plan
     publish(event) {
       if (projector !== undefined && event.type === 'finished' && event.deliberation.task.storyId !== undefined) {
         const d = event.deliberation;
-        const rerun = /^(.*)\.r(\d+)$/.exec(d.taskId);
-        const supersedes = rerun === null ? undefined : `decision-${rerun[2] === '1' ? rerun[1] : `${rerun[1]}.r${Number(rerun[2]) - 1}`}`;
         projector
-          .decision(d, supersedes)
+          .decision(d)
           .then((id) => (id === undefined ? undefined : planning()?.contextUpdated(d.task.storyId!, d.finishedAtMs ?? Date.now())))
           .catch((error: unknown) =>
             log.log('warn', 'the decision graph could not take a deliberation', { task_id: d.taskId, error: String(error) }),

@@ -2,7 +2,7 @@ import type { GraphEdge, GraphNode, Neighbourhood, NodeRef } from '../domain/con
 import { ROLE_TOKEN_BUDGET, redact, SCOPE_POLICY, type Scope } from '../domain/context-policy.js';
 import type { Deliberation } from '../domain/deliberation.js';
 import { FleetError } from '../domain/errors.js';
-import type { Epic, PlanTask, Project, Story } from '../domain/planning.js';
+import { type Epic, type PlanTask, type Project, type Story, supersededTaskId } from '../domain/planning.js';
 import { renderContent } from '../domain/proposal.js';
 import type { Role } from '../domain/role.js';
 import type { ContextGraph } from '../ports/context-graph.js';
@@ -167,7 +167,7 @@ export class ContextProjector {
   }
 
   /** A completed deliberation of a story becomes its Decision; one that reran after a rejection supersedes the earlier. */
-  async decision(d: Deliberation, supersedes?: string): Promise<string | undefined> {
+  async decision(d: Deliberation): Promise<string | undefined> {
     const storyId = d.task.storyId;
     if (storyId === undefined || d.status !== 'COMPLETED' || d.winnerId === undefined) return undefined;
     if ((await this.graph.node({ kind: 'Story', id: storyId })) === undefined) return undefined;
@@ -205,6 +205,8 @@ export class ContextProjector {
       edge('DECIDED_IN', { kind: 'Decision', id }, { kind: 'Deliberation', id: d.taskId }),
       edge('AUTHORED_BY', { kind: 'Decision', id }, { kind: 'Actor', id: d.winnerId }),
     ];
+    const earlier = supersededTaskId(d.taskId);
+    const supersedes = earlier === undefined ? undefined : `decision-${earlier}`;
     if (supersedes !== undefined && (await this.graph.node({ kind: 'Decision', id: supersedes })) !== undefined) {
       links.push(edge('SUPERSEDES', { kind: 'Decision', id }, { kind: 'Decision', id: supersedes }));
     }

@@ -10,6 +10,7 @@ import {
   type StoryState,
   checkText,
   planTaskId,
+  rerunTaskId,
   transition,
 } from '../domain/planning.js';
 import { isRole, type Role } from '../domain/role.js';
@@ -311,9 +312,8 @@ export class Planning implements PlanningService {
   }
 
   private nextRound(decisionId: string): string {
-    const base = decisionId.replace(/\.r\d+$/, '');
     for (let n = 1; ; n++) {
-      const candidate = `${base}.r${n}`;
+      const candidate = rerunTaskId(decisionId, n);
       if (!this.isDeliberation(candidate)) return candidate;
     }
   }

@@ -149,4 +149,18 @@ export function checkText(value: string, field: string, maxChars: number, requir
 /** The deliberation an approved plan starts for one role: one per role, the same id however often it is approved. */
 export const planTaskId = (planId: string, role: string): string => `plan-${planId}-${role}`;
 
+// A decision rejected by the product owner is deliberated again as `<task>.r<n>`, n counting the reruns.
+const RERUN = /^(.*)\.r(\d+)$/;
+
+/** The n-th rerun of a task's decision (whichever rerun `taskId` already is). */
+export const rerunTaskId = (taskId: string, n: number): string => `${RERUN.exec(taskId)?.[1] ?? taskId}.r${n}`;
+
+/** The task whose decision a rerun replaces (`x.r1` → `x`, `x.r3` → `x.r2`); undefined for an original. */
+export function supersededTaskId(taskId: string): string | undefined {
+  const rerun = RERUN.exec(taskId);
+  if (rerun === null) return undefined;
+  const n = Number(rerun[2]);
+  return n <= 1 ? rerun[1] : `${rerun[1]}.r${n - 1}`;
+}
+
 export const PLANNING_LIMITS = { nameChars: 200, textChars: 20_000, pageMax: 500 } as const;

@@ -23,17 +23,15 @@ const DEFAULT_PAGE = 100;
  */
 export function planningHandlers(service: PlanningService | undefined, log: Log): PlanningServiceServer {
   const unary = unaryCalls(log);
-  const planning = new Proxy({} as PlanningService, {
-    get(_, method: keyof PlanningService) {
-      if (service === undefined) throw new FleetError('FAILED_PRECONDITION', 'this server runs without the planning service');
-      return service[method].bind(service);
-    },
-  });
+  const served = (): PlanningService => {
+    if (service === undefined) throw new FleetError('FAILED_PRECONDITION', 'this server runs without the planning service');
+    return service;
+  };
   const ok = { success: true, message: '' };
   return {
     createProject: unary('CreateProject', async (r) => ({
       project: toProject(
-        await planning.createProject({
+        await served().createProject({
           name: r.name,
           description: r.description,
           owner: r.owner,
@@ -43,24 +41,24 @@ export function planningHandlers(service: PlanningService | undefined, log: Log)
       ...ok,
       message: 'project created',
     })),
-    getProject: unary('GetProject', async (r) => ({ project: toProject(await planning.project(id(r.projectId, 'project_id'))), ...ok })),
+    getProject: unary('GetProject', async (r) => ({ project: toProject(await served().project(id(r.projectId, 'project_id'))), ...ok })),
     listProjects: unary('ListProjects', async (r) => {
-      const page = await planning.projects({ ...paging(r), ...(r.statusFilter ? { status: r.statusFilter } : {}) });
+      const page = await served().projects({ ...paging(r), ...(r.statusFilter ? { status: r.statusFilter } : {}) });
       return { projects: page.items.map(toProject), totalCount: page.total, ...ok };
     }),
     deleteProject: unary('DeleteProject', async (r) => {
-      await planning.deleteProject(id(r.projectId, 'project_id'));
+      await served().deleteProject(id(r.projectId, 'project_id'));
       return { ...ok, message: `deleted project ${r.projectId}` };
     }),
 
     createEpic: unary('CreateEpic', async (r) => ({
-      epic: toEpic(await planning.createEpic({ projectId: id(r.projectId, 'project_id'), title: r.title, description: r.description })),
+      epic: toEpic(await served().createEpic({ projectId: id(r.projectId, 'project_id'), title: r.title, description: r.description })),
       ...ok,
       message: 'epic created',
     })),
-    getEpic: unary('GetEpic', async (r) => ({ epic: toEpic(await planning.epic(id(r.epicId, 'epic_id'))), ...ok })),
+    getEpic: unary('GetEpic', async (r) => ({ epic: toEpic(await served().epic(id(r.epicId, 'epic_id'))), ...ok })),
     listEpics: unary('ListEpics', async (r) => {
-      const page = await planning.epics({
+      const page = await served().epics({
         ...paging(r),
         ...(r.projectId ? { projectId: r.projectId } : {}),
         ...(r.statusFilter ? { status: r.statusFilter } : {}),
@@ -68,19 +66,19 @@ export function planningHandlers(service: PlanningService | undefined, log: Log)
       return { epics: page.items.map(toEpic), totalCount: page.total, ...ok };
     }),
     deleteEpic: unary('DeleteEpic', async (r) => {
-      await planning.deleteEpic(id(r.epicId, 'epic_id'));
+      await served().deleteEpic(id(r.epicId, 'epic_id'));
       return { ...ok, message: `deleted epic ${r.epicId}` };
     }),
 
     createStory: unary('CreateStory', async (r) => ({
       story: toStory(
-        await planning.createStory({ epicId: id(r.epicId, 'epic_id'), title: r.title, brief: r.brief, createdBy: r.createdBy }),
+        await served().createStory({ epicId: id(r.epicId, 'epic_id'), title: r.title, brief: r.brief, createdBy: r.createdBy }),
       ),
       ...ok,
       message: 'story created',
     })),
     listStories: unary('ListStories', async (r) => {
-      const page = await planning.stories({
+      const page = await served().stories({
         ...paging(r),
         ...(r.epicId ? { epicId: r.epicId } : {}),
         ...(r.stateFilter ? { state: parseStoryState(r.stateFilter, 'state_filter') } : {}),
@@ -88,7 +86,7 @@ export function planningHandlers(service: PlanningService | undefined, log: Log)
       return { stories: page.items.map(toStory), totalCount: page.total, ...ok };
     }),
     transitionStory: unary('TransitionStory', async (r) => {
-      const story = await planning.transitionStory(
+      const story = await served().transitionStory(
         id(r.storyId, 'story_id'),
         parseStoryState(r.targetState, 'target_state'),
         r.transitionedBy,
@@ -97,7 +95,7 @@ export function planningHandlers(service: PlanningService | undefined, log: Log)
     }),
     approveDecision: unary('ApproveDecision', async (r) => {
       const roles = r.roles.map((role, i) => parseRole(role, `roles[${i}]`));
-      const { taskIds } = await planning.approveDecision(
+      const { taskIds } = await served().approveDecision(
         id(r.storyId, 'story_id'),
         id(r.decisionId, 'decision_id'),
         r.approvedBy,
@@ -107,18 +105,18 @@ export function planningHandlers(service: PlanningService | undefined, log: Log)
       return { ...ok, message: taskIds.length > 0 ? `plan approved: ${taskIds.join(', ')}` : 'decision approved', taskIds: [...taskIds] };
     }),
     rejectDecision: unary('RejectDecision', async (r) => {
-      const taskId = await planning.rejectDecision(id(r.storyId, 'story_id'), id(r.decisionId, 'decision_id'), r.rejectedBy, r.reason);
+      const taskId = await served().rejectDecision(id(r.storyId, 'story_id'), id(r.decisionId, 'decision_id'), r.rejectedBy, r.reason);
       return { ...ok, message: `deliberating again as ${taskId}`, redeliberationTaskId: taskId };
     }),
-    getStory: unary('GetStory', async (r) => toStory(await planning.story(id(r.storyId, 'story_id')))),
+    getStory: unary('GetStory', async (r) => toStory(await served().story(id(r.storyId, 'story_id')))),
     deleteStory: unary('DeleteStory', async (r) => {
-      await planning.deleteStory(id(r.storyId, 'story_id'));
+      await served().deleteStory(id(r.storyId, 'story_id'));
       return { ...ok, message: `deleted story ${r.storyId}` };
     }),
 
     createTask: unary('CreateTask', async (r) => ({
       task: toTask(
-        await planning.createTask({
+        await served().createTask({
           storyId: id(r.storyId, 'story_id'),
           ...(r.planId ? { planId: r.planId } : {}),
           title: r.title,
@@ -133,9 +131,9 @@ export function planningHandlers(service: PlanningService | undefined, log: Log)
       ...ok,
       message: 'task created',
     })),
-    getTask: unary('GetTask', async (r) => ({ task: toTask(await planning.task(id(r.taskId, 'task_id'))), ...ok })),
+    getTask: unary('GetTask', async (r) => ({ task: toTask(await served().task(id(r.taskId, 'task_id'))), ...ok })),
     listTasks: unary('ListTasks', async (r) => {
-      const page = await planning.tasks({
+      const page = await served().tasks({
         ...paging(r),
         ...(r.storyId ? { storyId: r.storyId } : {}),
         ...(r.statusFilter ? { status: r.statusFilter } : {}),

@@ -111,7 +111,7 @@ describe('the context of a story', () => {
     const builder = new ContextBuilder(graph, words);
     const a = await builder.build({ storyId: 's-1', role: 'QA', phase: 'BUILD' });
     expect((await builder.build({ storyId: 's-1', role: 'QA', phase: 'BUILD' })).version).toBe(a.version);
-    const redo = await projector.decision(decided('plan-plan-1-DEV.r1', 'DEV', 20), dev);
+    const redo = await projector.decision(decided('plan-plan-1-DEV.r1', 'DEV', 20));
     const b = await builder.build({ storyId: 's-1', role: 'QA', phase: 'BUILD' });
     expect(b.version).not.toBe(a.version);
     // The re-deliberation's decision comes before the one it supersedes, which is marked so.
