@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DEFAULT_MODEL_URI, downloadedModel, estimateModelMemory, resolveModel, TINY_MODEL_NAME } from '../core/adapters/llama/index.js';
 import { listModels } from '../core/adapters/openai-http/index.js';
 import { abortError, ERROR_CODES, FleetError, invalidArgument } from '../core/domain/errors.js';
-import type { FleetService } from '../core/ports/fleet-service.js';
+import type { Deliberations } from '../core/app/deliberations.js';
 import type { MemoryEstimate, ModelCatalog, ModelChoice, ModelSelection } from '../core/ports/monitoring.js';
 import { type Core, openLanguageModel, paths } from './compose.js';
 import { DEFAULT_MODEL_SPEC, type FleetConfig, saveModelChoice } from './config.js';
@@ -159,7 +159,7 @@ export function createModelCatalog(config: FleetConfig, core: Pick<Core, 'model'
     download: (uri, events) => downloadInChild(config, uri, events),
 
     async select(selection) {
-      refuseWhileBusy(core.fleet);
+      refuseWhileBusy(core.fleet.deliberations);
       if (switching) throw new FleetError('FAILED_PRECONDITION', 'another model is being loaded: wait for it');
       switching = true;
       try {
@@ -194,8 +194,8 @@ async function checkServes(remote: Extract<ModelSelection, { kind: 'remote' }>):
   }
 }
 
-function refuseWhileBusy(fleet: FleetService): void {
-  const { running } = fleet.status();
+function refuseWhileBusy(deliberations: Deliberations): void {
+  const running = deliberations.running().length;
   if (running > 0) {
     throw new FleetError('FAILED_PRECONDITION', `${running} deliberation(s) running: stop them or wait, then switch the model`);
   }

@@ -32,7 +32,7 @@ import type { AgentTurns } from '../core/ports/agent-turns.js';
 import type { EventBus } from '../core/ports/event-bus.js';
 import type { EventMonitor } from '../core/ports/monitoring.js';
 import type { PlanningEvents } from '../core/ports/planning-events.js';
-import type { FleetService } from '../core/ports/fleet-service.js';
+import type { DeliberationService } from '../core/ports/deliberation-service.js';
 import type { FleetConfig } from './config.js';
 import type { Logger } from './log.js';
 
@@ -88,7 +88,7 @@ export interface Backbone {
   agentTurns(): ClosableTurns;
   /** Serves agent requests with `turns` (the local model), competing with every other worker of the role. */
   startWorker(turns: AgentTurns, options?: WorkerOptions): Promise<Worker>;
-  startPlanning(service: FleetService): Promise<void>;
+  startPlanning(service: DeliberationService): Promise<void>;
   /** Throws while JetStream does not answer (the connection is down, the server wedged or restarting). */
   probe(): Promise<void>;
   /** The event feed, dead letters and agent queues, for the desktop app. */
@@ -156,13 +156,11 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
         const planning = await startPlanningConsumer({
           nc,
           deliberate: (command) => service.deliberate(command),
-          attemptReasons: (taskId) => {
-            try {
-              return attemptReasons(service.getDeliberation(taskId));
-            } catch {
-              return []; // refused before it ran (no council): the error says why
-            }
-          },
+          attemptReasons: (taskId) =>
+            service.getDeliberation(taskId).then(
+              attemptReasons,
+              () => [], // refused before it ran (no council): the error says why
+            ),
           onActivity: (a) => log.log(a.type === 'dead-lettered' || a.type === 'error' ? 'warn' : 'info', `planning ${a.type}`, { ...a }),
         });
         resources.defer(() => planning.stop());

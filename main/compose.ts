@@ -8,6 +8,7 @@ import {
   connectPlanningService,
   type ContextSources,
   type DesktopSources,
+  type FleetUseCases,
   type GrpcTls,
   startGrpcServer,
   toDeliberationJson,
@@ -31,7 +32,7 @@ import {
 } from '../core/adapters/sqlite/index.js';
 import { DisposalStack } from '../core/base/disposal.js';
 import { isProcessAlive } from '../core/base/process-liveness.js';
-import { createFleetService, type StartupReport } from '../core/app/fleet-service.js';
+import { createFleet, type Fleet, type StartupReport } from '../core/app/fleet.js';
 import { ContextBuilder, ContextProjector } from '../core/app/context.js';
 import { ModelSlot } from '../core/app/model-slot.js';
 import { StoryCoach } from '../core/app/story-coach.js';
@@ -46,7 +47,6 @@ import type { PlanningStore } from '../core/ports/planning-store.js';
 import { ROLE_TOKEN_BUDGET } from '../core/domain/context-policy.js';
 import type { Role } from '../core/domain/role.js';
 import type { RunOwners } from '../core/ports/run-owners.js';
-import type { FleetService } from '../core/ports/fleet-service.js';
 import type { LanguageModel } from '../core/ports/language-model.js';
 import type { SystemInfo } from '../core/ports/monitoring.js';
 import type { PlanningService } from '../core/ports/planning-service.js';
@@ -179,7 +179,7 @@ async function servedModel(baseUrl: string, auth: { apiKey?: string }): Promise<
 
 export interface Core {
   /** Started and serving: the default councils exist and deliberations lost by a crash are marked FAILED. */
-  readonly fleet: FleetService;
+  readonly fleet: Fleet;
   readonly model: ModelSlot;
   /** Projects, epics, stories and tasks; with a NATS backbone only (its events start deliberations). */
   readonly planning?: PlanningService;
@@ -192,8 +192,8 @@ export interface Core {
   readonly startup: StartupReport;
   /** Deliberations running now, to wait for or cancel at shutdown. */
   running(): number;
-  /** While set, the data folder cannot be written: see FleetCore.setStoreFailure. */
-  setStoreFailure(reason: FleetError | undefined): void;
+  /** While set, the data folder cannot be written: see Deliberations.setStoreFailure. */
+  setStoreFailure(reason: FleetError | undefined): Promise<void>;
   /** Stops taking work, then releases the worker, the model and the database, in that order. */
   close(): Promise<void>;
 }
@@ -231,7 +231,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
     const context = graph === undefined ? undefined : { reader: new ContextBuilder(graph, (text) => model.countTokens(text)), graph };
     const projector = graph === undefined ? undefined : new ContextProjector(graph);
     let planning: Planning | undefined;
-    const fleet = createFleetService({
+    const fleet = createFleet({
       councils: stores.councils,
       deliberations: stores.deliberations,
       turns: remoteTurns ?? localTurns,
@@ -251,12 +251,12 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
             store: stores.planning,
             events: backbone.planningEvents,
             clock: systemClock,
-            fleet,
+            fleet: fleet.deliberations,
             ...(projector === undefined ? {} : { projector }),
           });
-    const startup = fleet.start();
-    fleet.setServing(true);
-    resources.defer(() => fleet.setServing(false));
+    const startup = await fleet.start();
+    fleet.deliberations.setServing(true);
+    resources.defer(() => fleet.deliberations.setServing(false));
     return {
       fleet,
       model,
@@ -265,8 +265,8 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
       storyCoach: new StoryCoach(model),
       stores,
       startup,
-      running: () => fleet.running(),
-      setStoreFailure: (reason) => fleet.setStoreFailure(reason),
+      running: () => fleet.deliberations.running().length,
+      setStoreFailure: (reason) => fleet.deliberations.setStoreFailure(reason),
       close: () => resources.dispose(),
     };
   } catch (e) {
@@ -297,7 +297,7 @@ export interface GrpcAccess {
 }
 
 export function startGrpc(
-  service: FleetService,
+  fleet: FleetUseCases,
   config: FleetConfig,
   log: Logger,
   access: GrpcAccess = {},
@@ -309,7 +309,7 @@ export function startGrpc(
   } = {},
 ): Promise<GrpcEndpoint> {
   return startGrpcServer({
-    service,
+    fleet,
     version: FLEET_VERSION,
     host: config.grpcHost,
     port: config.grpcPort,

@@ -55,7 +55,7 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
     const { councilsCreated, interrupted } = core.startup;
     if (councilsCreated > 0) log.log('info', `created ${councilsCreated} default councils`);
     for (const id of interrupted) log.log('warn', 'deliberation interrupted by the previous stop, marked FAILED', { task_id: id });
-    await backbone.startPlanning(core.fleet);
+    await backbone.startPlanning(core.fleet.deliberations);
     let unhealthy: string | undefined;
     const desktop = {
       events: backbone.monitor,
@@ -84,7 +84,11 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
         else log.log('error', `${failure.message}: running deliberations failed, new ones refused until there is room`);
         unhealthy = failure?.message;
         grpc.setServing(failure === undefined);
-        core.setStoreFailure(failure);
+        core
+          .setStoreFailure(failure)
+          .catch((error: unknown) =>
+            log.log('error', 'deliberations left unfinished by the full disk not recorded', { error: String(error) }),
+          );
       },
     });
     resources.defer(() => disk?.stop());

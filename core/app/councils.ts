@@ -1,11 +1,13 @@
 import { type Agent, type Council, DEFAULT_AGENTS, DEFAULT_ROUNDS, LIMITS, makeAgents } from '../domain/council.js';
 import { FleetError, invalidArgument, notFound } from '../domain/errors.js';
-import { ROLES } from '../domain/role.js';
+import { ROLES, type Role } from '../domain/role.js';
+import { Semaphore } from '../base/semaphore.js';
 import type { Clock } from '../ports/clock.js';
 import type { CouncilStore } from '../ports/council-store.js';
-import type { CreateCouncilCommand } from '../ports/fleet-service.js';
+import type { CouncilService, CreateCouncilCommand } from '../ports/council-service.js';
 
-export class Councils {
+/** The councils and their agents, kept in the council store. */
+export class Councils implements CouncilService {
   constructor(
     private readonly store: CouncilStore,
     private readonly clock: Clock,
@@ -13,8 +15,15 @@ export class Councils {
     private readonly modelName: () => string,
   ) {}
 
-  create(command: CreateCouncilCommand): Council {
-    if (this.store.list(command.role).length > 0) {
+  /** Read-modify-write of a council is one at a time, or two at once could both pass its checks. */
+  private readonly changes = new Semaphore(1);
+
+  createCouncil(command: CreateCouncilCommand): Promise<Council> {
+    return this.exclusive(() => this.create(command));
+  }
+
+  private async create(command: CreateCouncilCommand): Promise<Council> {
+    if ((await this.store.list(command.role)).length > 0) {
       throw new FleetError('FAILED_PRECONDITION', `a council for role ${command.role} already exists; delete it first`, { field: 'role' });
     }
     const council: Council = {
@@ -26,27 +35,41 @@ export class Councils {
       peerReview: command.peerReview ?? true,
       createdAtMs: this.clock.now(),
     };
-    this.store.save(council);
+    await this.store.save(council);
     return council;
   }
 
-  /** First start of a daemon or CLI: one council per role, so every role can deliberate at once. */
-  ensureDefaults(): Council[] {
-    return ROLES.filter((role) => this.store.list(role).length === 0).map((role) => this.create({ role, numAgents: DEFAULT_AGENTS }));
+  listCouncils(role?: Role): Promise<Council[]> {
+    return this.store.list(role);
   }
 
-  get(id: string): Council {
-    const council = this.store.get(id);
+  /** First start of a daemon or CLI: one council per role, so every role can deliberate at once. */
+  ensureDefaults(): Promise<Council[]> {
+    return this.exclusive(async () => {
+      const created: Council[] = [];
+      for (const role of ROLES) {
+        if ((await this.store.list(role)).length === 0) created.push(await this.create({ role, numAgents: DEFAULT_AGENTS }));
+      }
+      return created;
+    });
+  }
+
+  private async get(id: string): Promise<Council> {
+    const council = await this.store.get(id);
     if (council === undefined) throw notFound('council', id);
     return council;
   }
 
-  delete(id: string): void {
-    if (!this.store.delete(id)) throw notFound('council', id);
+  async deleteCouncil(id: string): Promise<void> {
+    if (!(await this.store.delete(id))) throw notFound('council', id);
   }
 
-  registerAgent(councilId: string, agentId?: string): Agent {
-    const council = this.get(councilId);
+  registerAgent(councilId: string, agentId?: string): Promise<Agent> {
+    return this.exclusive(() => this.addAgent(councilId, agentId));
+  }
+
+  private async addAgent(councilId: string, agentId?: string): Promise<Agent> {
+    const council = await this.get(councilId);
     if (council.agents.length >= LIMITS.agents.max) {
       throw new FleetError('FAILED_PRECONDITION', `council ${councilId} already has the maximum of ${LIMITS.agents.max} agents`);
     }
@@ -54,16 +77,29 @@ export class Councils {
     const id = agentId ?? fresh.id;
     if (council.agents.some((a) => a.id === id)) throw invalidArgument('agent_id', `an id not already in council ${councilId}`, id);
     const agent: Agent = { ...fresh, id };
-    this.store.save({ ...council, agents: [...council.agents, agent] });
+    await this.store.save({ ...council, agents: [...council.agents, agent] });
     return agent;
   }
 
-  unregisterAgent(councilId: string, agentId: string): void {
-    const council = this.get(councilId);
+  unregisterAgent(councilId: string, agentId: string): Promise<void> {
+    return this.exclusive(() => this.removeAgent(councilId, agentId));
+  }
+
+  private async removeAgent(councilId: string, agentId: string): Promise<void> {
+    const council = await this.get(councilId);
     if (!council.agents.some((a) => a.id === agentId)) throw notFound(`agent in council ${councilId}`, agentId);
     if (council.agents.length === 1) {
       throw new FleetError('FAILED_PRECONDITION', `agent ${agentId} is the last of council ${councilId}; delete the council instead`);
     }
-    this.store.save({ ...council, agents: council.agents.filter((a) => a.id !== agentId) });
+    await this.store.save({ ...council, agents: council.agents.filter((a) => a.id !== agentId) });
+  }
+
+  private async exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const release = await this.changes.acquire();
+    try {
+      return await change();
+    } finally {
+      release();
+    }
   }
 }

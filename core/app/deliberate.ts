@@ -19,7 +19,7 @@ import type { AgentTurns, TurnContext, TurnOutput } from '../ports/agent-turns.j
 import type { Clock } from '../ports/clock.js';
 import type { GenerateProgress } from '../ports/language-model.js';
 import type { DeliberationStore } from '../ports/deliberation-store.js';
-import type { OrchestrateCommand, RunOptions } from '../ports/fleet-service.js';
+import type { OrchestrateCommand, RunOptions } from '../ports/deliberation-service.js';
 import type { DeliberationEvents } from './deliberation-events.js';
 
 export interface DeliberateDeps {
@@ -86,6 +86,7 @@ export class DeliberationRun {
   /** Agent turns ended so far, and the count expected in all (re-estimated at each phase). */
   private turnsDone = 0;
   private turnsPlanned = 1;
+  private lastWrite: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: DeliberateDeps,
@@ -120,7 +121,6 @@ export class DeliberationRun {
       timings: [],
       createdAtMs: deps.clock.now(),
     };
-    this.save();
   }
 
   get deliberation(): Deliberation {
@@ -129,7 +129,8 @@ export class DeliberationRun {
 
   async run(): Promise<Deliberation> {
     try {
-      this.setStatus('IN_PROGRESS');
+      await this.save();
+      await this.setStatus('IN_PROGRESS');
       let proposals = await this.propose();
       for (let round = 1; round <= this.d.rounds && proposals.length >= 2; round++) {
         proposals = await this.reviewRound(proposals, round);
@@ -137,13 +138,13 @@ export class DeliberationRun {
       const ranked = await this.score(proposals);
       this.d = { ...this.d, results: ranked, winnerId: ranked[0]?.proposal.authorId };
       if (this.options.architect !== undefined) await this.choose(this.options.architect, ranked);
-      this.setStatus('COMPLETED');
+      await this.setStatus('COMPLETED');
     } catch (e) {
       this.fail(e);
-      this.finish();
+      await this.finish();
       throw this.signal.aborted ? abortError(this.signal) : e;
     }
-    this.finish();
+    await this.finish();
     return this.d;
   }
 
@@ -306,13 +307,13 @@ export class DeliberationRun {
     const startedAtMs = this.deps.clock.now();
     this.d = { ...this.d, currentPhase: phase };
     this.emit({ type: 'phase', phase, ...(round === undefined ? {} : { round }) });
-    this.save();
+    await this.save();
     const value = await body();
     this.d = {
       ...this.d,
       timings: [...this.d.timings, { phase, ...(round === undefined ? {} : { round }), startedAtMs, finishedAtMs: this.deps.clock.now() }],
     };
-    this.save();
+    await this.save();
     return value;
   }
 
@@ -335,7 +336,7 @@ export class DeliberationRun {
         onProgress: (p) => this.progress(who, phase, p),
       });
       this.turnsDone++;
-      this.deps.deliberations.appendTurn({
+      await this.deps.deliberations.appendTurn({
         ...where,
         ok: true,
         raw: out.raw,
@@ -363,7 +364,7 @@ export class DeliberationRun {
       const { taskId: _task, attempt: _attempt, ...at } = where;
       const failure: AgentFailure = { ...at, code: error.code, message: error.message, atMs: this.deps.clock.now() };
       this.d = { ...this.d, failures: [...this.d.failures, failure] };
-      this.deps.deliberations.appendTurn({
+      await this.deps.deliberations.appendTurn({
         ...where,
         ok: false,
         raw: '',
@@ -374,7 +375,7 @@ export class DeliberationRun {
       });
       this.unsentText.delete(who);
       this.emit({ type: 'agent-failed', agentId: who, phase, code: error.code, message: error.message });
-      this.save();
+      await this.save();
       return undefined;
     }
   }
@@ -415,23 +416,27 @@ export class DeliberationRun {
     this.emit({ type: 'status', status: this.d.status });
   }
 
-  private setStatus(status: 'IN_PROGRESS' | 'COMPLETED'): void {
+  private async setStatus(status: 'IN_PROGRESS' | 'COMPLETED'): Promise<void> {
     this.d = transition(this.d, status, this.deps.clock.now());
     this.emit({ type: 'status', status });
-    this.save();
+    await this.save();
   }
 
-  private finish(): void {
+  private async finish(): Promise<void> {
     try {
-      this.save();
+      await this.save();
     } finally {
       // Watchers learn the outcome even when it could not be saved (a full disk).
       this.emit({ type: 'finished', deliberation: this.d });
     }
   }
 
-  private save(): void {
-    this.deps.deliberations.save(this.d);
+  /** Writes the record as it is now, after every write asked for before: agents' turns end concurrently. */
+  private save(): Promise<void> {
+    const snapshot = this.d;
+    const write = this.lastWrite.then(() => this.deps.deliberations.save(snapshot));
+    this.lastWrite = write.catch(() => undefined);
+    return write;
   }
 
   private emit(event: DistributiveOmit<DeliberationEvent, 'taskId' | 'atMs' | 'progressPercent' | 'storyId'>): void {

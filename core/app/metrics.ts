@@ -1,7 +1,7 @@
 import type { Council } from '../domain/council.js';
 import type { Role } from '../domain/role.js';
 import type { DeliberationOutcome, TurnTotals } from '../ports/deliberation-store.js';
-import type { CouncilHealth, ServiceMetrics } from '../ports/fleet-service.js';
+import type { CouncilHealth, ServiceMetrics } from '../ports/status-service.js';
 
 /** A deliberation running in this process: which council, and how many of its agents it holds. */
 export interface RunningDeliberation {

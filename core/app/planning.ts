@@ -17,7 +17,7 @@ import { isRole, type Role } from '../domain/role.js';
 import { scoreStory, splitBrief, type StoryScore } from '../domain/story-coach.js';
 import type { Clock } from '../ports/clock.js';
 import type { ContextProjector } from './context.js';
-import type { FleetService } from '../ports/fleet-service.js';
+import type { DeliberationService } from '../ports/deliberation-service.js';
 import type { PlanningEvents } from '../ports/planning-events.js';
 import type { Page, PageQuery, PlanningStore } from '../ports/planning-store.js';
 import type { NewEpic, NewProject, NewStory, NewTask, PlanningService } from '../ports/planning-service.js';
@@ -27,7 +27,7 @@ export interface PlanningDeps {
   readonly events: PlanningEvents;
   readonly clock: Clock;
   /** Re-deliberations after a rejection run here. */
-  readonly fleet: Pick<FleetService, 'getDeliberation' | 'deliberate'>;
+  readonly fleet: Pick<DeliberationService, 'getDeliberation' | 'deliberate'>;
   /** The decision graph the changes are written into, when there is one. */
   readonly projector?: ContextProjector;
 }
@@ -203,7 +203,7 @@ export class Planning implements PlanningService {
   ): Promise<{ readonly taskIds: readonly string[] }> {
     const story = await this.story(storyId);
     const by = checkText(approvedBy, 'approved_by', PLANNING_LIMITS.nameChars);
-    if (this.isDeliberation(decisionId)) {
+    if (await this.isDeliberation(decisionId)) {
       await this.verdict(storyId, decisionId, 'approved');
       await this.announce(
         'planning.decision.approved',
@@ -250,14 +250,14 @@ export class Planning implements PlanningService {
     const by = checkText(rejectedBy, 'rejected_by', PLANNING_LIMITS.nameChars);
     let rejected;
     try {
-      rejected = this.deps.fleet.getDeliberation(decisionId);
+      rejected = await this.deps.fleet.getDeliberation(decisionId);
     } catch (e) {
       if (e instanceof FleetError && e.code === 'NOT_FOUND')
         throw new FleetError('NOT_FOUND', `decision not found: ${decisionId}`, { field: 'decision_id' });
       throw e;
     }
     await this.verdict(storyId, decisionId, 'rejected');
-    const taskId = this.nextRound(decisionId);
+    const taskId = await this.nextRound(decisionId);
     const { task } = rejected;
     const winner = rejected.winnerId === undefined ? '' : ` (the winner was ${rejected.winnerId})`;
     const description =
@@ -302,19 +302,19 @@ export class Planning implements PlanningService {
     return this.announce('context.updated', { story_id: storyId, version: Math.floor(atMs) }, `${storyId}:${Math.floor(atMs)}`, atMs);
   }
 
-  private isDeliberation(taskId: string): boolean {
+  private async isDeliberation(taskId: string): Promise<boolean> {
     try {
-      this.deps.fleet.getDeliberation(taskId);
+      await this.deps.fleet.getDeliberation(taskId);
       return true;
     } catch {
       return false;
     }
   }
 
-  private nextRound(decisionId: string): string {
+  private async nextRound(decisionId: string): Promise<string> {
     for (let n = 1; ; n++) {
       const candidate = rerunTaskId(decisionId, n);
-      if (!this.isDeliberation(candidate)) return candidate;
+      if (!(await this.isDeliberation(candidate))) return candidate;
     }
   }
 

@@ -38,25 +38,25 @@ export interface TurnTotals {
 
 /**
  * Durable record of deliberations. `save` is called after every step so a crash loses at most the
- * turn in flight.
+ * turn in flight. Asynchronous, as a store shared across a cluster is; a caller awaits each write.
  */
 export interface DeliberationStore {
   /**
    * Stores the latest attempt of its task id. When the record stored for that id is an earlier
    * attempt, that record is kept among the task's `attempts` first, in the same write.
    */
-  save(deliberation: Deliberation): void;
-  appendTurn(turn: TurnRecord): void;
+  save(deliberation: Deliberation): Promise<void>;
+  appendTurn(turn: TurnRecord): Promise<void>;
   /** The latest attempt. */
-  get(taskId: string): Deliberation | undefined;
+  get(taskId: string): Promise<Deliberation | undefined>;
   /** The whole records of the attempts before the latest, oldest first (audit). */
-  attempts(taskId: string): Deliberation[];
-  turns(taskId: string): TurnRecord[];
-  list(options?: { limit?: number }): Deliberation[];
+  attempts(taskId: string): Promise<Deliberation[]>;
+  turns(taskId: string): Promise<TurnRecord[]>;
+  list(options?: { limit?: number }): Promise<Deliberation[]>;
   /** Deliberations left PENDING or IN_PROGRESS, e.g. by a crash. */
-  unfinished(): Deliberation[];
+  unfinished(): Promise<Deliberation[]>;
   /** Finished deliberations (finished at or after `sinceMs`), oldest first. */
-  outcomes(options?: { readonly sinceMs?: number }): DeliberationOutcome[];
+  outcomes(options?: { readonly sinceMs?: number }): Promise<DeliberationOutcome[]>;
   /** Every recorded turn (at or after `sinceMs`), summed. */
-  turnTotals(options?: { readonly sinceMs?: number }): TurnTotals;
+  turnTotals(options?: { readonly sinceMs?: number }): Promise<TurnTotals>;
 }

@@ -11,11 +11,11 @@ export function councilsCommand(): Command {
     .option('--data-dir <dir>', 'data folder; default: the platform app-data folder')
     .option('--role <role>', 'only this role')
     .option('--json', 'print JSON')
-    .action((flags: { dataDir?: string; role?: string; json?: boolean }) => {
+    .action(async (flags: { dataDir?: string; role?: string; json?: boolean }) => {
       const role = flags.role === undefined ? undefined : parseRole(flags.role, '--role');
       const stores = openStores(loadConfig({ dataDir: flags.dataDir }));
       try {
-        const councils = stores.councils.list(role);
+        const councils = await stores.councils.list(role);
         if (flags.json === true) {
           const rows = councils.map((c) => ({
             council_id: c.id,

@@ -78,7 +78,8 @@ export function deliberateCommand(): Command {
     }
     try {
       if (flags.json !== true) process.stderr.write(`council of ${command.numAgents} ${command.role} agents on ${core.model.info.name}\n`);
-      const run = flags.orchestrate === true ? core.fleet.orchestrate.bind(core.fleet) : core.fleet.deliberate.bind(core.fleet);
+      const { deliberations } = core.fleet;
+      const run = flags.orchestrate === true ? deliberations.orchestrate.bind(deliberations) : deliberations.deliberate.bind(deliberations);
       const printProgress = progressPrinter(process.stderr);
       let finished: Deliberation | undefined;
       const print = (d: Deliberation) =>

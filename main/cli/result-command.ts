@@ -12,10 +12,10 @@ export function resultCommand(): Command {
     .argument('<task-id>', 'the task id printed by `fleet deliberate`')
     .option('--data-dir <dir>', 'data folder; default: the platform app-data folder')
     .option('--json', 'print the deliberation as one JSON object')
-    .action((taskId: string, flags: { dataDir?: string; json?: boolean }) => {
+    .action(async (taskId: string, flags: { dataDir?: string; json?: boolean }) => {
       const stores = openStores(loadConfig({ dataDir: flags.dataDir }));
       try {
-        const d = stores.deliberations.get(taskId);
+        const d = await stores.deliberations.get(taskId);
         if (d === undefined) throw notFound('deliberation', taskId);
         process.stdout.write(
           flags.json === true ? `${terminalSafe(JSON.stringify(deliberationJson(d), null, 2), { lines: true })}\n` : `${resultTable(d)}\n`,

@@ -28,7 +28,7 @@ import { EVENT_TYPE } from '../../core/adapters/nats/event-payloads.js';
 import { startPlanningConsumer } from '../../core/adapters/nats/planning-consumer.js';
 import { NatsServerSupervisor } from '../../core/adapters/nats/server/nats-server-supervisor.js';
 import { createSqliteStores } from '../../core/adapters/sqlite/sqlite-stores.js';
-import { createFleetService } from '../../core/app/fleet-service.js';
+import { createFleet } from '../../core/app/fleet.js';
 import { createLocalAgentTurns } from '../../core/app/turns/local-agent-turns.js';
 import type { AgentTurns } from '../../core/ports/agent-turns.js';
 import type { GenerateRequest, LanguageModel } from '../../core/ports/language-model.js';
@@ -99,14 +99,14 @@ async function main(): Promise<void> {
   const remote = createNatsAgentTurns({ nc });
   const worker = await startAgentWorker({ nc, turns: local });
   const clock = { now: () => Date.now(), newId: () => crypto.randomUUID() };
-  const viaNats = createFleetService({
+  const viaNats = createFleet({
     councils: stores.councils,
     deliberations: stores.deliberations,
     turns: remote,
     clock,
     modelName: 'tiny',
   });
-  const direct = createFleetService({
+  const direct = createFleet({
     councils: stores.councils,
     deliberations: stores.deliberations,
     turns: local,
@@ -114,14 +114,14 @@ async function main(): Promise<void> {
     modelName: 'tiny',
   });
   for (const fleet of [viaNats, direct]) {
-    fleet.start();
-    fleet.setServing(true);
+    await fleet.start();
+    fleet.deliberations.setServing(true);
   }
   const finished = new Map<string, () => void>();
   const planning = await startPlanningConsumer({
     nc,
     deliberate: async (command) => {
-      const d = await viaNats.deliberate({ ...command, numAgents: 3, rounds: 0 });
+      const d = await viaNats.deliberations.deliberate({ ...command, numAgents: 3, rounds: 0 });
       finished.get(d.taskId)?.();
       return d;
     },
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
       // Baseline: the same deliberation from an in-process call.
       model.reset();
       const called = performance.now();
-      await direct.deliberate({ description: 'Add retries to the uploader', role: 'DEV', numAgents: 3, rounds: 0 });
+      await direct.deliberations.deliberate({ description: 'Add retries to the uploader', role: 'DEV', numAgents: 3, rounds: 0 });
       if (round > 0) viaCall.push(model.firstCallAt()! - called);
     }
     const rates = await publishThroughput(nc);

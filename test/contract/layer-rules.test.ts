@@ -44,7 +44,7 @@ const PLANTED: Record<string, { readonly file: string; readonly source: string }
   'a new folder with no imports at all': { file: 'core/newthing/planted-orphan.ts', source: 'export const orphan = 1;' },
   'a command wires core/app itself': {
     file: 'main/cli/planted.ts',
-    source: "export { createFleetService } from '../../core/app/fleet-service.js';",
+    source: "export { createFleet } from '../../core/app/fleet.js';",
   },
   'the composition root skips an adapter entry': {
     file: 'main/planted-compose.ts',

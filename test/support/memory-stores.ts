@@ -13,20 +13,20 @@ export function memoryStores(): { councils: CouncilStore; deliberations: Deliber
   const turns: TurnRecord[] = [];
   const store = {
     saves: 0,
-    save(d: Deliberation) {
+    async save(d: Deliberation) {
       store.saves++;
       const stored = deliberations.get(d.taskId);
       // Like the SQLite store: a new attempt keeps the one it replaces.
       if (stored !== undefined && attemptOf(stored) < attemptOf(d)) earlier.set(d.taskId, [...(earlier.get(d.taskId) ?? []), stored]);
       deliberations.set(d.taskId, structuredClone(d));
     },
-    appendTurn: (t: TurnRecord) => void turns.push(t),
-    get: (id: string) => deliberations.get(id),
-    attempts: (id: string) => [...(earlier.get(id) ?? [])],
-    turns: (id: string) => turns.filter((t) => t.taskId === id),
-    list: () => [...deliberations.values()],
-    unfinished: () => [...deliberations.values()].filter((d) => d.status === 'PENDING' || d.status === 'IN_PROGRESS'),
-    outcomes: (options?: { sinceMs?: number }): DeliberationOutcome[] =>
+    appendTurn: async (t: TurnRecord) => void turns.push(t),
+    get: async (id: string) => deliberations.get(id),
+    attempts: async (id: string) => [...(earlier.get(id) ?? [])],
+    turns: async (id: string) => turns.filter((t) => t.taskId === id),
+    list: async () => [...deliberations.values()],
+    unfinished: async () => [...deliberations.values()].filter((d) => d.status === 'PENDING' || d.status === 'IN_PROGRESS'),
+    outcomes: async (options?: { sinceMs?: number }): Promise<DeliberationOutcome[]> =>
       [...deliberations.values()]
         .filter((d) => d.finishedAtMs !== undefined && d.finishedAtMs >= (options?.sinceMs ?? 0))
         .sort((a, b) => a.finishedAtMs! - b.finishedAtMs!)
@@ -39,7 +39,7 @@ export function memoryStores(): { councils: CouncilStore; deliberations: Deliber
           durationMs: d.durationMs ?? 0,
           finishedAtMs: d.finishedAtMs!,
         })),
-    turnTotals: (options?: { sinceMs?: number }): TurnTotals => {
+    turnTotals: async (options?: { sinceMs?: number }): Promise<TurnTotals> => {
       const recent = turns.filter((t) => t.atMs >= (options?.sinceMs ?? 0));
       const ok = recent.filter((t) => t.ok);
       return {
@@ -52,10 +52,10 @@ export function memoryStores(): { councils: CouncilStore; deliberations: Deliber
   };
   return {
     councils: {
-      save: (c: Council) => void councils.set(c.id, c),
-      get: (id: string) => councils.get(id),
-      list: (role?: Role) => [...councils.values()].filter((c) => role === undefined || c.role === role),
-      delete: (id: string) => councils.delete(id),
+      save: async (c: Council) => void councils.set(c.id, c),
+      get: async (id: string) => councils.get(id),
+      list: async (role?: Role) => [...councils.values()].filter((c) => role === undefined || c.role === role),
+      delete: async (id: string) => councils.delete(id),
     },
     deliberations: store,
   };

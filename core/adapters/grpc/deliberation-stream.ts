@@ -2,7 +2,7 @@ import type { handleServerStreamingCall } from '@grpc/grpc-js';
 import type { DeliberateRequest, DeliberationUpdate } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import { isTerminal } from '../../domain/deliberation.js';
 import type { DeliberationEvent } from '../../domain/events.js';
-import type { FleetService } from '../../ports/fleet-service.js';
+import type { DeliberationService } from '../../ports/deliberation-service.js';
 import { callSignal } from './call-signal.js';
 import type { Log } from '../../ports/log.js';
 import { toStreamStart } from './request-mapping.js';
@@ -19,7 +19,7 @@ const METHOD = 'StreamDeliberation';
  * going away (which aborts the deliberation this call started and unsubscribes from one it watched).
  */
 export function streamDeliberation(
-  service: FleetService,
+  service: DeliberationService,
   facts: ServerFacts,
   log: Log,
 ): handleServerStreamingCall<DeliberateRequest, DeliberationUpdate> {
@@ -43,6 +43,19 @@ export function streamDeliberation(
       if (event.type === 'finished') end();
     };
     signal.addEventListener('abort', () => end(signal.reason), { once: true });
+    const follow = async (taskId: string): Promise<void> => {
+      // Subscribe before reading, so a deliberation finishing in between is still seen.
+      unsubscribe = await service.watch(taskId, onEvent);
+      if (ended) unsubscribe();
+      const d = await service.getDeliberation(taskId);
+      if (isTerminal(d.status) && !ended) {
+        call.write(updates.finished(d, d.finishedAtMs ?? facts.now()));
+        end();
+      } else if (d.currentPhase !== undefined && !ended) {
+        // A follower that joins late learns at once where the deliberation is, not at the next phase.
+        call.write(updates.update({ type: 'phase', taskId: d.taskId, atMs: facts.now(), phase: d.currentPhase }));
+      }
+    };
 
     try {
       checkDecoded(call.request, METHOD);
@@ -53,17 +66,7 @@ export function streamDeliberation(
           .then((d) => onEvent({ type: 'finished', taskId: d.taskId, atMs: d.finishedAtMs ?? facts.now(), deliberation: d }), end);
         return;
       }
-      // Subscribe before reading, so a deliberation finishing in between is still seen.
-      unsubscribe = service.watch(start.taskId, onEvent);
-      if (ended) unsubscribe();
-      const d = service.getDeliberation(start.taskId);
-      if (isTerminal(d.status) && !ended) {
-        call.write(updates.finished(d, d.finishedAtMs ?? facts.now()));
-        end();
-      } else if (d.currentPhase !== undefined && !ended) {
-        // A follower that joins late learns at once where the deliberation is, not at the next phase.
-        call.write(updates.update({ type: 'phase', taskId: d.taskId, atMs: facts.now(), phase: d.currentPhase }));
-      }
+      void follow(start.taskId).catch(end);
     } catch (error) {
       end(error);
     }

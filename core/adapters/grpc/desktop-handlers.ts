@@ -16,11 +16,12 @@ import { type Deliberation, type DeliberationStatus, DELIBERATION_STATUSES } fro
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import { elapsedMs, type HistoryQuery, type HistorySort } from '../../domain/history.js';
 import { checkTaskId, parseRole } from '../../domain/validation.js';
-import type { FleetService } from '../../ports/fleet-service.js';
 import type { ModelInfo as ModelInfoPort } from '../../ports/language-model.js';
 import type { Log } from '../../ports/log.js';
 import type { EventMonitor, ModelCatalog, ModelSelection, SystemInfo } from '../../ports/monitoring.js';
+import type { StatusService } from '../../ports/status-service.js';
 import { callSignal } from './call-signal.js';
+import type { FleetUseCases } from './fleet-use-cases.js';
 import { toDeliberateCommand } from './request-mapping.js';
 import { type ServerFacts, toProtoStatus } from './response-mapping.js';
 import { toGrpcError } from './status-codes.js';
@@ -50,7 +51,12 @@ const SORTS: Readonly<Partial<Record<DeliberationSort, HistorySort>>> = {
 const FROM_PROTO_STATUS = new Map<ProtoStatus, DeliberationStatus>(DELIBERATION_STATUSES.map((s) => [toProtoStatus(s), s]));
 
 /** DesktopService over the driving port and the monitoring sources; requests validated once, here. */
-export function desktopHandlers(service: FleetService, sources: DesktopSources, facts: ServerFacts, log: Log): DesktopServiceServer {
+export function desktopHandlers(
+  { deliberations, status }: FleetUseCases,
+  sources: DesktopSources,
+  facts: ServerFacts,
+  log: Log,
+): DesktopServiceServer {
   const unary = unaryCalls(log);
   const events = (): EventMonitor => {
     if (sources.events === undefined)
@@ -66,18 +72,18 @@ export function desktopHandlers(service: FleetService, sources: DesktopSources, 
       // runs) or its refusal, whichever is first; a task already completed answers with its record.
       const started = await new Promise<Deliberation | { taskId: string }>((resolve, reject) => {
         const run = request.orchestrate
-          ? service.orchestrate(command, { onEvent: resolve })
-          : service.deliberate(command, { onEvent: resolve });
+          ? deliberations.orchestrate(command, { onEvent: resolve })
+          : deliberations.deliberate(command, { onEvent: resolve });
         run.then(resolve, (error: unknown) => {
           reject(error instanceof Error ? error : new Error(String(error)));
           log('info', 'StartDeliberation: the deliberation ended with an error', { error: String(error) });
         });
       });
-      const attempt = 'attempt' in started ? (started.attempt ?? 1) : (service.getDeliberation(started.taskId).attempt ?? 1);
+      const attempt = 'attempt' in started ? (started.attempt ?? 1) : ((await deliberations.getDeliberation(started.taskId)).attempt ?? 1);
       return { taskId: started.taskId, attempt };
     }),
 
-    listDeliberations: unary('ListDeliberations', (request) => {
+    listDeliberations: unary('ListDeliberations', async (request) => {
       const limit = request.limit === 0 ? DEFAULT_PAGE : request.limit;
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
         throw invalidArgument('limit', `1..${MAX_PAGE} (0 for ${DEFAULT_PAGE})`, request.limit);
@@ -98,13 +104,13 @@ export function desktopHandlers(service: FleetService, sources: DesktopSources, 
         limit,
         offset: request.offset,
       };
-      const page = service.history(query);
+      const page = await deliberations.history(query);
       const now = facts.now();
       return { deliberations: page.items.map((d) => toSummary(d, now)), totalCount: page.total };
     }),
 
-    cancelDeliberation: unary('CancelDeliberation', (request) => {
-      const { cancelled, deliberation } = service.cancel(checkTaskId(request.taskId, 'task_id'));
+    cancelDeliberation: unary('CancelDeliberation', async (request) => {
+      const { cancelled, deliberation } = await deliberations.cancel(checkTaskId(request.taskId, 'task_id'));
       return { cancelled, status: toProtoStatus(cancelled ? 'CANCELLED' : deliberation.status) };
     }),
 
@@ -136,7 +142,7 @@ export function desktopHandlers(service: FleetService, sources: DesktopSources, 
       return events().republish(request.seq, request.corrected, request.remove);
     }),
 
-    getSystemInfo: unary('GetSystemInfo', async () => toSystemInfo(await sources.system(), service, events, log)),
+    getSystemInfo: unary('GetSystemInfo', async () => toSystemInfo(await sources.system(), status, events, log)),
 
     listModels: unary('ListModels', async () => {
       const { choices, modelsDir } = await sources.models.list();
@@ -264,8 +270,8 @@ function toSummary(d: Deliberation, now: number): DeliberationSummary {
   };
 }
 
-async function toSystemInfo(info: SystemInfo, service: FleetService, events: () => EventMonitor, log: Log): Promise<GetSystemInfoResponse> {
-  const status = service.status();
+async function toSystemInfo(info: SystemInfo, fleet: StatusService, events: () => EventMonitor, log: Log): Promise<GetSystemInfoResponse> {
+  const status = await fleet.status();
   const queues = await events()
     .queues()
     .catch((error: unknown) => {

@@ -7,10 +7,10 @@ import { StoryCoachServiceService } from '../../../proto/gen/fleet/storycoach/v1
 import { TaskDerivationPlanningServiceService } from '../../../proto/gen/fleet/task_derivation/v1/task_derivation.js';
 import { HealthService } from '../../../proto/gen/grpc/health/v1/health.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
-import type { FleetService } from '../../ports/fleet-service.js';
 import type { PlanningService } from '../../ports/planning-service.js';
 import type { StoryCoachService } from '../../ports/story-coach.js';
 import { silentLog, type Log } from '../../ports/log.js';
+import type { FleetUseCases } from './fleet-use-cases.js';
 import { createHealth } from './health-service.js';
 import { bearerAuth } from './bearer-auth.js';
 import { contextHandlers, type ContextSources } from './context-handlers.js';
@@ -42,7 +42,7 @@ const LOOPBACK_TARGETS: Readonly<Record<string, string>> = {
 };
 
 export interface GrpcServerOptions {
-  readonly service: FleetService;
+  readonly fleet: FleetUseCases;
   /** Reported to clients as the orchestrator's version. */
   readonly version: string;
   /** Loopback by default: the daemon serves its own workstation unless told otherwise. */
@@ -87,7 +87,7 @@ export interface GrpcServer {
 }
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
-  const { service, host = '127.0.0.1', port = DEFAULT_GRPC_PORT, onLog: log = silentLog } = options;
+  const { fleet, host = '127.0.0.1', port = DEFAULT_GRPC_PORT, onLog: log = silentLog } = options;
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalidArgument('port', 'an integer in 0..65535', port);
 
@@ -100,7 +100,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   server.addService(HealthService, health.handlers);
   server.addService(
     tolerantDecoding(OrchestratorServiceService),
-    orchestratorHandlers(service, { version: options.version, now: Date.now }, log, options.context?.reader),
+    orchestratorHandlers(fleet, { version: options.version, now: Date.now }, log, options.context?.reader),
   );
   server.addService(tolerantDecoding(PlanningServiceService), planningHandlers(options.planning, log));
   server.addService(tolerantDecoding(StoryCoachServiceService), storyCoachHandlers(options.storyCoach, log));
@@ -109,7 +109,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   if (options.desktop !== undefined) {
     server.addService(
       tolerantDecoding(DesktopServiceService),
-      desktopHandlers(service, options.desktop, { version: options.version, now: Date.now }, log),
+      desktopHandlers(fleet, options.desktop, { version: options.version, now: Date.now }, log),
     );
   }
 

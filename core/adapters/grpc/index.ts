@@ -4,3 +4,4 @@ export { type ServerFacts, toDeliberationJson } from './response-mapping.js';
 export type { ContextSources } from './context-handlers.js';
 export type { DesktopSources } from './desktop-handlers.js';
 export { connectPlanningService, type PlanningClientOptions } from './planning-client.js';
+export type { FleetUseCases } from './fleet-use-cases.js';

@@ -3,9 +3,9 @@ import { parsePhase } from '../../domain/context-policy.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import { parseRole } from '../../domain/validation.js';
 import type { ContextReader } from '../../ports/context-service.js';
-import type { FleetService } from '../../ports/fleet-service.js';
 import { resolveCouncil } from './council-target.js';
 import { streamDeliberation } from './deliberation-stream.js';
+import type { FleetUseCases } from './fleet-use-cases.js';
 import type { Log } from '../../ports/log.js';
 import {
   toAgentId,
@@ -31,7 +31,7 @@ import { unaryCalls, unimplemented } from './unary-call.js';
 
 /** OrchestratorService over the driving port: each handler maps the request, calls the core once, maps back. */
 export function orchestratorHandlers(
-  service: FleetService,
+  { deliberations, councils, status }: FleetUseCases,
   facts: ServerFacts,
   log: Log,
   context?: ContextReader,
@@ -40,22 +40,22 @@ export function orchestratorHandlers(
 
   return {
     deliberate: unary('Deliberate', async (request, signal) =>
-      toDeliberateResponse(await service.deliberate(toDeliberateCommand(request), { signal }), facts),
+      toDeliberateResponse(await deliberations.deliberate(toDeliberateCommand(request), { signal }), facts),
     ),
     deliberateForBacklogReview: unimplemented(
       'DeliberateForBacklogReview',
       'the backlog-review ceremony needs the planning service (stories, review ceremonies), not served yet',
     ),
     orchestrate: unary('Orchestrate', async (request, signal) =>
-      toOrchestrateResponse(await service.orchestrate(toOrchestrateCommand(request), { signal }), facts),
+      toOrchestrateResponse(await deliberations.orchestrate(toOrchestrateCommand(request), { signal }), facts),
     ),
-    streamDeliberation: streamDeliberation(service, facts, log),
-    getDeliberationResult: unary('GetDeliberationResult', (request) =>
-      toGetDeliberationResultResponse(service.getDeliberation(toTaskId(request)), facts),
+    streamDeliberation: streamDeliberation(deliberations, facts, log),
+    getDeliberationResult: unary('GetDeliberationResult', async (request) =>
+      toGetDeliberationResultResponse(await deliberations.getDeliberation(toTaskId(request)), facts),
     ),
 
-    createCouncil: unary('CreateCouncil', (request) => {
-      const council = service.createCouncil(toCreateCouncilCommand(request));
+    createCouncil: unary('CreateCouncil', async (request) => {
+      const council = await councils.createCouncil(toCreateCouncilCommand(request));
       return {
         councilId: council.id,
         agentsCreated: council.agents.length,
@@ -63,14 +63,14 @@ export function orchestratorHandlers(
         council: toCouncilInfo(council, true, false),
       };
     }),
-    listCouncils: unary('ListCouncils', (request) => {
+    listCouncils: unary('ListCouncils', async (request) => {
       const role = toRoleFilter(request);
-      const { busyCouncils } = service.status();
-      return { councils: service.listCouncils(role).map((c) => toCouncilInfo(c, request.includeAgents, busyCouncils.has(c.id))) };
+      const { busyCouncils } = await status.status();
+      return { councils: (await councils.listCouncils(role)).map((c) => toCouncilInfo(c, request.includeAgents, busyCouncils.has(c.id))) };
     }),
-    deleteCouncil: unary('DeleteCouncil', (request) => {
-      const council = resolveCouncil(service, toCouncilTarget(request));
-      service.deleteCouncil(council.id);
+    deleteCouncil: unary('DeleteCouncil', async (request) => {
+      const council = await resolveCouncil(councils, toCouncilTarget(request));
+      await councils.deleteCouncil(council.id);
       return {
         success: true,
         message: `deleted council ${council.id} (${council.role})`,
@@ -78,23 +78,25 @@ export function orchestratorHandlers(
         councilId: council.id,
       };
     }),
-    registerAgent: unary('RegisterAgent', (request) => {
+    registerAgent: unary('RegisterAgent', async (request) => {
       const agentId = toNewAgentId(request);
-      const council = resolveCouncil(service, toCouncilTarget(request));
-      const agent = service.registerAgent(council.id, agentId);
+      const council = await resolveCouncil(councils, toCouncilTarget(request));
+      const agent = await councils.registerAgent(council.id, agentId);
       return { success: true, message: `agent ${agent.id} joined council ${council.id}`, councilId: council.id, agentId: agent.id };
     }),
-    unregisterAgent: unary('UnregisterAgent', (request) => {
+    unregisterAgent: unary('UnregisterAgent', async (request) => {
       const agentId = toAgentId(request);
-      const council = resolveCouncil(service, toCouncilTarget(request));
-      service.unregisterAgent(council.id, agentId);
+      const council = await resolveCouncil(councils, toCouncilTarget(request));
+      await councils.unregisterAgent(council.id, agentId);
       return { success: true, message: `agent ${agentId} left council ${council.id}` };
     }),
 
-    getStatus: unary('GetStatus', (request) => toStatusResponse(service.status(), request.includeStats ? service.metrics() : undefined)),
-    getMetrics: unary('GetMetrics', (request) => {
+    getStatus: unary('GetStatus', async (request) =>
+      toStatusResponse(await status.status(), request.includeStats ? await status.metrics() : undefined),
+    ),
+    getMetrics: unary('GetMetrics', async (request) => {
       const query = toMetricsQuery(request, facts.now());
-      return toMetricsResponse(service.metrics(query.sinceMs === undefined ? {} : { sinceMs: query.sinceMs }), query.only);
+      return toMetricsResponse(await status.metrics(query.sinceMs === undefined ? {} : { sinceMs: query.sinceMs }), query.only);
     }),
 
     processPlanningEvent: unimplemented(

@@ -23,7 +23,8 @@ import {
   parseRole,
   TASK_LIMITS,
 } from '../../domain/validation.js';
-import type { CreateCouncilCommand, DeliberateCommand, OrchestrateCommand } from '../../ports/fleet-service.js';
+import type { CreateCouncilCommand } from '../../ports/council-service.js';
+import type { DeliberateCommand, OrchestrateCommand } from '../../ports/deliberation-service.js';
 
 // Every proto request is validated here, once, into a domain command; errors name the wire field.
 // proto3 has no "absent" for plain scalars, so 0 / "" mean "use the default" where the API says so.
@@ -63,7 +64,12 @@ export function toOrchestrateCommand(request: OrchestrateRequest): OrchestrateCo
           architectSelection: options.enableArchitectSelection,
           ...(options.deliberationRounds === 0 ? {} : { rounds: checkRounds(options.deliberationRounds, 'options.deliberation_rounds') }),
         }),
-    ...(request.storyId === '' ? {} : { storyId: checkTaskId(request.storyId, 'story_id') }),
+    // The cluster names the story its case.
+    ...(request.storyId !== ''
+      ? { storyId: checkTaskId(request.storyId, 'story_id') }
+      : request.caseId !== ''
+        ? { storyId: checkTaskId(request.caseId, 'case_id') }
+        : {}),
     ...(request.planId === '' ? {} : { planId: checkTaskId(request.planId, 'plan_id') }),
     ...(request.topK === 0 ? {} : { topK: checkPositive(request.topK, 'top_k', LIMITS.agents.max) }),
   };

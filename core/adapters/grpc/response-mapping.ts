@@ -24,7 +24,7 @@ import {
 } from '../../domain/deliberation.js';
 import { renderContent, type Proposal } from '../../domain/proposal.js';
 import { type CheckSuite, clusterChecks } from '../../domain/scoring.js';
-import type { ServiceMetrics, ServiceStatus } from '../../ports/fleet-service.js';
+import type { ServiceMetrics, ServiceStatus } from '../../ports/status-service.js';
 
 // Domain → wire, once: every answer that carries a deliberation is built from these pieces, and the
 // CLI's --json is the same message in JSON.

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { FleetError } from '../../domain/errors.js';
 import { planTaskId } from '../../domain/planning.js';
 import { checkDescription, checkTaskId } from '../../domain/validation.js';
-import type { DeliberateCommand } from '../../ports/fleet-service.js';
+import type { DeliberateCommand } from '../../ports/deliberation-service.js';
 import { DurableWorker, type DurableWorkerActivity } from './durable-worker.js';
 import { MAX_EVENT_BYTES } from './event-json.js';
 import { EVENT_TYPE, type PlanApprovedPayload } from './event-payloads.js';
@@ -12,7 +12,7 @@ import { heartbeat, settle } from './settle.js';
 import { STREAM } from './streams.js';
 
 /**
- * `FleetService.deliberate`, or anything with its contract: a task id already COMPLETED returns the
+ * `DeliberationService.deliberate`, or anything with its contract: a task id already COMPLETED returns the
  * stored result, one that failed (timed out, was cancelled) runs again as its next attempt.
  */
 export type Deliberate = (command: DeliberateCommand) => Promise<unknown>;
@@ -21,7 +21,7 @@ export interface PlanningConsumerOptions {
   readonly nc: NatsConnection;
   readonly deliberate: Deliberate;
   /** Why each attempt of a task's deliberation so far did not complete, oldest first: for the dead letter. */
-  readonly attemptReasons?: (taskId: string) => readonly string[];
+  readonly attemptReasons?: (taskId: string) => Promise<readonly string[]>;
   /** Shared by every daemon on one NATS, so they split the events between them. Default 'fleet-planning'. */
   readonly durableName?: string;
   /** Events handled at once by this consumer. Default 4. */
@@ -167,10 +167,12 @@ export async function startPlanningConsumer(options: PlanningConsumerOptions): P
     }
     if (delivery >= maxDeliver) {
       // Every attempt's reason, as the deliberation's record keeps them: the last delivery's alone would hide the others.
-      const history = failures.map(({ command, error }) => {
-        const reasons = options.attemptReasons?.(command.taskId!) ?? [];
-        return `role ${command.role} (task ${command.taskId}): ${reasons.length > 0 ? reasons.join('; ') : describe(error)}`;
-      });
+      const history = await Promise.all(
+        failures.map(async ({ command, error }) => {
+          const reasons = (await options.attemptReasons?.(command.taskId!)) ?? [];
+          return `role ${command.role} (task ${command.taskId}): ${reasons.length > 0 ? reasons.join('; ') : describe(error)}`;
+        }),
+      );
       await worker.deadLetter(m, { message: `gave up after ${delivery} deliveries: ${history.join('; ')}` });
       return;
     }

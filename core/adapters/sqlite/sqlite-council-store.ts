@@ -4,6 +4,7 @@ import { FleetError } from '../../domain/errors.js';
 import { ROLES, type Role } from '../../domain/role.js';
 import type { CouncilStore } from '../../ports/council-store.js';
 import { describeIssues } from './deliberation-schema.js';
+import type { Synchronous } from './disk-full.js';
 import type { SqliteDatabase } from './open-database.js';
 
 const role = z.enum(ROLES);
@@ -19,7 +20,7 @@ const councilRow = z.object({
 
 const agentRows = z.array(z.object({ id: z.string(), role, perspective: z.string() }));
 
-export function createSqliteCouncilStore(db: SqliteDatabase): CouncilStore {
+export function createSqliteCouncilStore(db: SqliteDatabase): Synchronous<CouncilStore> {
   const upsert = db.prepare(
     `INSERT INTO councils (id, role, model, rounds, peer_review, created_at_ms)
      VALUES (@id, @role, @model, @rounds, @peerReview, @createdAtMs)

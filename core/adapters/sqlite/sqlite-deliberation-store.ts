@@ -5,6 +5,7 @@ import { ROLES } from '../../domain/role.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import type { DeliberationOutcome, DeliberationStore, TurnRecord } from '../../ports/deliberation-store.js';
 import { deliberationSchema, describeIssues } from './deliberation-schema.js';
+import type { Synchronous } from './disk-full.js';
 import type { SqliteDatabase } from './open-database.js';
 
 export interface SqliteDeliberationStoreOptions {
@@ -49,7 +50,10 @@ const outcomeRows = z.array(
 
 const turnTotalsRow = z.object({ turns: z.number(), failed: z.number(), completion_tokens: z.number(), avg_duration_ms: z.number() });
 
-export function createSqliteDeliberationStore(db: SqliteDatabase, options: SqliteDeliberationStoreOptions = {}): DeliberationStore {
+export function createSqliteDeliberationStore(
+  db: SqliteDatabase,
+  options: SqliteDeliberationStoreOptions = {},
+): Synchronous<DeliberationStore> {
   const now = options.now ?? Date.now;
   const upsert = db.prepare(
     `INSERT INTO deliberations (task_id, council_id, role, status, created_at_ms, updated_at_ms, body)

@@ -2,7 +2,7 @@ import type { FleetError } from '../../domain/errors.js';
 import type { CouncilStore } from '../../ports/council-store.js';
 import type { DeliberationStore } from '../../ports/deliberation-store.js';
 import type { PlanningStore } from '../../ports/planning-store.js';
-import { reportingDiskFull } from './disk-full.js';
+import { answered } from './disk-full.js';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
 import { createSqliteCouncilStore } from './sqlite-council-store.js';
 import { createSqliteDeliberationStore, type SqliteDeliberationStoreOptions } from './sqlite-deliberation-store.js';
@@ -26,8 +26,8 @@ export type SqliteStoresOptions = OpenDatabaseOptions &
 export function createSqliteStores(filePath: string, options: SqliteStoresOptions = {}): SqliteStores {
   const db = openDatabase(filePath, options);
   return {
-    councils: reportingDiskFull(createSqliteCouncilStore(db), filePath, options.onDiskFull),
-    deliberations: reportingDiskFull(createSqliteDeliberationStore(db, options), filePath, options.onDiskFull),
+    councils: answered<CouncilStore>(createSqliteCouncilStore(db), filePath, options.onDiskFull),
+    deliberations: answered<DeliberationStore>(createSqliteDeliberationStore(db, options), filePath, options.onDiskFull),
     planning: createSqlitePlanningStore(db, filePath, options.onDiskFull),
     close: () => {
       if (db.open) db.close();

@@ -79,16 +79,16 @@ interface ClusterCompleted {
   decisions: Array<{ proposal: { author: { agent_id: string } }; checks: { policy: { passed: boolean } } }>;
 }
 
-function turnsOf(dataDir: string, taskId: string): TurnRecord[] {
+async function turnsOf(dataDir: string, taskId: string): Promise<TurnRecord[]> {
   const stores = createSqliteStores(join(dataDir, 'fleet.db'));
   try {
-    return stores.deliberations.turns(taskId);
+    return await stores.deliberations.turns(taskId);
   } finally {
     stores.close();
   }
 }
 
-const turnCount = (dataDir: string, taskId: string): number => turnsOf(dataDir, taskId).length;
+const turnCount = async (dataDir: string, taskId: string): Promise<number> => (await turnsOf(dataDir, taskId)).length;
 
 describe('the daemon on its embedded NATS', () => {
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -142,8 +142,8 @@ describe('the daemon on its embedded NATS', () => {
     expect(dev.results).toHaveLength(3);
     // Give a second run the chance to show up, then check each role ran once: 3 agents × 4 turns.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(turnCount(dataDir, 'plan-p1-DEV')).toBe(12);
-    expect(turnCount(dataDir, 'plan-p1-QA')).toBe(12);
+    expect(await turnCount(dataDir, 'plan-p1-DEV')).toBe(12);
+    expect(await turnCount(dataDir, 'plan-p1-QA')).toBe(12);
   });
 
   it('dead-letters malformed events with the reason and keeps serving', async () => {
@@ -246,7 +246,7 @@ describe('the daemon on its embedded NATS', () => {
     const dataDir = tempDataDir();
     const { daemon, js } = await daemonWithNats(dataDir, ['--threads', '2']);
     await js.publish('planning.plan.approved', planEvent('p4', ['DEV']));
-    await until(() => stateOf(dataDir, 'plan-p4-DEV') === 'IN_PROGRESS', 30_000, 'the deliberation to start');
+    await until(async () => (await stateOf(dataDir, 'plan-p4-DEV')) === 'IN_PROGRESS', 30_000, 'the deliberation to start');
     daemon.child.kill('SIGKILL');
     await new Promise((r) => daemon.child.once('exit', r));
 
@@ -255,7 +255,7 @@ describe('the daemon on its embedded NATS', () => {
     cleanups.push(async () => client.close());
     // The plan event was never acknowledged: it comes back once its ack wait (30 s) is up, finds the
     // interrupted attempt and runs the deliberation again.
-    await until(() => recordOf(dataDir, 'plan-p4-DEV')?.status === 'COMPLETED', 150_000, 'attempt 2 to complete');
+    await until(async () => (await recordOf(dataDir, 'plan-p4-DEV'))?.status === 'COMPLETED', 150_000, 'attempt 2 to complete');
     const result = await client.getDeliberationResult({ taskId: 'plan-p4-DEV' });
     expect(result.detail!.attempt).toBe(2);
     expect(result.detail!.earlierAttempts).toEqual([
@@ -266,20 +266,20 @@ describe('the daemon on its embedded NATS', () => {
       }),
     ]);
     // Attempt 2 ran every turn of its own (3 agents × 4 turns); attempt 1's are kept apart.
-    const turns = turnsOf(dataDir, 'plan-p4-DEV');
+    const turns = await turnsOf(dataDir, 'plan-p4-DEV');
     expect(turns.filter((t) => t.attempt === 2)).toHaveLength(12);
     expect(turns.filter((t) => t.attempt === 1).length).toBeLessThan(12);
     expect(await listDeadLetters(restarted.nc)).toEqual([]);
   }, 240_000);
 });
 
-function recordOf(dataDir: string, taskId: string): Deliberation | undefined {
+async function recordOf(dataDir: string, taskId: string): Promise<Deliberation | undefined> {
   const stores = createSqliteStores(join(dataDir, 'fleet.db'));
   try {
-    return stores.deliberations.get(taskId);
+    return await stores.deliberations.get(taskId);
   } finally {
     stores.close();
   }
 }
 
-const stateOf = (dataDir: string, taskId: string): string | undefined => recordOf(dataDir, taskId)?.status;
+const stateOf = async (dataDir: string, taskId: string): Promise<string | undefined> => (await recordOf(dataDir, taskId))?.status;

@@ -27,7 +27,7 @@ describe('a council deliberating on real llama.cpp (tiny model)', () => {
 
   it('proposes, critiques in a ring, revises, scores and ranks, and persists every turn', async () => {
     const events: DeliberationEvent[] = [];
-    const d = await core.fleet.deliberate(
+    const d = await core.fleet.deliberations.deliberate(
       { taskId: 'rate-limit', description: 'Add rate limiting to the login endpoint', role: 'DEV', requirements, numAgents: 3, rounds: 1 },
       { onEvent: (e) => events.push(e) },
     );
@@ -56,13 +56,13 @@ describe('a council deliberating on real llama.cpp (tiny model)', () => {
     expect(phases).toEqual(['propose', 'critique', 'revise', 'score', 'rank']);
 
     // Every model call is on record with its raw output, and it is all still there after reopening.
-    const turns = core.stores.deliberations.turns('rate-limit');
+    const turns = await core.stores.deliberations.turns('rate-limit');
     expect(turns).toHaveLength(12);
     // Raw output is JSON from the grammar, possibly cut short at maxTokens (kept as it came, for audit).
     for (const t of turns.filter((x) => x.ok)) expect(t.raw.trimStart().startsWith('{')).toBe(true);
     const reopened = openStores(config);
     try {
-      expect(reopened.deliberations.get('rate-limit')).toEqual(d);
+      expect(await reopened.deliberations.get('rate-limit')).toEqual(d);
     } finally {
       reopened.close();
     }
@@ -71,7 +71,7 @@ describe('a council deliberating on real llama.cpp (tiny model)', () => {
   it('stops generation when cancelled and records CANCELLED', async () => {
     const controller = new AbortController();
     const started = Date.now();
-    const running = core.fleet.deliberate(
+    const running = core.fleet.deliberations.deliberate(
       {
         taskId: 'cancel-me',
         description: 'Write a very long design document',
@@ -87,12 +87,12 @@ describe('a council deliberating on real llama.cpp (tiny model)', () => {
     );
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(core.fleet.getDeliberation('cancel-me').status).toBe('CANCELLED');
+    expect((await core.fleet.deliberations.getDeliberation('cancel-me')).status).toBe('CANCELLED');
   });
 
   it('times out at the task deadline with DEADLINE_EXCEEDED and TIMEOUT', async () => {
     await expect(
-      core.fleet.deliberate({
+      core.fleet.deliberations.deliberate({
         taskId: 'too-slow',
         description: 'Plan the data migration',
         role: 'DATA',
@@ -102,11 +102,11 @@ describe('a council deliberating on real llama.cpp (tiny model)', () => {
         rounds: 5,
       }),
     ).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
-    expect(core.fleet.getDeliberation('too-slow').status).toBe('TIMEOUT');
+    expect((await core.fleet.deliberations.getDeliberation('too-slow')).status).toBe('TIMEOUT');
   });
 
   it('orchestrates: the architect chooses among the top k with a rationale', async () => {
-    const d = await core.fleet.orchestrate({
+    const d = await core.fleet.deliberations.orchestrate({
       description: 'Choose a cache for session data',
       role: 'DEVOPS',
       numAgents: 3,

@@ -31,7 +31,7 @@ describe('gRPC with a token and TLS', () => {
     expect(generated.code).toBe(0);
     rootCert = readFileSync(join(dir, 'tls', 'cert.pem'));
     const tls = { certChain: rootCert, privateKey: readFileSync(join(dir, 'tls', 'key.pem')) };
-    const common = { service: new ScriptedFleetService(), version: 'test', port: 0, shutdownGraceMs: 300 };
+    const common = { fleet: new ScriptedFleetService().useCases, version: 'test', port: 0, shutdownGraceMs: 300 };
     server = await startGrpcServer({ ...common, token: TOKEN, tls });
     server.setServing(true);
     // A token on loopback without TLS: the token is required all the same.

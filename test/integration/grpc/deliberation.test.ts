@@ -79,6 +79,16 @@ describe('gRPC Deliberate, Orchestrate and GetDeliberationResult', () => {
     expect(response.candidates.map((c) => c.proposal?.authorId)).toEqual(['dev-1', 'dev-2']);
   });
 
+  it("reads the cluster's case_id as the story when story_id is empty, and story_id first when both come", async () => {
+    await h.client.orchestrate({ taskDescription: 'Add retries', role: 'DEV', caseId: 'case-7' });
+    expect(h.fleet.commands.at(-1)).toMatchObject({ storyId: 'case-7' });
+    await h.client.orchestrate({ taskDescription: 'Add retries', role: 'DEV', caseId: 'case-7', storyId: 'story-8' });
+    expect(h.fleet.commands.at(-1)).toMatchObject({ storyId: 'story-8' });
+    await expect(h.client.orchestrate({ taskDescription: 'Add retries', role: 'DEV', caseId: 'bad id!' })).rejects.toMatchObject({
+      details: expect.stringContaining('case_id'),
+    });
+  });
+
   it('reads OrchestratorOptions as the cluster does: sent bools switch peer review and the ARCHITECT off', async () => {
     await h.client.orchestrate({
       taskDescription: 'Add retries',

@@ -93,7 +93,7 @@ describe('gRPC error statuses', () => {
   );
 
   it('refuses a port that is taken with UNAVAILABLE, naming the address and --grpc-port', async () => {
-    const attempt = startGrpcServer({ service: new ScriptedFleetService(), version: 'test', port: h.server.port });
+    const attempt = startGrpcServer({ fleet: new ScriptedFleetService().useCases, version: 'test', port: h.server.port });
     await expect(attempt).rejects.toBeInstanceOf(FleetError);
     await expect(attempt).rejects.toMatchObject({
       code: 'UNAVAILABLE',
@@ -104,7 +104,7 @@ describe('gRPC error statuses', () => {
   });
 
   it('refuses a port number out of range before binding', async () => {
-    await expect(startGrpcServer({ service: new ScriptedFleetService(), version: 'test', port: 70_000 })).rejects.toMatchObject({
+    await expect(startGrpcServer({ fleet: new ScriptedFleetService().useCases, version: 'test', port: 70_000 })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       field: 'port',
     });

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGrpcServer, type GrpcServer } from '../../../core/adapters/grpc/grpc-server.js';
-import { createFleetService } from '../../../core/app/fleet-service.js';
+import { createFleet } from '../../../core/app/fleet.js';
 import type { ProposalContent } from '../../../core/domain/proposal.js';
 import type { AgentTurns, TurnContext, TurnOutput } from '../../../core/ports/agent-turns.js';
 import { DeliberationStatus, UpdateType } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
@@ -29,16 +29,16 @@ function turns(hang: { value: boolean }): AgentTurns {
   };
 }
 
-describe('gRPC adapter over the real FleetService (scripted turns)', () => {
+describe('gRPC adapter over the real use cases (scripted turns)', () => {
   const hang = { value: false };
   let server: GrpcServer;
   let client: FleetGrpcClient;
   beforeEach(async () => {
     hang.value = false;
-    const fleet = createFleetService({ ...memoryStores(), turns: turns(hang), clock: testClock(), modelName: 'scripted' });
-    fleet.start();
-    fleet.setServing(true);
-    server = await startGrpcServer({ service: fleet, version: 'test', port: 0 });
+    const fleet = createFleet({ ...memoryStores(), turns: turns(hang), clock: testClock(), modelName: 'scripted' });
+    await fleet.start();
+    fleet.deliberations.setServing(true);
+    server = await startGrpcServer({ fleet, version: 'test', port: 0 });
     server.setServing(true);
     client = connectFleetClient(`127.0.0.1:${server.port}`);
   });

@@ -22,7 +22,7 @@ export async function startHarness(options: { serving?: boolean } = {}): Promise
   const fleet = new ScriptedFleetService();
   const logs: LogEntry[] = [];
   const server = await startGrpcServer({
-    service: fleet,
+    fleet: fleet.useCases,
     version: 'test-version',
     port: 0,
     shutdownGraceMs: 300,

@@ -4,24 +4,19 @@ import { FleetError, notFound } from '../../../core/domain/errors.js';
 import type { DeliberationEvent } from '../../../core/domain/events.js';
 import { type HistoryPage, type HistoryQuery, searchHistory } from '../../../core/domain/history.js';
 import type { Role } from '../../../core/domain/role.js';
-import type {
-  CreateCouncilCommand,
-  DeliberateCommand,
-  FleetService,
-  OrchestrateCommand,
-  RunOptions,
-  ServiceMetrics,
-  ServiceStatus,
-} from '../../../core/ports/fleet-service.js';
+import type { FleetUseCases } from '../../../core/adapters/grpc/fleet-use-cases.js';
+import type { CouncilService, CreateCouncilCommand } from '../../../core/ports/council-service.js';
+import type { DeliberateCommand, DeliberationService, OrchestrateCommand, RunOptions } from '../../../core/ports/deliberation-service.js';
+import type { ServiceMetrics, ServiceStatus, StatusService } from '../../../core/ports/status-service.js';
 import { completedDeliberation } from './deliberation-fixture.js';
 
 type Run<C> = (command: C, options: RunOptions) => Promise<Deliberation>;
 
 /**
- * A FleetService whose behaviour each test scripts: it records what the adapter passed in (commands,
+ * The fleet's use cases with behaviour each test scripts: it records what the adapter passed in (commands,
  * signals) so tests can assert on the core's side of the wire without a model.
  */
-export class ScriptedFleetService implements FleetService {
+export class ScriptedFleetService implements DeliberationService, CouncilService, StatusService {
   readonly commands: DeliberateCommand[] = [];
   readonly signals: AbortSignal[] = [];
   readonly deliberations = new Map<string, Deliberation>();
@@ -54,14 +49,23 @@ export class ScriptedFleetService implements FleetService {
     return this.runOrchestrate(command, options);
   }
 
-  getDeliberation(taskId: string): Deliberation {
+  /** What the gRPC server is given: this one object behind each use case. */
+  get useCases(): FleetUseCases {
+    return { deliberations: this, councils: this, status: this };
+  }
+
+  async getDeliberation(taskId: string): Promise<Deliberation> {
+    return this.stored(taskId);
+  }
+
+  private stored(taskId: string): Deliberation {
     const d = this.deliberations.get(taskId);
     if (d === undefined) throw notFound('deliberation', taskId);
     return d;
   }
 
-  watch(taskId: string, listener: (event: DeliberationEvent) => void): () => void {
-    this.getDeliberation(taskId);
+  async watch(taskId: string, listener: (event: DeliberationEvent) => void): Promise<() => void> {
+    this.stored(taskId);
     const set = this.listeners.get(taskId) ?? new Set();
     this.listeners.set(taskId, set);
     set.add(listener);
@@ -73,13 +77,13 @@ export class ScriptedFleetService implements FleetService {
   /** Task ids cancel() was asked for. */
   readonly cancelled: string[] = [];
 
-  cancel(taskId: string): { cancelled: boolean; deliberation: Deliberation } {
-    const deliberation = this.getDeliberation(taskId);
+  async cancel(taskId: string): Promise<{ cancelled: boolean; deliberation: Deliberation }> {
+    const deliberation = this.stored(taskId);
     this.cancelled.push(taskId);
     return { cancelled: deliberation.status === 'IN_PROGRESS', deliberation };
   }
 
-  history(query: HistoryQuery): HistoryPage {
+  async history(query: HistoryQuery): Promise<HistoryPage> {
     return searchHistory([...this.deliberations.values()], query, Date.now());
   }
 
@@ -92,7 +96,7 @@ export class ScriptedFleetService implements FleetService {
     return this.listeners.get(taskId)?.size ?? 0;
   }
 
-  createCouncil(command: CreateCouncilCommand): Council {
+  async createCouncil(command: CreateCouncilCommand): Promise<Council> {
     const id = `council-${this.councils.size + 1}`;
     const council: Council = {
       id,
@@ -107,15 +111,15 @@ export class ScriptedFleetService implements FleetService {
     return council;
   }
 
-  listCouncils(role?: Role): Council[] {
+  async listCouncils(role?: Role): Promise<Council[]> {
     return [...this.councils.values()].filter((c) => role === undefined || c.role === role);
   }
 
-  deleteCouncil(councilId: string): void {
+  async deleteCouncil(councilId: string): Promise<void> {
     if (!this.councils.delete(councilId)) throw notFound('council', councilId);
   }
 
-  registerAgent(councilId: string, agentId?: string): Agent {
+  async registerAgent(councilId: string, agentId?: string): Promise<Agent> {
     const council = this.councils.get(councilId);
     if (council === undefined) throw notFound('council', councilId);
     const agent: Agent = {
@@ -129,18 +133,18 @@ export class ScriptedFleetService implements FleetService {
     return agent;
   }
 
-  unregisterAgent(councilId: string, agentId: string): void {
+  async unregisterAgent(councilId: string, agentId: string): Promise<void> {
     const council = this.councils.get(councilId);
     if (council === undefined) throw notFound('council', councilId);
     if (!council.agents.some((a) => a.id === agentId)) throw notFound('agent', agentId);
     this.councils.set(councilId, { ...council, agents: council.agents.filter((a) => a.id !== agentId) });
   }
 
-  status(): ServiceStatus {
+  async status(): Promise<ServiceStatus> {
     return this.statusOf();
   }
 
-  metrics(options: { sinceMs?: number } = {}): ServiceMetrics {
+  async metrics(options: { sinceMs?: number } = {}): Promise<ServiceMetrics> {
     this.metricsQueries.push(options);
     return {
       deliberations: { total: 8, orchestrations: 2, completed: 5, failed: 2, running: 1, byRole: { DEV: 6, QA: 2 } },

@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGrpcServer, type GrpcServer } from '../../../core/adapters/grpc/grpc-server.js';
 import { createSqliteStores, type SqliteStores } from '../../../core/adapters/sqlite/sqlite-stores.js';
-import { createFleetService } from '../../../core/app/fleet-service.js';
+import { createFleet } from '../../../core/app/fleet.js';
 import { FleetError } from '../../../core/domain/errors.js';
 import type { ProposalContent } from '../../../core/domain/proposal.js';
 import type { AgentTurns, TurnOutput } from '../../../core/ports/agent-turns.js';
@@ -44,10 +44,10 @@ describe('task ids over gRPC', () => {
   beforeEach(async () => {
     Object.assign(script, { failing: false, proposals: 0 });
     stores = createSqliteStores(join(dir(), 'fleet.db'));
-    const fleet = createFleetService({ ...stores, turns, clock: testClock(), modelName: 'scripted' });
-    fleet.start();
-    fleet.setServing(true);
-    server = await startGrpcServer({ service: fleet, version: 'test', port: 0, onLog: () => undefined });
+    const fleet = createFleet({ ...stores, turns, clock: testClock(), modelName: 'scripted' });
+    await fleet.start();
+    fleet.deliberations.setServing(true);
+    server = await startGrpcServer({ fleet, version: 'test', port: 0, onLog: () => undefined });
     server.setServing(true);
     client = connectFleetClient(`127.0.0.1:${server.port}`);
   });
@@ -86,7 +86,7 @@ describe('task ids over gRPC', () => {
     ]);
     expect(latest.detail!.earlierAttempts[0]!.errorMessage).toMatch(/dev-1: model crashed/);
     // Attempt 1's whole record is kept for audit.
-    expect(stores.deliberations.attempts('up-1').map((d) => [d.attempt, d.status])).toEqual([[1, 'FAILED']]);
+    expect((await stores.deliberations.attempts('up-1')).map((d) => [d.attempt, d.status])).toEqual([[1, 'FAILED']]);
   });
 
   it('refuses the task id with another description as ALREADY_EXISTS naming task_description, whatever became of it', async () => {

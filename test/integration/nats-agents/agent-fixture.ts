@@ -11,7 +11,7 @@ import {
   type NatsAgentTurns,
   type NatsAgentTurnsOptions,
 } from '../../../core/adapters/nats/agent-turns/nats-agent-turns.js';
-import { createFleetService, type FleetCore } from '../../../core/app/fleet-service.js';
+import { createFleet, type Fleet } from '../../../core/app/fleet.js';
 import type { AgentTurns } from '../../../core/ports/agent-turns.js';
 import { memoryStores, testClock } from '../../support/memory-stores.js';
 
@@ -49,10 +49,10 @@ export function useAgentTurns() {
 }
 
 /** The real use case with in-memory stores, its agent turns on NATS. */
-export function fleetOn(turns: AgentTurns): FleetCore {
+export async function fleetOn(turns: AgentTurns): Promise<Fleet> {
   const stores = memoryStores();
-  const fleet = createFleetService({ ...stores, turns, clock: testClock(), modelName: 'remote' });
-  fleet.start();
-  fleet.setServing(true);
+  const fleet = createFleet({ ...stores, turns, clock: testClock(), modelName: 'remote' });
+  await fleet.start();
+  fleet.deliberations.setServing(true);
   return fleet;
 }

@@ -26,9 +26,9 @@ describe('an agent worker on real llama.cpp (tiny model)', () => {
   it('deliberates through NATS: COMPLETED, ranked, the agents decoded together', async () => {
     const [orchestrator, workerNc] = [await nats().connect(), await nats().connect()];
     const { activity } = await agents.worker(workerNc, createLocalAgentTurns(model), { concurrency: 8 });
-    const fleet = fleetOn(agents.requester(orchestrator));
+    const fleet = await fleetOn(agents.requester(orchestrator));
 
-    const d = await fleet.deliberate({
+    const d = await fleet.deliberations.deliberate({
       taskId: 'llama-over-nats',
       description: 'Add rate limiting to the login endpoint',
       role: 'DEV',

@@ -45,9 +45,9 @@ describe('agent turns over NATS', () => {
     const [orchestrator, workerNc] = [await nats().connect(), await nats().connect()];
     const remote = scriptedTurns();
     const { activity } = await agents.worker(workerNc, remote);
-    const fleet = fleetOn(agents.requester(orchestrator));
+    const fleet = await fleetOn(agents.requester(orchestrator));
 
-    const d = await fleet.orchestrate({
+    const d = await fleet.deliberations.orchestrate({
       taskId: 'login-limits',
       description: 'Add rate limiting to the login endpoint',
       role: 'DEV',
@@ -140,6 +140,17 @@ describe('agent turns over NATS', () => {
     expect(remote.aborted.get('dev-1')).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     await waitFor(() => activity.some((a) => a.type === 'answered'), 'the request settled');
     expect(await ackPending(orchestrator, 'DEV')).toMatchObject({ ackPending: 0 });
+  });
+
+  it('rejects a turn asked for as the turns close (a daemon stopping mid-deliberation), rather than wait for its deadline', async () => {
+    const orchestrator = await nats().connect();
+    const turns = agents.requester(orchestrator, { turnTimeoutMs: 60_000 });
+    // Asked before close, still waiting for the reply collector when close comes.
+    const asked = turns.propose(makeAgents('DEV', 1)[0]!, task('at-close'), ctx()).catch((e: unknown) => e);
+    await turns.close();
+    const started = Date.now();
+    expect(await asked).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("cancels: the turn rejects CANCELLED at once and the worker's turn signal fires", async () => {

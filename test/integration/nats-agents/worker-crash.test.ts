@@ -56,10 +56,10 @@ describe('an agent worker killed mid-generation', () => {
   it('loses its requests to a second worker after ack_wait, and the deliberation completes', async () => {
     const orchestrator = await nats().connect();
     const { url, token } = nats().server;
-    const fleet = fleetOn(agents.requester(orchestrator));
+    const fleet = await fleetOn(agents.requester(orchestrator));
 
     const first = await startWorkerProcess(url, token, 60_000);
-    const running = fleet.deliberate({
+    const running = fleet.deliberations.deliberate({
       taskId: 'survives-a-crash',
       description: 'Add rate limiting to the login endpoint',
       role: 'DEV',

@@ -10,7 +10,7 @@ import {
   startPlanningConsumer,
 } from '../../../core/adapters/nats/planning-consumer.js';
 import { FleetError } from '../../../core/domain/errors.js';
-import type { DeliberateCommand } from '../../../core/ports/fleet-service.js';
+import type { DeliberateCommand } from '../../../core/ports/deliberation-service.js';
 import { useNatsServer } from './nats-fixture.js';
 import { waitFor } from './processes.js';
 
@@ -21,7 +21,7 @@ afterEach(async () => {
   await Promise.all(consumers.splice(0).map((c) => c.stop()));
 });
 
-/** Stands in for FleetService.deliberate: one run per task id, a known task id gets the first run's result. */
+/** Stands in for DeliberationService.deliberate: one run per task id, a known task id gets the first run's result. */
 function fakeService(run: (command: DeliberateCommand) => Promise<void> = async () => undefined) {
   const calls: DeliberateCommand[] = [];
   const runs = new Map<string, Promise<unknown>>();

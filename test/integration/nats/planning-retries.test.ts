@@ -9,7 +9,7 @@ import {
   startPlanningConsumer,
 } from '../../../core/adapters/nats/planning-consumer.js';
 import { createSqliteStores, type SqliteStores } from '../../../core/adapters/sqlite/sqlite-stores.js';
-import { createFleetService, type FleetCore } from '../../../core/app/fleet-service.js';
+import { createFleet, type Fleet } from '../../../core/app/fleet.js';
 import { attemptReasons } from '../../../core/domain/deliberation.js';
 import type { Role } from '../../../core/domain/role.js';
 import { testClock } from '../../support/memory-stores.js';
@@ -18,7 +18,7 @@ import { useTempDir } from '../sqlite/temp-dir.js';
 import { useNatsServer } from './nats-fixture.js';
 import { waitFor } from './processes.js';
 
-// The planning consumer in front of the real use case (FleetService over SQLite, scripted agent
+// The planning consumer in front of the real use case (the deliberation use case over SQLite, scripted agent
 // turns): what a redelivered approval does to a deliberation that failed, and what waits for what.
 
 const nats = useNatsServer();
@@ -32,17 +32,17 @@ async function fleetWithPlanning(
   nc: NatsConnection,
   turns: ScriptOptions,
   options: Partial<PlanningConsumerOptions> = {},
-): Promise<{ fleet: FleetCore; stores: SqliteStores; activity: PlanningActivity[] }> {
+): Promise<{ fleet: Fleet; stores: SqliteStores; activity: PlanningActivity[] }> {
   const stores = createSqliteStores(join(dir(), 'fleet.db'));
   cleanups.push(() => stores.close());
-  const fleet = createFleetService({ ...stores, turns: scriptedTurns(turns), clock: testClock(), modelName: 'scripted' });
-  fleet.start();
-  fleet.setServing(true);
+  const fleet = createFleet({ ...stores, turns: scriptedTurns(turns), clock: testClock(), modelName: 'scripted' });
+  await fleet.start();
+  fleet.deliberations.setServing(true);
   const activity: PlanningActivity[] = [];
   const consumer = await startPlanningConsumer({
     nc,
-    deliberate: (command) => fleet.deliberate(command),
-    attemptReasons: (taskId) => attemptReasons(fleet.getDeliberation(taskId)),
+    deliberate: (command) => fleet.deliberations.deliberate(command),
+    attemptReasons: async (taskId) => attemptReasons(await fleet.deliberations.getDeliberation(taskId)),
     ...options,
     onActivity: (a) => activity.push(a),
   });
@@ -73,14 +73,14 @@ describe('planning events and failed deliberations', () => {
     failing = false;
     await waitFor(() => handled(activity, 'r1'), 'the retry to complete');
 
-    const d = stores.deliberations.get('plan-r1-DEV')!;
+    const d = (await stores.deliberations.get('plan-r1-DEV'))!;
     expect(d).toMatchObject({ status: 'COMPLETED', attempt: 2 });
     expect(d.earlierAttempts).toEqual([
       expect.objectContaining({ attempt: 1, status: 'FAILED', error: expect.stringMatching(/^every agent failed to propose/) }),
     ]);
-    expect(stores.deliberations.attempts('plan-r1-DEV').map((a) => [a.attempt, a.status])).toEqual([[1, 'FAILED']]);
+    expect((await stores.deliberations.attempts('plan-r1-DEV')).map((a) => [a.attempt, a.status])).toEqual([[1, 'FAILED']]);
     // Three failed proposals in attempt 1; attempt 2's turns are its own.
-    const turns = stores.deliberations.turns('plan-r1-DEV');
+    const turns = await stores.deliberations.turns('plan-r1-DEV');
     expect(turns.filter((t) => t.attempt === 1).map((t) => t.ok)).toEqual([false, false, false]);
     expect(turns.filter((t) => t.attempt === 2).every((t) => t.ok)).toBe(true);
     expect(activity.filter((a) => a.type === 'dead-lettered')).toEqual([]);
@@ -105,15 +105,15 @@ describe('planning events and failed deliberations', () => {
     for (const n of [1, 2, 3]) expect(letter!.reason).toContain(`attempt ${n} FAILED: every agent failed to propose`);
     expect(letter!.reason).toContain('model crashed (1)');
     expect(letter!.reason).toContain('model crashed (9)');
-    expect(stores.deliberations.get('plan-r2-QA')).toMatchObject({ status: 'FAILED', attempt: 3 });
-    expect(stores.deliberations.attempts('plan-r2-QA').map((a) => a.attempt)).toEqual([1, 2]);
+    expect(await stores.deliberations.get('plan-r2-QA')).toMatchObject({ status: 'FAILED', attempt: 3 });
+    expect((await stores.deliberations.attempts('plan-r2-QA')).map((a) => a.attempt)).toEqual([1, 2]);
   });
 
   it('lets a valid approval through at once while four wait for a council that does not exist yet', async () => {
     const nc = await nats().connect();
     // A long delay: a waiting retry that held anything up would hold it up for this long.
     const { fleet, activity } = await fleetWithPlanning(nc, {}, { retryDelaysMs: [60_000] });
-    for (const council of fleet.listCouncils('QA')) fleet.deleteCouncil(council.id);
+    for (const council of await fleet.councils.listCouncils('QA')) await fleet.councils.deleteCouncil(council.id);
     for (let i = 1; i <= 4; i++) await publish(nc, approval(`qa-${i}`, ['QA']));
     await waitFor(() => activity.filter((a) => a.type === 'retrying').length === 4, 'four approvals waiting for a QA council');
 
@@ -130,13 +130,13 @@ describe('planning events and failed deliberations', () => {
   it('runs an approval that waited for a council once the council exists', async () => {
     const nc = await nats().connect();
     const { fleet, activity, stores } = await fleetWithPlanning(nc, {}, { retryDelaysMs: [300] });
-    for (const council of fleet.listCouncils('DATA')) fleet.deleteCouncil(council.id);
+    for (const council of await fleet.councils.listCouncils('DATA')) await fleet.councils.deleteCouncil(council.id);
     await publish(nc, approval('data-1', ['DATA']));
     await waitFor(() => activity.some((a) => a.type === 'retrying'), 'the approval to wait');
-    fleet.createCouncil({ role: 'DATA', numAgents: 2 });
+    await fleet.councils.createCouncil({ role: 'DATA', numAgents: 2 });
     await waitFor(() => handled(activity, 'data-1'), 'the approval once the council exists');
     // Refused before it ran, so this is the task's first attempt.
-    expect(stores.deliberations.get('plan-data-1-DATA')).toMatchObject({ status: 'COMPLETED', attempt: 1 });
+    expect(await stores.deliberations.get('plan-data-1-DATA')).toMatchObject({ status: 'COMPLETED', attempt: 1 });
   });
 
   it('dead-letters an approval that reuses a plan id for another task, naming what differs', async () => {

@@ -33,36 +33,36 @@ describe('SQLite stores shared between connections and processes', () => {
     const { code, signal, stderr } = await runWriter(['crash', dbFile()]).done;
     expect({ code, signal, stderr }).toMatchObject({ signal: 'SIGKILL' });
     const restarted = open();
-    expect(restarted.deliberations.unfinished()).toEqual([inProgressDeliberation('crashed', 1_000)]);
-    expect(restarted.deliberations.turns('crashed')).toEqual([turnFixture('crashed', 0)]);
+    expect(await restarted.deliberations.unfinished()).toEqual([inProgressDeliberation('crashed', 1_000)]);
+    expect(await restarted.deliberations.turns('crashed')).toEqual([turnFixture('crashed', 0)]);
   });
 
-  it('lets a reader see the last committed state while another connection holds a write open', () => {
+  it('lets a reader see the last committed state while another connection holds a write open', async () => {
     const reader = open();
-    reader.deliberations.save(inProgressDeliberation('task-1'));
+    await reader.deliberations.save(inProgressDeliberation('task-1'));
     const writer = openDatabase(dbFile());
     try {
       writer.exec('BEGIN IMMEDIATE');
       writer.prepare("UPDATE deliberations SET status = 'COMPLETED', body = '{}' WHERE task_id = 'task-1'").run();
       // Neither blocked nor shown the uncommitted (and here deliberately invalid) row.
-      expect(reader.deliberations.get('task-1')).toEqual(inProgressDeliberation('task-1'));
-      expect(reader.deliberations.unfinished()).toHaveLength(1);
+      expect(await reader.deliberations.get('task-1')).toEqual(inProgressDeliberation('task-1'));
+      expect(await reader.deliberations.unfinished()).toHaveLength(1);
       writer.exec('ROLLBACK');
     } finally {
       writer.close();
     }
   });
 
-  it('lets a writer commit while a reader holds a snapshot (WAL), and the reader sees it after', () => {
+  it('lets a writer commit while a reader holds a snapshot (WAL), and the reader sees it after', async () => {
     const writer = open();
-    writer.deliberations.save(inProgressDeliberation('task-1'));
+    await writer.deliberations.save(inProgressDeliberation('task-1'));
     const reader = openDatabase(dbFile());
     try {
       const status = reader.prepare("SELECT status FROM deliberations WHERE task_id = 'task-1'").pluck();
       reader.exec('BEGIN');
       expect(status.get()).toBe('IN_PROGRESS');
       // With a rollback journal this commit would wait on the reader's lock and fail with SQLITE_BUSY.
-      writer.deliberations.save(completedDeliberation('task-1'));
+      await writer.deliberations.save(completedDeliberation('task-1'));
       expect(status.get()).toBe('IN_PROGRESS'); // the reader's snapshot is stable
       reader.exec('COMMIT');
       expect(status.get()).toBe('COMPLETED');
@@ -80,13 +80,13 @@ describe('SQLite stores shared between connections and processes', () => {
     let reads = 0;
     let lastSeen = 0;
     while (!ended) {
-      const d = reader.deliberations.get('race');
+      const d = await reader.deliberations.get('race');
       if (d !== undefined) {
         // Versions only move forward, and every version read is whole.
         expect(d.timings.length).toBeGreaterThanOrEqual(lastSeen);
         expect(d.results).toHaveLength(2);
         lastSeen = d.timings.length;
-        expect(reader.deliberations.turns('race').length).toBeGreaterThanOrEqual(lastSeen);
+        expect((await reader.deliberations.turns('race')).length).toBeGreaterThanOrEqual(lastSeen);
         reads++;
       }
       await new Promise((resolve) => setImmediate(resolve));
@@ -94,10 +94,10 @@ describe('SQLite stores shared between connections and processes', () => {
     const { code, stderr } = await writer.done;
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(reads).toBeGreaterThan(0);
-    const final = reader.deliberations.get('race');
+    const final = await reader.deliberations.get('race');
     expect(final?.status).toBe('COMPLETED');
     expect(final?.timings).toHaveLength(writes);
-    expect(reader.deliberations.turns('race').map((t) => t.completionTokens)).toEqual(
+    expect((await reader.deliberations.turns('race')).map((t) => t.completionTokens)).toEqual(
       Array.from({ length: writes }, (_, i) => turnFixture('race', i + 1).completionTokens),
     );
   });

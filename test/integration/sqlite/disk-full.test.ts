@@ -19,37 +19,33 @@ describe.skipIf(cannotMount !== undefined)('SQLite stores on a full disk', () =>
   let fs: Tmpfs | undefined;
   afterEach(() => fs?.unmount());
 
-  it('refuse writes with RESOURCE_EXHAUSTED "disk full: <file>", say so to onDiskFull, and write again once there is room', () => {
+  it('refuse writes with RESOURCE_EXHAUSTED "disk full: <file>", say so to onDiskFull, and write again once there is room', async () => {
     fs = mountTmpfs(4);
     const file = join(fs.dir, 'fleet.db');
     const told: FleetError[] = [];
     const stores = createSqliteStores(file, { onDiskFull: (e) => told.push(e) });
     try {
-      stores.councils.save(councilFixture('dev-1', 'DEV'));
-      stores.deliberations.save(inProgressDeliberation('t-1'));
+      await stores.councils.save(councilFixture('dev-1', 'DEV'));
+      await stores.deliberations.save(inProgressDeliberation('t-1'));
       const filler = fs.fill();
 
       // Big enough that neither the WAL nor the file's free pages can take it.
       const big = { ...turnFixture('t-1', 1), raw: 'x'.repeat(2 * 1024 * 1024) };
-      const error = (() => {
-        try {
-          stores.deliberations.appendTurn(big);
-          return undefined;
-        } catch (e) {
-          return e;
-        }
-      })();
+      const error = await stores.deliberations.appendTurn(big).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(FleetError);
       expect((error as FleetError).code).toBe('RESOURCE_EXHAUSTED');
       expect((error as FleetError).message).toMatch(new RegExp(`^disk full: ${file} \\(database or disk is full\\)$`));
       expect(told.map((e) => e.code)).toEqual(['RESOURCE_EXHAUSTED']);
       // Reads still work while full.
-      expect(stores.deliberations.get('t-1')?.status).toBe('IN_PROGRESS');
+      expect((await stores.deliberations.get('t-1'))?.status).toBe('IN_PROGRESS');
 
       rmSync(filler);
-      stores.deliberations.save(completedDeliberation('t-1'));
-      expect(stores.deliberations.get('t-1')?.status).toBe('COMPLETED');
-      expect(stores.councils.get('dev-1')?.role).toBe('DEV');
+      await stores.deliberations.save(completedDeliberation('t-1'));
+      expect((await stores.deliberations.get('t-1'))?.status).toBe('COMPLETED');
+      expect((await stores.councils.get('dev-1'))?.role).toBe('DEV');
     } finally {
       stores.close();
     }

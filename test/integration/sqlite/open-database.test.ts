@@ -20,7 +20,7 @@ function openError(filePath: string, busyTimeoutMs?: number): FleetError {
 }
 
 describe('openDatabase', () => {
-  it('creates the schema in WAL mode with full sync and foreign keys', () => {
+  it('creates the schema in WAL mode with full sync and foreign keys', async () => {
     const db = openDatabase(join(dir(), 'fleet.db'));
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -48,7 +48,7 @@ describe('openDatabase', () => {
     }
   });
 
-  it('reopens an up-to-date database without running migrations again', () => {
+  it('reopens an up-to-date database without running migrations again', async () => {
     const file = join(dir(), 'fleet.db');
     const first = openDatabase(file);
     first.prepare("INSERT INTO councils VALUES ('c1', 'DEV', 'm', 1, 1, 0)").run();
@@ -58,7 +58,7 @@ describe('openDatabase', () => {
     second.close();
   });
 
-  it('refuses a file that is not a database, naming it', () => {
+  it('refuses a file that is not a database, naming it', async () => {
     const file = join(dir(), 'notes.db');
     writeFileSync(file, 'These are my notes, not a database. '.repeat(40));
     const error = openError(file);
@@ -67,7 +67,7 @@ describe('openDatabase', () => {
     expect(error.message).toMatch(/not a SQLite database/);
   });
 
-  it('finds a damaged page at open, not on the read that happens to touch it', () => {
+  it('finds a damaged page at open, not on the read that happens to touch it', async () => {
     const file = join(dir(), 'damaged.db');
     const db = openDatabase(file);
     const insert = db.prepare("INSERT INTO councils VALUES (?, 'DEV', 'm', 1, 1, 0)");
@@ -85,7 +85,7 @@ describe('openDatabase', () => {
     expect(error.message).toMatch(/is damaged/);
   });
 
-  it('refuses a database written by a newer schema version', () => {
+  it('refuses a database written by a newer schema version', async () => {
     const file = join(dir(), 'future.db');
     const future = new Database(file);
     future.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
@@ -96,7 +96,7 @@ describe('openDatabase', () => {
     expect(error.message).toMatch(/newer SWE Fleet/);
   });
 
-  it('reports a database another process holds locked as UNAVAILABLE', () => {
+  it('reports a database another process holds locked as UNAVAILABLE', async () => {
     const file = join(dir(), 'locked.db');
     openDatabase(file).close();
     const holder = new Database(file);
@@ -115,7 +115,7 @@ describe('openDatabase', () => {
     openDatabase(file).close(); // usable again once released
   });
 
-  it('reports a missing directory clearly', () => {
+  it('reports a missing directory clearly', async () => {
     const file = join(dir(), 'no', 'such', 'dir', 'fleet.db');
     const error = openError(file);
     expect(error.code).toBe('FAILED_PRECONDITION');

@@ -11,8 +11,8 @@ if (file === undefined) throw new Error('usage: writer-process.ts crash|churn <f
 const stores = createSqliteStores(file);
 
 if (mode === 'crash') {
-  stores.deliberations.save(inProgressDeliberation('crashed', 1_000));
-  stores.deliberations.appendTurn(turnFixture('crashed', 0));
+  await stores.deliberations.save(inProgressDeliberation('crashed', 1_000));
+  await stores.deliberations.appendTurn(turnFixture('crashed', 0));
   process.kill(process.pid, 'SIGKILL');
 } else if (mode === 'churn') {
   const full = completedDeliberation('race', 1_000);
@@ -21,8 +21,8 @@ if (mode === 'crash') {
     // Turn i is appended before version i (with i timings) is saved, so a reader always finds at least
     // as many turns as timings.
     const timings = Array.from({ length: i }, (_, k) => ({ phase: 'propose' as const, startedAtMs: k, finishedAtMs: k + 1 }));
-    stores.deliberations.appendTurn(turnFixture('race', i));
-    stores.deliberations.save({ ...full, status: i === n ? 'COMPLETED' : 'IN_PROGRESS', timings });
+    await stores.deliberations.appendTurn(turnFixture('race', i));
+    await stores.deliberations.save({ ...full, status: i === n ? 'COMPLETED' : 'IN_PROGRESS', timings });
   }
   stores.close();
 } else {

@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 
-import { createFleetService } from '../../../core/app/fleet-service.js';
+import { createFleet } from '../../../core/app/fleet.js';
 import type { Agent } from '../../../core/domain/council.js';
 import { FleetError } from '../../../core/domain/errors.js';
 import type { DeliberationEvent } from '../../../core/domain/events.js';
@@ -51,11 +51,11 @@ function scriptedTurns(behaviour: {
   };
 }
 
-function service(turns: AgentTurns) {
+async function service(turns: AgentTurns) {
   const stores = memoryStores();
-  const fleet = createFleetService({ ...stores, turns, clock: testClock(), modelName: 'scripted' });
-  fleet.start();
-  fleet.setServing(true);
+  const fleet = createFleet({ ...stores, turns, clock: testClock(), modelName: 'scripted' });
+  await fleet.start();
+  fleet.deliberations.setServing(true);
   return { fleet, stores };
 }
 
@@ -69,9 +69,9 @@ const command = {
 describe('deliberate', () => {
   it('runs propose → critique ring → revise → score → rank, with a winner', async () => {
     const turns = scriptedTurns({ judgeScore: (id) => (id === 'dev-2' ? 9 : 4) });
-    const { fleet, stores } = service(turns);
+    const { fleet, stores } = await service(turns);
     const events: DeliberationEvent[] = [];
-    const d = await fleet.deliberate({ ...command, rounds: 1 }, { onEvent: (e) => events.push(e) });
+    const d = await fleet.deliberations.deliberate({ ...command, rounds: 1 }, { onEvent: (e) => events.push(e) });
 
     expect(d.status).toBe('COMPLETED');
     expect(d.results.map((r) => r.rank)).toEqual([1, 2, 3]);
@@ -92,8 +92,8 @@ describe('deliberate', () => {
       'score',
       'rank',
     ]);
-    expect(stores.deliberations.get(d.taskId)?.status).toBe('COMPLETED');
-    expect(stores.deliberations.turns(d.taskId).length).toBe(3 + 3 + 3 + 3);
+    expect((await stores.deliberations.get(d.taskId))?.status).toBe('COMPLETED');
+    expect((await stores.deliberations.turns(d.taskId)).length).toBe(3 + 3 + 3 + 3);
   });
 
   it('ranks a proposal that misses a stated requirement below one that meets it', async () => {
@@ -101,8 +101,8 @@ describe('deliberate', () => {
       propose: async (agent) => content(agent.id, agent.id === 'dev-1' ? [] : ['Failed attempts are logged']),
       judgeScore: (id) => (id === 'dev-1' ? 10 : 3),
     });
-    const { fleet } = service(turns);
-    const d = await fleet.deliberate({ ...command, rounds: 0 });
+    const { fleet } = await service(turns);
+    const d = await fleet.deliberations.deliberate({ ...command, rounds: 0 });
     expect(d.results.at(-1)!.proposal.authorId).toBe('dev-1');
     expect(d.results.at(-1)!.checks.passed).toBe(false);
   });
@@ -114,8 +114,8 @@ describe('deliberate', () => {
         return content(agent.id, ['Failed attempts are logged']);
       },
     });
-    const { fleet } = service(turns);
-    const d = await fleet.deliberate({ ...command, rounds: 1 });
+    const { fleet } = await service(turns);
+    const d = await fleet.deliberations.deliberate({ ...command, rounds: 1 });
     expect(d.status).toBe('COMPLETED');
     expect(d.results).toHaveLength(2);
     expect(d.failures).toEqual([
@@ -125,9 +125,9 @@ describe('deliberate', () => {
 
   it('fails with every reason when all agents fail', async () => {
     const turns = scriptedTurns({ propose: async (agent) => Promise.reject(new Error(`boom ${agent.id}`)) });
-    const { fleet, stores } = service(turns);
-    await expect(fleet.deliberate({ ...command, taskId: 'all-fail' })).rejects.toThrow(/boom dev-1.*boom dev-2.*boom dev-3/);
-    expect(stores.deliberations.get('all-fail')).toMatchObject({ status: 'FAILED', error: expect.stringContaining('boom dev-3') });
+    const { fleet, stores } = await service(turns);
+    await expect(fleet.deliberations.deliberate({ ...command, taskId: 'all-fail' })).rejects.toThrow(/boom dev-1.*boom dev-2.*boom dev-3/);
+    expect(await stores.deliberations.get('all-fail')).toMatchObject({ status: 'FAILED', error: expect.stringContaining('boom dev-3') });
   });
 
   it('stops on cancellation, reaching the model signal, and records CANCELLED', async () => {
@@ -140,22 +140,24 @@ describe('deliberate', () => {
           ctx.signal.addEventListener('abort', () => reject(new Error('aborted')));
         }),
     });
-    const { fleet, stores } = service(turns);
-    const running = fleet.deliberate({ ...command, taskId: 'cancel-me' }, { signal: controller.signal });
+    const { fleet, stores } = await service(turns);
+    const running = fleet.deliberations.deliberate({ ...command, taskId: 'cancel-me' }, { signal: controller.signal });
     await new Promise((r) => setTimeout(r, 10));
     controller.abort();
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(seen?.aborted).toBe(true);
-    expect(stores.deliberations.get('cancel-me')?.status).toBe('CANCELLED');
+    expect((await stores.deliberations.get('cancel-me'))?.status).toBe('CANCELLED');
   });
 
   it('times out at the task deadline as TIMEOUT / DEADLINE_EXCEEDED', async () => {
     const turns = scriptedTurns({
       propose: (_a, ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('x')))),
     });
-    const { fleet, stores } = service(turns);
-    await expect(fleet.deliberate({ ...command, taskId: 'slow', timeoutMs: 30 })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
-    expect(stores.deliberations.get('slow')?.status).toBe('TIMEOUT');
+    const { fleet, stores } = await service(turns);
+    await expect(fleet.deliberations.deliberate({ ...command, taskId: 'slow', timeoutMs: 30 })).rejects.toMatchObject({
+      code: 'DEADLINE_EXCEEDED',
+    });
+    expect((await stores.deliberations.get('slow'))?.status).toBe('TIMEOUT');
   });
 
   it('times out with a caller signal too, even after a garbage collection', async () => {
@@ -165,8 +167,11 @@ describe('deliberate', () => {
     const turns = scriptedTurns({
       propose: (_a, ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('x')))),
     });
-    const { fleet } = service(turns);
-    const running = fleet.deliberate({ ...command, taskId: 'collected', timeoutMs: 200 }, { signal: new AbortController().signal });
+    const { fleet } = await service(turns);
+    const running = fleet.deliberations.deliberate(
+      { ...command, taskId: 'collected', timeoutMs: 200 },
+      { signal: new AbortController().signal },
+    );
     for (let i = 0; i < 5; i++) {
       gc();
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -176,17 +181,17 @@ describe('deliberate', () => {
 
   it('returns the first result for a repeated task id instead of running again', async () => {
     const turns = scriptedTurns({});
-    const { fleet } = service(turns);
-    const first = await fleet.deliberate({ ...command, taskId: 'same', rounds: 0 });
-    const again = await fleet.deliberate({ ...command, taskId: 'same', rounds: 0 });
+    const { fleet } = await service(turns);
+    const first = await fleet.deliberations.deliberate({ ...command, taskId: 'same', rounds: 0 });
+    const again = await fleet.deliberations.deliberate({ ...command, taskId: 'same', rounds: 0 });
     expect(again).toEqual(first);
     expect(turns.calls.filter((c) => c.startsWith('propose'))).toHaveLength(3);
   });
 
   it('orchestrate lets the architect choose among the top k with a rationale', async () => {
     const turns = scriptedTurns({ judgeScore: (id) => ({ 'dev-1': 9, 'dev-2': 6, 'dev-3': 3 })[id] ?? 0 });
-    const { fleet } = service(turns);
-    const d = await fleet.orchestrate({ ...command, rounds: 0, topK: 2 });
+    const { fleet } = await service(turns);
+    const d = await fleet.deliberations.orchestrate({ ...command, rounds: 0, topK: 2 });
     expect(d.decision).toMatchObject({ candidates: ['dev-1', 'dev-2'], chosenId: 'dev-2', rationale: 'best trade-off' });
     expect(d.winnerId).toBe('dev-2');
     expect(turns.calls).toContain('choose architect-1');
@@ -195,23 +200,26 @@ describe('deliberate', () => {
   it('marks a deliberation a crash left IN_PROGRESS as FAILED at startup', async () => {
     const stores = memoryStores();
     const turns = scriptedTurns({});
-    const first = createFleetService({ ...stores, turns, clock: testClock(), modelName: 'scripted' });
-    first.start();
-    first.setServing(true);
-    const d = await first.deliberate({ ...command, taskId: 'crashy', rounds: 0 });
-    stores.deliberations.save({ ...d, status: 'IN_PROGRESS', currentPhase: 'score' });
-    const second = createFleetService({ ...stores, turns, clock: testClock(), modelName: 'scripted' });
-    expect(second.start().interrupted).toEqual(['crashy']);
-    expect(second.getDeliberation('crashy')).toMatchObject({ status: 'FAILED', error: expect.stringContaining('during score') });
+    const first = createFleet({ ...stores, turns, clock: testClock(), modelName: 'scripted' });
+    await first.start();
+    first.deliberations.setServing(true);
+    const d = await first.deliberations.deliberate({ ...command, taskId: 'crashy', rounds: 0 });
+    await stores.deliberations.save({ ...d, status: 'IN_PROGRESS', currentPhase: 'score' });
+    const second = createFleet({ ...stores, turns, clock: testClock(), modelName: 'scripted' });
+    expect((await second.start()).interrupted).toEqual(['crashy']);
+    expect(await second.deliberations.getDeliberation('crashy')).toMatchObject({
+      status: 'FAILED',
+      error: expect.stringContaining('during score'),
+    });
   });
 
   it('refuses work until serving and reports unknown ids as NOT_FOUND', async () => {
     const stores = memoryStores();
-    const fleet = createFleetService({ ...stores, turns: scriptedTurns({}), clock: testClock(), modelName: 'scripted' });
-    fleet.start();
-    await expect(fleet.deliberate(command)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    expect(() => fleet.getDeliberation('nope')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(() => fleet.watch('nope', () => {})).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    const fleet = createFleet({ ...stores, turns: scriptedTurns({}), clock: testClock(), modelName: 'scripted' });
+    await fleet.start();
+    await expect(fleet.deliberations.deliberate(command)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(fleet.deliberations.getDeliberation('nope')).rejects.toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    await expect(fleet.deliberations.watch('nope', () => {})).rejects.toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 });
 
@@ -219,33 +227,33 @@ describe('deliberations of other processes', () => {
   it('fails at startup only the unfinished deliberations whose process is gone', async () => {
     const stores = memoryStores();
     const turns = scriptedTurns({});
-    const first = createFleetService({
+    const first = createFleet({
       ...stores,
       turns,
       clock: testClock(),
       modelName: 'scripted',
       owners: { self: 'host:1:a', isAlive: () => true },
     });
-    first.start();
-    first.setServing(true);
-    const d = await first.deliberate({ ...command, taskId: 'elsewhere', rounds: 0 });
-    stores.deliberations.save({ ...d, taskId: 'alive', status: 'IN_PROGRESS', owner: 'host:2:b' });
-    stores.deliberations.save({ ...d, taskId: 'dead', status: 'IN_PROGRESS', owner: 'host:3:c' });
+    await first.start();
+    first.deliberations.setServing(true);
+    const d = await first.deliberations.deliberate({ ...command, taskId: 'elsewhere', rounds: 0 });
+    await stores.deliberations.save({ ...d, taskId: 'alive', status: 'IN_PROGRESS', owner: 'host:2:b' });
+    await stores.deliberations.save({ ...d, taskId: 'dead', status: 'IN_PROGRESS', owner: 'host:3:c' });
 
-    const second = createFleetService({
+    const second = createFleet({
       ...stores,
       turns,
       clock: testClock(),
       modelName: 'scripted',
       owners: { self: 'host:4:d', isAlive: (o) => o === 'host:2:b' },
     });
-    expect(second.start().interrupted).toEqual(['dead']);
-    expect(second.getDeliberation('alive').status).toBe('IN_PROGRESS');
-    second.setServing(true);
+    expect((await second.start()).interrupted).toEqual(['dead']);
+    expect((await second.deliberations.getDeliberation('alive')).status).toBe('IN_PROGRESS');
+    second.deliberations.setServing(true);
     // Watching one that runs elsewhere is refused rather than reported as finished.
-    expect(() => second.watch('alive', () => {})).toThrow(expect.objectContaining({ code: 'FAILED_PRECONDITION' }));
+    await expect(second.deliberations.watch('alive', () => {})).rejects.toThrow(expect.objectContaining({ code: 'FAILED_PRECONDITION' }));
     // And it is not started a second time here.
-    await expect(second.deliberate({ ...command, taskId: 'alive' })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    await expect(second.deliberations.deliberate({ ...command, taskId: 'alive' })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
   });
 });
 
@@ -258,9 +266,9 @@ describe('progress, partial results and options', () => {
         return content(agent.id, ['Failed attempts are logged']);
       },
     });
-    const { fleet } = service(turns);
+    const { fleet } = await service(turns);
     const events: DeliberationEvent[] = [];
-    const d = await fleet.orchestrate({ ...command, rounds: 1 }, { onEvent: (e) => events.push(e) });
+    const d = await fleet.deliberations.orchestrate({ ...command, rounds: 1 }, { onEvent: (e) => events.push(e) });
     expect(d.status).toBe('COMPLETED');
 
     const progress = events.map((e) => e.progressPercent!);
@@ -276,9 +284,9 @@ describe('progress, partial results and options', () => {
   });
 
   it('reports each proposal as it is scored, unranked, before the ranking', async () => {
-    const { fleet } = service(scriptedTurns({ judgeScore: (id) => (id === 'dev-2' ? 9 : 4) }));
+    const { fleet } = await service(scriptedTurns({ judgeScore: (id) => (id === 'dev-2' ? 9 : 4) }));
     const events: DeliberationEvent[] = [];
-    const d = await fleet.deliberate({ ...command, rounds: 0 }, { onEvent: (e) => events.push(e) });
+    const d = await fleet.deliberations.deliberate({ ...command, rounds: 0 }, { onEvent: (e) => events.push(e) });
     const scored = events.flatMap((e) => (e.type === 'scored' ? [e.result] : []));
     expect(scored.map((r) => r.proposal.authorId).sort()).toEqual(['dev-1', 'dev-2', 'dev-3']);
     expect(scored.every((r) => r.rank === 0)).toBe(true);
@@ -289,9 +297,9 @@ describe('progress, partial results and options', () => {
 
   it('honours peer review off and the ARCHITECT selection off, and records story and plan', async () => {
     const turns = scriptedTurns({});
-    const { fleet } = service(turns);
+    const { fleet } = await service(turns);
     const events: DeliberationEvent[] = [];
-    const d = await fleet.orchestrate(
+    const d = await fleet.deliberations.orchestrate(
       { ...command, rounds: 2, peerReview: false, architectSelection: false, storyId: 'story-1', planId: 'plan-1' },
       { onEvent: (e) => events.push(e) },
     );
@@ -301,7 +309,7 @@ describe('progress, partial results and options', () => {
     expect(d.orchestrated).toBeUndefined();
     expect(d.decision).toBeUndefined();
 
-    const reviewed = await fleet.orchestrate({ ...command, rounds: 1 });
+    const reviewed = await fleet.deliberations.orchestrate({ ...command, rounds: 1 });
     expect(reviewed.orchestrated).toBe(true);
     expect(reviewed.decision?.chosenId).toBe(reviewed.winnerId);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { createFleetService } from '../../../core/app/fleet-service.js';
+import { createFleet } from '../../../core/app/fleet.js';
 import { FleetError } from '../../../core/domain/errors.js';
 import type { ProposalContent } from '../../../core/domain/proposal.js';
 import type { AgentTurns, TurnContext, TurnOutput } from '../../../core/ports/agent-turns.js';
@@ -36,63 +36,63 @@ function turnsHeldAtPropose(): AgentTurns & { release(): void } {
   };
 }
 
-function service(turns: AgentTurns, options: { failSaves?: () => boolean } = {}) {
+async function service(turns: AgentTurns, options: { failSaves?: () => boolean } = {}) {
   const stores = memoryStores();
   const deliberations = {
     ...stores.deliberations,
-    save: (d: Parameters<typeof stores.deliberations.save>[0]) => {
+    save: async (d: Parameters<typeof stores.deliberations.save>[0]) => {
       if (options.failSaves?.() === true) throw diskFull;
-      stores.deliberations.save(d);
+      await stores.deliberations.save(d);
     },
   };
-  const fleet = createFleetService({ councils: stores.councils, deliberations, turns, clock: testClock(), modelName: 'scripted' });
-  fleet.start();
-  fleet.setServing(true);
+  const fleet = createFleet({ councils: stores.councils, deliberations, turns, clock: testClock(), modelName: 'scripted' });
+  await fleet.start();
+  fleet.deliberations.setServing(true);
   return { fleet, stores };
 }
 
 describe('a store that cannot write', () => {
   it('fails running deliberations with its reason, refuses new ones and says NOT_SERVING, until it can again', async () => {
     const turns = turnsHeldAtPropose();
-    const { fleet, stores } = service(turns);
-    const running = fleet.deliberate({ ...command, taskId: 'running' }).catch((e: unknown) => e);
+    const { fleet, stores } = await service(turns);
+    const running = fleet.deliberations.deliberate({ ...command, taskId: 'running' }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 10));
 
-    fleet.setStoreFailure(diskFull);
+    await fleet.deliberations.setStoreFailure(diskFull);
     expect(await running).toBe(diskFull);
-    expect(stores.deliberations.get('running')).toMatchObject({ status: 'FAILED', error: diskFull.message });
-    await expect(fleet.deliberate({ ...command, taskId: 'new' })).rejects.toBe(diskFull);
-    expect(stores.deliberations.get('new')).toBeUndefined();
-    expect(fleet.status().status).toBe('NOT_SERVING');
+    expect(await stores.deliberations.get('running')).toMatchObject({ status: 'FAILED', error: diskFull.message });
+    await expect(fleet.deliberations.deliberate({ ...command, taskId: 'new' })).rejects.toBe(diskFull);
+    expect(await stores.deliberations.get('new')).toBeUndefined();
+    expect((await fleet.status.status()).status).toBe('NOT_SERVING');
 
-    fleet.setStoreFailure(undefined);
-    expect(fleet.status().status).toBe('SERVING');
+    await fleet.deliberations.setStoreFailure(undefined);
+    expect((await fleet.status.status()).status).toBe('SERVING');
     turns.release();
-    expect((await fleet.deliberate({ ...command, taskId: 'after' })).status).toBe('COMPLETED');
+    expect((await fleet.deliberations.deliberate({ ...command, taskId: 'after' })).status).toBe('COMPLETED');
   });
 
   it('saves FAILED, once it can write again, a deliberation whose last save the full disk refused', async () => {
     const turns = turnsHeldAtPropose();
     let full = false;
-    const { fleet, stores } = service(turns, { failSaves: () => full });
-    const running = fleet.deliberate({ ...command, taskId: 'stranded' }).catch((e: unknown) => e);
+    const { fleet, stores } = await service(turns, { failSaves: () => full });
+    const running = fleet.deliberations.deliberate({ ...command, taskId: 'stranded' }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 10));
 
     full = true;
-    fleet.setStoreFailure(diskFull);
+    await fleet.deliberations.setStoreFailure(diskFull);
     expect(((await running) as FleetError).code).toBe('RESOURCE_EXHAUSTED');
-    expect(stores.deliberations.get('stranded')?.status).toBe('IN_PROGRESS');
+    expect((await stores.deliberations.get('stranded'))?.status).toBe('IN_PROGRESS');
 
     full = false;
-    fleet.setStoreFailure(undefined);
-    expect(stores.deliberations.get('stranded')).toMatchObject({ status: 'FAILED', error: diskFull.message });
+    await fleet.deliberations.setStoreFailure(undefined);
+    expect(await stores.deliberations.get('stranded')).toMatchObject({ status: 'FAILED', error: diskFull.message });
   });
 
   it('ends a deliberation at the first turn that found the disk full, rather than counting it an agent failure', async () => {
     const turns = turnsHeldAtPropose();
-    const { fleet, stores } = service({ ...turns, propose: () => Promise.reject(diskFull) });
-    await expect(fleet.deliberate({ ...command, taskId: 'nats-full' })).rejects.toBe(diskFull);
-    const d = stores.deliberations.get('nats-full');
+    const { fleet, stores } = await service({ ...turns, propose: () => Promise.reject(diskFull) });
+    await expect(fleet.deliberations.deliberate({ ...command, taskId: 'nats-full' })).rejects.toBe(diskFull);
+    const d = await stores.deliberations.get('nats-full');
     expect(d).toMatchObject({ status: 'FAILED', error: diskFull.message });
     expect(d?.failures).toEqual([]);
   });

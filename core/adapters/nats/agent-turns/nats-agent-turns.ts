@@ -115,6 +115,8 @@ export function createNatsAgentTurns(options: NatsAgentTurnsOptions): NatsAgentT
     const ready = await collectorReady();
     const exhausted = exhaustedReady();
     if (ctx.signal.aborted) throw abortError(ctx.signal);
+    // Closed while the collector was awaited: close() gave up on the turns waiting then, not this one.
+    if (closed) throw new FleetError('UNAVAILABLE', 'the NATS agent turns are closed');
     const id = request.requestId;
 
     return new Promise<TurnOutput<TurnValues[P]>>((resolve, reject) => {

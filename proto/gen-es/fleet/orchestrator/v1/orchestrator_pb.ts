@@ -1045,14 +1045,15 @@ export type OrchestrateRequest = Message<"fleet.orchestrator.v1.OrchestrateReque
   options?: OrchestratorOptions | undefined;
 
   /**
-   * Accepted from cluster clients and not kept: the story (story_id) is what this daemon tracks.
+   * The cluster's name for the story: read as story_id when that is empty.
    *
    * @generated from field: string case_id = 6;
    */
   caseId: string;
 
   /**
-   * The planning story and plan the task belongs to; carried into the events it publishes.
+   * The planning story and plan the task belongs to: the story's context goes into the agents'
+   * prompts (a story the context graph holds never runs without it); carried into the events.
    *
    * @generated from field: string story_id = 7;
    */

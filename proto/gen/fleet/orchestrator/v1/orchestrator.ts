@@ -452,9 +452,12 @@ export interface OrchestrateRequest {
   options:
     | OrchestratorOptions
     | undefined;
-  /** Accepted from cluster clients and not kept: the story (story_id) is what this daemon tracks. */
+  /** The cluster's name for the story: read as story_id when that is empty. */
   caseId: string;
-  /** The planning story and plan the task belongs to; carried into the events it publishes. */
+  /**
+   * The planning story and plan the task belongs to: the story's context goes into the agents'
+   * prompts (a story the context graph holds never runs without it); carried into the events.
+   */
   storyId: string;
   planId: string;
   /** Accepted from cluster clients; answers carry no context yet. */
