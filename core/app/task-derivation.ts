@@ -38,6 +38,12 @@ const SYSTEM =
   'You are a software architect. You cut an approved plan into small tasks, each for one role and doable in a day or two, ' +
   'and say which task waits for which. Answer with JSON only.';
 const MAX_TOKENS = 1_500;
+const TITLE_CHARS = 120;
+const DESCRIPTION_CHARS = 400;
+// Atomic tasks: an hour to two days. An open integer lets a small model run on into digits.
+const HOURS = [1, 2, 3, 4, 6, 8, 12, 16];
+const PRIORITIES = [1, 2, 3, 4, 5];
+const MAX_DEPENDENCIES = 3;
 // A small model may break a rule once; told which, it usually keeps it the second time.
 const ATTEMPTS = 2;
 const taskOutput = z.object({
@@ -162,7 +168,7 @@ export class TaskDerivation implements TaskDerivationService {
   private async ask(story: Story, roles: readonly Role[], maxPerRole: number, signal?: AbortSignal): Promise<readonly DerivedTask[]> {
     const context = await this.deps.storyContext?.(story.id, PLANNER);
     const prompt = [
-      `Cut this story into tasks for the roles ${roles.join(', ')}: at most ${maxPerRole} per role, at least one for each.`,
+      `Cut this story into tasks for the roles ${roles.join(', ')}, taking turns: at most ${maxPerRole} per role, at least one for each.`,
       'Give each task a key (T1, T2, ...), its role, a short title, a description, estimated_hours and a priority (1 is the highest).',
       'depends_on lists the keys of the tasks it waits for (never its own, never in a circle); leave it empty when it waits for none.',
       `Story ${story.id}: ${story.title}`,
@@ -203,27 +209,36 @@ export class TaskDerivation implements TaskDerivationService {
   }
 }
 
+// Keys, lengths and numbers fixed in the schema, the roles taking turns (so each gets one task and none
+// more than its share), and each task allowed to wait only for tasks before it: under a grammar even a
+// small model then answers with keys it can refer to, within the limits and with no cycle. The answer is
+// checked all the same (a remote model may not keep to the schema).
 function derivationSchema(roles: readonly Role[], maxPerRole: number): JsonSchema {
+  const keys = Array.from({ length: roles.length * maxPerRole }, (_, i) => `T${i + 1}`);
+  const task = (key: string, role: Role, earlier: readonly string[]): JsonSchema => ({
+    type: 'object',
+    properties: {
+      key: { const: key },
+      role: { const: role },
+      title: { type: 'string', minLength: 1, maxLength: TITLE_CHARS },
+      description: { type: 'string', maxLength: DESCRIPTION_CHARS },
+      estimated_hours: { enum: HOURS },
+      priority: { enum: PRIORITIES },
+      depends_on:
+        earlier.length === 0
+          ? { type: 'array', items: { type: 'string' }, maxItems: 0 }
+          : { type: 'array', items: { enum: earlier }, maxItems: Math.min(MAX_DEPENDENCIES, earlier.length) },
+    },
+    required: ['key', 'role', 'title', 'description', 'estimated_hours', 'priority', 'depends_on'],
+  });
   return {
     type: 'object',
     properties: {
       tasks: {
         type: 'array',
-        minItems: 1,
-        maxItems: roles.length * maxPerRole,
-        items: {
-          type: 'object',
-          properties: {
-            key: { type: 'string' },
-            role: { enum: roles },
-            title: { type: 'string' },
-            description: { type: 'string' },
-            estimated_hours: { type: 'integer' },
-            priority: { type: 'integer' },
-            depends_on: { type: 'array', items: { type: 'string' }, maxItems: 4 },
-          },
-          required: ['key', 'role', 'title', 'description', 'estimated_hours', 'priority', 'depends_on'],
-        },
+        prefixItems: keys.map((k, i) => task(k, roles[i % roles.length]!, keys.slice(0, i))),
+        minItems: roles.length,
+        maxItems: keys.length,
       },
     },
     required: ['tasks'],
