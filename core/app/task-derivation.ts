@@ -37,7 +37,8 @@ const PLANNER: Role = 'ARCHITECT';
 const SYSTEM =
   'You are a software architect. You cut an approved plan into small tasks, each for one role and doable in a day or two, ' +
   'and say which task waits for which. Answer with JSON only.';
-const MAX_TOKENS = 1_500;
+// Room for a task at its longest (title and description at their limits), for as many tasks as the schema allows.
+const TOKENS_PER_TASK = 200;
 const TITLE_CHARS = 120;
 const DESCRIPTION_CHARS = 400;
 // Atomic tasks: an hour to two days. An open integer lets a small model run on into digits.
@@ -181,7 +182,7 @@ export class TaskDerivation implements TaskDerivationService {
         system: SYSTEM,
         prompt: problem === undefined ? prompt : `${prompt}\nYour previous answer was refused: ${problem}. Answer again and avoid that.`,
         jsonSchema: derivationSchema(roles, maxPerRole),
-        maxTokens: MAX_TOKENS,
+        maxTokens: TOKENS_PER_TASK * roles.length * maxPerRole,
         temperature: attempt === 1 ? 0 : 0.7,
         ...(signal === undefined ? {} : { signal }),
       });

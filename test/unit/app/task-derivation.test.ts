@@ -82,7 +82,20 @@ describe('task derivation through the model', () => {
     const [dev, qa] = first.tasks;
     expect(first.dependencies).toEqual([{ from: qa!.id, to: dev!.id, reason: expect.any(String) }]);
     const request = model.asked[0]!;
-    expect(request.jsonSchema).toBeDefined();
+    // The roles take turns in the schema, and a task may wait only for those before it.
+    const slots = (request.jsonSchema as { properties: { tasks: { prefixItems: { properties: Record<string, unknown> }[] } } }).properties
+      .tasks.prefixItems;
+    expect(slots.map((slot) => slot.properties['role'])).toEqual([
+      { const: 'DEV' },
+      { const: 'QA' },
+      { const: 'DEV' },
+      { const: 'QA' },
+      { const: 'DEV' },
+      { const: 'QA' },
+      { const: 'DEV' },
+      { const: 'QA' },
+    ]);
+    expect(slots[2]?.properties['depends_on']).toMatchObject({ items: { enum: ['T1', 'T2'] } });
     expect(request.prompt).toContain('Refund a card payment');
     expect(request.prompt).toContain('refunds go through the gateway');
     expect(published).toEqual([
