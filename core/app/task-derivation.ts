@@ -57,6 +57,10 @@ const taskOutput = z.object({
   depends_on: z.array(z.string()),
 });
 const derivationOutput = z.object({ tasks: z.array(taskOutput) });
+// An answer cut off by its budget keeps the tasks it finished: the last one, half written, is dropped.
+const cutOffOutput = z.object({ tasks: z.array(z.unknown()) }).transform(({ tasks }) => ({
+  tasks: tasks.slice(0, -1).concat(tasks.slice(-1).filter((t) => taskOutput.safeParse(t).success)),
+}));
 
 /**
  * Task derivation: an approved plan plus its story's context become atomic tasks per role, with the
@@ -187,7 +191,11 @@ export class TaskDerivation implements TaskDerivationService {
         ...(signal === undefined ? {} : { signal }),
       });
       try {
-        const out = parseModelOutput(derivationOutput, result.text, 'DeriveSubtasks');
+        const out = parseModelOutput(
+          derivationOutput,
+          result.finishReason === 'length' ? JSON.stringify(parseModelOutput(cutOffOutput, result.text, 'DeriveSubtasks')) : result.text,
+          'DeriveSubtasks',
+        );
         return checkDerivedTasks(
           out.tasks.map((t) => ({
             key: t.key,
