@@ -21,7 +21,7 @@ const story: Story = {
 const plan: ApprovedPlan = { id: 'plan-a', storyId: story.id, roles: ['DEV', 'QA'], approvedBy: 'po', createdAtMs: 1 };
 
 /** Planning and its store as far as derivation uses them, in memory, with what was published. */
-function world(...answers: string[]) {
+function world(...answers: Parameters<typeof scripted>) {
   const tasks: PlanTask[] = [];
   const dependencies: TaskDependency[] = [];
   const published: { type: string; fields: Readonly<Record<string, unknown>> }[] = [];
@@ -129,6 +129,13 @@ describe('task derivation through the model', () => {
       message: expect.stringContaining('tasks[0].role'),
     });
     expect(stubborn.tasks).toHaveLength(0);
+  });
+
+  it('keeps the tasks an answer cut off by its budget finished', async () => {
+    const whole = answer([t('T1', 'DEV'), t('T2', 'QA', ['T1'])]);
+    const cut = world({ text: whole.slice(0, whole.lastIndexOf('"priority"')), finishReason: 'length' });
+    const { tasks } = await cut.derivation.derive({ planId: plan.id });
+    expect(tasks.map((x) => x.title)).toEqual(['DEV work T1']);
   });
 
   it('refuses an unknown plan, another story’s plan, and dependencies that would close a cycle', async () => {
