@@ -79,11 +79,7 @@ export class TaskDerivation implements TaskDerivationService {
 
   async derive(command: DeriveCommand): Promise<Derivation> {
     const { plan, story } = await this.planContext(command.planId);
-    if (command.storyId !== undefined && command.storyId !== plan.storyId) {
-      throw new FleetError('FAILED_PRECONDITION', `plan ${plan.id} plans story ${plan.storyId}, not ${command.storyId}`, {
-        field: 'case_id',
-      });
-    }
+    if (command.storyId !== undefined) checkStory(plan, command.storyId, 'case_id');
     const existing = await this.planTasks(plan);
     if (existing.length > 0) return { plan, tasks: existing, dependencies: await this.dependenciesAmong(plan.storyId, existing) };
 
@@ -112,11 +108,7 @@ export class TaskDerivation implements TaskDerivationService {
   async createTasks(commands: readonly NewTask[]): Promise<readonly PlanTask[]> {
     for (const [i, c] of commands.entries()) {
       if (c.planId === undefined) continue;
-      const { plan } = await this.planContext(c.planId);
-      if (plan.storyId !== c.storyId)
-        throw new FleetError('FAILED_PRECONDITION', `plan ${plan.id} plans story ${plan.storyId}, not ${c.storyId}`, {
-          field: `commands[${i}].story_id`,
-        });
+      checkStory((await this.planContext(c.planId)).plan, c.storyId, `commands[${i}].story_id`);
     }
     const created: PlanTask[] = [];
     for (const c of commands) created.push(await this.deps.planning.createTask(c));
@@ -135,8 +127,7 @@ export class TaskDerivation implements TaskDerivationService {
    */
   async saveDependencies(planId: string, storyId: string, edges: readonly TaskDependency[]): Promise<void> {
     const { plan } = await this.planContext(planId);
-    if (plan.storyId !== storyId)
-      throw new FleetError('FAILED_PRECONDITION', `plan ${plan.id} plans story ${plan.storyId}, not ${storyId}`, { field: 'story_id' });
+    checkStory(plan, storyId, 'story_id');
     const ids = new Set((await this.storyTasks(storyId)).map((t) => t.id));
     edges.forEach((e, i) => {
       for (const [end, field] of [
@@ -252,6 +243,11 @@ function derivationSchema(roles: readonly Role[], maxPerRole: number): JsonSchem
     },
     required: ['tasks'],
   };
+}
+
+function checkStory(plan: ApprovedPlan, storyId: string, field: string): void {
+  if (plan.storyId !== storyId)
+    throw new FleetError('FAILED_PRECONDITION', `plan ${plan.id} plans story ${plan.storyId}, not ${storyId}`, { field });
 }
 
 // The request id makes a derivation that failed half-way create each task once when it runs again.
