@@ -36,6 +36,7 @@ import { createFleet, type Fleet, type StartupReport } from '../core/app/fleet.j
 import { ContextBuilder, ContextProjector } from '../core/app/context.js';
 import { ModelSlot } from '../core/app/model-slot.js';
 import { StoryCoach } from '../core/app/story-coach.js';
+import { TaskDerivation } from '../core/app/task-derivation.js';
 import { Planning } from '../core/app/planning.js';
 import { createLocalAgentTurns } from '../core/app/turns/local-agent-turns.js';
 import { promptBudget } from '../core/app/turns/prompt-budget.js';
@@ -51,6 +52,7 @@ import type { LanguageModel } from '../core/ports/language-model.js';
 import type { SystemInfo } from '../core/ports/monitoring.js';
 import type { PlanningService } from '../core/ports/planning-service.js';
 import type { StoryCoachService } from '../core/ports/story-coach.js';
+import type { TaskDerivationService } from '../core/ports/task-derivation.js';
 import { type Backbone, startRemoteWorker, type Worker, type WorkerOptions } from './compose-nats.js';
 import { DEFAULT_MODEL_SPEC, type FleetConfig } from './config.js';
 import type { Logger } from './log.js';
@@ -187,6 +189,8 @@ export interface Core {
   readonly context?: ContextSources;
   /** StoryCoach's refine and suggest, through this model. */
   readonly storyCoach: StoryCoachService;
+  /** Tasks derived from approved plans, through this model; with planning only. */
+  readonly derivation?: TaskDerivationService;
   readonly stores: SqliteStores;
   /** What starting found: councils it created, deliberations it marked interrupted. */
   readonly startup: StartupReport;
@@ -254,6 +258,18 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
             fleet: fleet.deliberations,
             ...(projector === undefined ? {} : { projector }),
           });
+    const derivation =
+      planning === undefined || backbone === undefined
+        ? undefined
+        : new TaskDerivation({
+            planning,
+            store: stores.planning,
+            model,
+            events: backbone.planningEvents,
+            clock: systemClock,
+            ...(context === undefined ? {} : { storyContext: storyContext(context.reader, stores.planning, model) }),
+            ...(projector === undefined ? {} : { projector }),
+          });
     const startup = await fleet.start();
     fleet.deliberations.setServing(true);
     resources.defer(() => fleet.deliberations.setServing(false));
@@ -261,6 +277,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
       fleet,
       model,
       ...(planning === undefined ? {} : { planning }),
+      ...(derivation === undefined ? {} : { derivation }),
       ...(context === undefined ? {} : { context }),
       storyCoach: new StoryCoach(model),
       stores,
@@ -306,6 +323,7 @@ export function startGrpc(
     readonly planning?: PlanningService;
     readonly context?: ContextSources;
     readonly storyCoach?: StoryCoachService;
+    readonly derivation?: TaskDerivationService;
   } = {},
 ): Promise<GrpcEndpoint> {
   return startGrpcServer({

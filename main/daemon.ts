@@ -66,6 +66,7 @@ export async function startDaemon(config: FleetConfig, log: Logger, options: Dae
       desktop,
       storyCoach: core.storyCoach,
       ...(core.planning === undefined ? {} : { planning: core.planning }),
+      ...(core.derivation === undefined ? {} : { derivation: core.derivation }),
       ...(core.context === undefined ? {} : { context: core.context }),
     });
     resources.defer(() => grpc.stop());

@@ -5,6 +5,7 @@ import { FleetError } from '../domain/errors.js';
 import { type Epic, type PlanTask, type Project, type Story, supersededTaskId } from '../domain/planning.js';
 import { renderContent } from '../domain/proposal.js';
 import type { Role } from '../domain/role.js';
+import type { TaskDependency } from '../domain/task-derivation.js';
 import type { ContextGraph } from '../ports/context-graph.js';
 import type { BuiltContext, ContextReader, ContextRequest } from '../ports/context-service.js';
 
@@ -164,6 +165,11 @@ export class ContextProjector {
       links.push(edge('AUTHORED_BY', { kind: 'PlanVersion', id: planId }, { kind: 'Actor', id: approvedBy }));
     }
     await this.graph.link(links);
+  }
+
+  /** `from` waits for `to`; both tasks are already in the graph. */
+  async dependencies(edges: readonly TaskDependency[]): Promise<void> {
+    await this.graph.link(edges.map((d) => edge('DEPENDS_ON', { kind: 'Task', id: d.from }, { kind: 'Task', id: d.to })));
   }
 
   /** A completed deliberation of a story becomes its Decision; one that reran after a rejection supersedes the earlier. */

@@ -18,7 +18,7 @@ import { scoreStory, splitBrief, type StoryScore } from '../domain/story-coach.j
 import type { Clock } from '../ports/clock.js';
 import type { ContextProjector } from './context.js';
 import type { DeliberationService } from '../ports/deliberation-service.js';
-import type { PlanningEvents } from '../ports/planning-events.js';
+import type { PlanningEventType, PlanningEvents } from '../ports/planning-events.js';
 import type { Page, PageQuery, PlanningStore } from '../ports/planning-store.js';
 import type { NewEpic, NewProject, NewStory, NewTask, PlanningService } from '../ports/planning-service.js';
 
@@ -220,6 +220,8 @@ export class Planning implements PlanningService {
   private async approvePlan(story: Story, planId: string, approvedBy: string, roles: readonly Role[]): Promise<readonly Role[]> {
     const chosen = roles.length > 0 ? roles : await this.rolesOf(story);
     const now = this.deps.clock.now();
+    // Kept for task derivation, which reads the plan's story and roles by its id.
+    await this.deps.store.savePlan({ id: planId, storyId: story.id, roles: chosen, approvedBy, createdAtMs: now });
     if (this.deps.projector !== undefined) {
       await this.deps.projector.plan(story.id, planId, chosen, now, approvedBy);
       await this.contextUpdated(story.id, now);
@@ -344,15 +346,17 @@ export class Planning implements PlanningService {
     if (total > 0) throw new FleetError('FAILED_PRECONDITION', `${what} ${id} still has ${total} ${kind}: delete them first`);
   }
 
-  private announce(
-    type: Parameters<PlanningEvents['publish']>[0],
-    fields: Record<string, unknown>,
-    key: string,
-    atMs: number,
-  ): Promise<void> {
-    return this.deps.events.publish(type, { event_type: type, ...fields, timestamp: seconds(atMs) }, key);
+  private announce(type: PlanningEventType, fields: Record<string, unknown>, key: string, atMs: number): Promise<void> {
+    return this.deps.events.publish(type, flatEvent(type, fields, atMs), key);
   }
 }
+
+/** A planning event as the cluster publishes it: flat, its type inside, the time in seconds. */
+export const flatEvent = (type: PlanningEventType, fields: Record<string, unknown>, atMs: number): Record<string, unknown> => ({
+  event_type: type,
+  ...fields,
+  timestamp: seconds(atMs),
+});
 
 /** StoryCoach's score of a planning story, whose acceptance criteria live in its brief. */
 export const scoreBrief = (title: string, brief: string): StoryScore => scoreStory({ title, ...splitBrief(brief) });

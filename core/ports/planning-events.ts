@@ -14,6 +14,8 @@ export const PLANNING_EVENT_TYPES = [
   'planning.plan.approved',
   'planning.decision.approved',
   'planning.decision.rejected',
+  // A plan's tasks were derived: {story_id, plan_id, task_ids, dependencies: [{from_task_id, to_task_id, reason}]}.
+  'planning.tasks.derived',
   // The story's decision graph changed (its context must be rebuilt): {story_id, version}.
   'context.updated',
 ] as const;

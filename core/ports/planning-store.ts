@@ -1,4 +1,5 @@
 import type { Epic, PlanTask, Project, Story, StoryState } from '../domain/planning.js';
+import type { ApprovedPlan, TaskDependency } from '../domain/task-derivation.js';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -37,4 +38,12 @@ export interface PlanningStore {
   task(id: string): Promise<PlanTask | undefined>;
   taskByRequest(requestId: string): Promise<PlanTask | undefined>;
   tasks(query: PageQuery & { readonly storyId?: string; readonly status?: string }): Promise<Page<PlanTask>>;
+
+  /** Approving a plan again (other roles) replaces the record. */
+  savePlan(plan: ApprovedPlan): Promise<void>;
+  plan(id: string): Promise<ApprovedPlan | undefined>;
+  /** Added to the story's; an edge already there keeps its first reason. */
+  saveDependencies(storyId: string, dependencies: readonly TaskDependency[], atMs: number): Promise<void>;
+  /** In the order they were saved. */
+  dependencies(storyId: string): Promise<readonly TaskDependency[]>;
 }

@@ -9,6 +9,7 @@ import { HealthService } from '../../../proto/gen/grpc/health/v1/health.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import type { PlanningService } from '../../ports/planning-service.js';
 import type { StoryCoachService } from '../../ports/story-coach.js';
+import type { TaskDerivationService } from '../../ports/task-derivation.js';
 import { silentLog, type Log } from '../../ports/log.js';
 import type { FleetUseCases } from './fleet-use-cases.js';
 import { createHealth } from './health-service.js';
@@ -62,6 +63,8 @@ export interface GrpcServerOptions {
   readonly storyCoach?: StoryCoachService;
   /** The planning use cases behind fleet.planning.v2; without them its rpcs answer FAILED_PRECONDITION. */
   readonly planning?: PlanningService;
+  /** Task derivation behind fleet.task_derivation.v1 and the orchestrator's DeriveSubtasks; without it they answer FAILED_PRECONDITION. */
+  readonly derivation?: TaskDerivationService;
   /** When set, the desktop app's service (history, stop, events, system) is served too. */
   readonly desktop?: DesktopSources;
 }
@@ -100,11 +103,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   server.addService(HealthService, health.handlers);
   server.addService(
     tolerantDecoding(OrchestratorServiceService),
-    orchestratorHandlers(fleet, { version: options.version, now: Date.now }, log, options.context?.reader),
+    orchestratorHandlers(fleet, { version: options.version, now: Date.now }, log, options.context?.reader, options.derivation),
   );
   server.addService(tolerantDecoding(PlanningServiceService), planningHandlers(options.planning, log));
   server.addService(tolerantDecoding(StoryCoachServiceService), storyCoachHandlers(options.storyCoach, log));
-  server.addService(tolerantDecoding(TaskDerivationPlanningServiceService), taskDerivationHandlers(log));
+  server.addService(tolerantDecoding(TaskDerivationPlanningServiceService), taskDerivationHandlers(options.derivation, log));
   server.addService(tolerantDecoding(ContextServiceService), contextHandlers(options.context, log));
   if (options.desktop !== undefined) {
     server.addService(

@@ -3,6 +3,7 @@ import { parsePhase } from '../../domain/context-policy.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import { parseRole } from '../../domain/validation.js';
 import type { ContextReader } from '../../ports/context-service.js';
+import type { TaskDerivationService } from '../../ports/task-derivation.js';
 import { resolveCouncil } from './council-target.js';
 import { streamDeliberation } from './deliberation-stream.js';
 import type { FleetUseCases } from './fleet-use-cases.js';
@@ -27,6 +28,7 @@ import {
   toOrchestrateResponse,
   toStatusResponse,
 } from './response-mapping.js';
+import { derivationHandlers } from './task-derivation-handlers.js';
 import { unaryCalls, unimplemented } from './unary-call.js';
 
 /** OrchestratorService over the driving port: each handler maps the request, calls the core once, maps back. */
@@ -35,6 +37,7 @@ export function orchestratorHandlers(
   facts: ServerFacts,
   log: Log,
   context?: ContextReader,
+  derivation?: TaskDerivationService,
 ): OrchestratorServiceServer {
   const unary = unaryCalls(log);
 
@@ -99,14 +102,7 @@ export function orchestratorHandlers(
       return toMetricsResponse(await status.metrics(query.sinceMs === undefined ? {} : { sinceMs: query.sinceMs }), query.only);
     }),
 
-    processPlanningEvent: unimplemented(
-      'ProcessPlanningEvent',
-      'planning events are taken from NATS (planning.plan.approved); the gRPC entry needs the planning service, not served yet',
-    ),
-    deriveSubtasks: unimplemented(
-      'DeriveSubtasks',
-      'task derivation needs the planning service and its task-derivation planner, not served yet',
-    ),
+    ...derivationHandlers(derivation, log),
     getTaskContext: unary('GetTaskContext', async (request) => {
       if (context === undefined) throw new FleetError('FAILED_PRECONDITION', 'this server runs without the context graph');
       const storyId = request.storyId !== '' ? request.storyId : request.caseId;

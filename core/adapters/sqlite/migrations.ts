@@ -107,6 +107,25 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX plan_tasks_by_story ON plan_tasks (story_id, created_at_ms);
   `,
+  // 4: task derivation. The plans the product owner approved (derivation reads their roles), and the
+  // dependencies between a story's tasks, one row per edge so that an edge saved twice is one edge.
+  `
+  CREATE TABLE approved_plans (
+    id            TEXT PRIMARY KEY,
+    story_id      TEXT NOT NULL,
+    created_at_ms REAL NOT NULL,
+    body          TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE task_dependencies (
+    story_id      TEXT NOT NULL,
+    from_task_id  TEXT NOT NULL,
+    to_task_id    TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    created_at_ms REAL NOT NULL,
+    PRIMARY KEY (from_task_id, to_task_id)
+  ) STRICT;
+  CREATE INDEX task_dependencies_by_story ON task_dependencies (story_id, created_at_ms);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,6 +2,8 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { FleetError } from '../../domain/errors.js';
 import { type Epic, type PlanTask, type Project, RIGOR_LEVELS, STORY_STATES, type Story } from '../../domain/planning.js';
+import { ROLES } from '../../domain/role.js';
+import type { ApprovedPlan, TaskDependency } from '../../domain/task-derivation.js';
 import type { Page, PageQuery, PlanningStore } from '../../ports/planning-store.js';
 import { describeIssues } from './deliberation-schema.js';
 import { diskFullError } from './disk-full.js';
@@ -48,6 +50,14 @@ const taskSchema: z.ZodType<PlanTask> = z.object({
   priority: z.number(),
   requestId: z.string().optional(),
   ...times,
+});
+
+const planSchema: z.ZodType<ApprovedPlan> = z.object({
+  id: z.string(),
+  storyId: z.string(),
+  roles: z.array(z.enum(ROLES)),
+  approvedBy: z.string(),
+  createdAtMs: z.number(),
 });
 
 interface Table<T> {
@@ -129,6 +139,17 @@ export function createSqlitePlanningStore(db: SqliteDatabase, filePath: string, 
     ['story_id', 'status'],
   );
   const byRequest = db.prepare('SELECT id FROM plan_tasks WHERE request_id = ?');
+  const plans = table(db, 'approved_plans', planSchema, { story_id: (p) => p.storyId }, []);
+  const addDependency = db.prepare(
+    `INSERT INTO task_dependencies (story_id, from_task_id, to_task_id, reason, created_at_ms)
+     VALUES (@storyId, @from, @to, @reason, @atMs) ON CONFLICT DO NOTHING`,
+  );
+  const addDependencies = db.transaction((storyId: string, dependencies: readonly TaskDependency[], atMs: number) => {
+    for (const d of dependencies) addDependency.run({ storyId, ...d, atMs });
+  });
+  const dependenciesOf = db.prepare(
+    'SELECT from_task_id AS "from", to_task_id AS "to", reason FROM task_dependencies WHERE story_id = ? ORDER BY created_at_ms, rowid',
+  );
 
   const answer = <T>(run: () => T): Promise<T> => {
     try {
@@ -174,5 +195,10 @@ export function createSqlitePlanningStore(db: SqliteDatabase, filePath: string, 
         return row === undefined ? undefined : tasks.get(row.id);
       }),
     tasks: (q) => answer(() => tasks.page({ story_id: q.storyId, status: q.status }, q)),
+
+    savePlan: (p) => answer(() => plans.save(p)),
+    plan: (id) => answer(() => plans.get(id)),
+    saveDependencies: (storyId, dependencies, atMs) => answer(() => addDependencies(storyId, dependencies, atMs)),
+    dependencies: (storyId) => answer(() => dependenciesOf.all(storyId) as TaskDependency[]),
   };
 }

@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
-import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliberationStatus } from '../../../proto/gen/fleet/orchestrator/v1/orchestrator.js';
 import { type ClusterClient, connectClusterClient } from '../../support/cluster-client.js';
+import { type Json, READY_BRIEF, SECRET, storedEvents as streamEvents, until } from '../../support/daemon-planning.js';
 import { connectFleetClient, type FleetGrpcClient } from '../../support/grpc-client.js';
 import { daemonNatsEndpoint, type DaemonProcess, startDaemon, tempDataDir } from '../../support/fleet-process.js';
 
@@ -13,46 +13,13 @@ import { daemonNatsEndpoint, type DaemonProcess, startDaemon, tempDataDir } from
 // product owner's approval starting one deliberation per role on the story, a rejection deliberating
 // again with the reason, and every change on NATS in the cluster's flat form.
 
-type Json = Record<string, unknown>;
 let dataDir: string;
 let daemon: DaemonProcess;
 let planning: ClusterClient;
 // Our client: the deliberation's detail (task, story and plan) is this daemon's addition to the answer.
 let orchestrator: FleetGrpcClient;
 let nc: NatsConnection;
-
-const READY_BRIEF = [
-  'As a clerk I want to refund a card payment so that customers get their money back the same day.',
-  `The sandbox gateway answers with api_key=${'sk-live-0123456789abcdefXYZ'} for now.`,
-  '',
-  'Acceptance criteria:',
-  '- Given a settled payment When the clerk refunds it Then the customer receives the amount within 1 day',
-  '- Given a refunded payment When the clerk refunds it again Then the second refund is refused',
-].join('\n');
-const SECRET = 'sk-live-0123456789abcdefXYZ';
-
-const until = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
-
-/** The flat events a stream holds so far, as they are on the wire. */
-async function storedEvents(stream = 'PLANNING_EVENTS'): Promise<{ subject: string; fields: Json }[]> {
-  const js = jetstream(nc);
-  const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
-  const out: { subject: string; fields: Json }[] = [];
-  const messages = await consumer.fetch({ max_messages: 1000, expires: 1_000 });
-  for await (const m of messages) {
-    out.push({ subject: m.subject, fields: m.json<Json>() });
-    if (m.info.pending === 0) break;
-  }
-  return out;
-}
+const storedEvents = (stream?: string) => streamEvents(nc, stream);
 
 const completed = async (taskId: string): Promise<{ description: string; storyId: string; planId: string; contextVersion: string }> =>
   until(async () => {

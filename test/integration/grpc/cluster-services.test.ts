@@ -27,9 +27,9 @@ const SERVICES: readonly (ClusterService & { rpc: string; request: Record<string
   {
     package: 'fleet.task_derivation.v1',
     service: 'TaskDerivationPlanningService',
+    // Every rpc of the task derivation service is served.
     rpc: 'CreateTasks',
     request: { commands: [{ plan_id: 'p1', story_id: 's1', title: 't', priority: 1 }] },
-    missing: 'task derivation',
   },
   {
     package: 'fleet.context.v1',

@@ -82,15 +82,23 @@ describe('gRPC error statuses', () => {
     expect(await h.client.health()).toBe('SERVING');
   });
 
-  it.each(['deliberateForBacklogReview', 'deriveSubtasks', 'processPlanningEvent'] as const)(
-    'answers UNIMPLEMENTED for %s',
-    async (rpc) => {
-      await expect(h.client[rpc]({})).rejects.toMatchObject({
-        code: status.UNIMPLEMENTED,
-        details: expect.stringContaining('not implemented'),
-      });
-    },
-  );
+  it('answers UNIMPLEMENTED for the backlog review', async () => {
+    await expect(h.client.deliberateForBacklogReview({})).rejects.toMatchObject({
+      code: status.UNIMPLEMENTED,
+      details: expect.stringContaining('not implemented'),
+    });
+  });
+
+  it('answers DeriveSubtasks FAILED_PRECONDITION without task derivation; ProcessPlanningEvent says which events it acts on', async () => {
+    await expect(h.client.deriveSubtasks({ planId: 'p' })).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringContaining('without task derivation'),
+    });
+    expect(await h.client.processPlanningEvent({ eventType: 'planning.story.transitioned' })).toMatchObject({
+      processed: false,
+      message: expect.stringContaining('planning.plan.approved only'),
+    });
+  });
 
   it('refuses a port that is taken with UNAVAILABLE, naming the address and --grpc-port', async () => {
     const attempt = startGrpcServer({ fleet: new ScriptedFleetService().useCases, version: 'test', port: h.server.port });

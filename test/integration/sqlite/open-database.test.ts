@@ -33,6 +33,7 @@ describe('openDatabase', () => {
         .pluck()
         .all();
       expect(tables).toEqual([
+        'approved_plans',
         'council_agents',
         'councils',
         'deliberation_attempts',
@@ -41,6 +42,7 @@ describe('openDatabase', () => {
         'plan_tasks',
         'projects',
         'stories',
+        'task_dependencies',
         'turns',
       ]);
     } finally {

@@ -104,6 +104,30 @@ describe('the SQLite planning store', () => {
     await expect(planning.saveTask(task('t-2', 'req-1'))).rejects.toMatchObject({ code: 'ALREADY_EXISTS', field: 'request_id' });
   });
 
+  it('keeps approved plans, and each dependency once in the order saved, across a reopen', async () => {
+    const file = join(tempDir(), 'fleet.db');
+    const first = open(file).planning;
+    const plan = { id: 'plan-1', storyId: 's-1', roles: ['DEV', 'QA'] as const, approvedBy: 'po', createdAtMs: 3_000 };
+    await first.savePlan({ ...plan, roles: [...plan.roles] });
+    await first.saveDependencies('s-1', [{ from: 't-2', to: 't-1', reason: 'tests the endpoint' }], 3_000);
+    await first.saveDependencies(
+      's-1',
+      [
+        { from: 't-2', to: 't-1', reason: 'said again' },
+        { from: 't-3', to: 't-2', reason: '' },
+      ],
+      4_000,
+    );
+    const { planning } = open(file);
+    expect(await planning.plan('plan-1')).toEqual(plan);
+    expect(await planning.plan('plan-2')).toBeUndefined();
+    expect(await planning.dependencies('s-1')).toEqual([
+      { from: 't-2', to: 't-1', reason: 'tests the endpoint' },
+      { from: 't-3', to: 't-2', reason: '' },
+    ]);
+    expect(await planning.dependencies('s-2')).toEqual([]);
+  });
+
   it('says which row it cannot read', async () => {
     const file = join(tempDir(), 'fleet.db');
     const { planning } = open(file);

@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StoryCoach } from '../../../core/app/story-coach.js';
-import type { GenerateRequest, LanguageModel } from '../../../core/ports/language-model.js';
-
-/** A scripted model: answers `text` and keeps what it was asked (unit tests of the use case only). */
-function scripted(text: string): LanguageModel & { asked: GenerateRequest[] } {
-  const asked: GenerateRequest[] = [];
-  return {
-    asked,
-    info: { name: 'scripted', backend: 'llama.cpp', gpu: false },
-    generate(request) {
-      asked.push(request);
-      return Promise.resolve({ text, promptTokens: 1, completionTokens: 1, durationMs: 1, finishReason: 'stop' });
-    },
-    close: () => Promise.resolve(),
-  };
-}
+import { scripted } from '../../support/scripted-model.js';
 
 const refined = {
   title: 'Lock an account after repeated failed logins',

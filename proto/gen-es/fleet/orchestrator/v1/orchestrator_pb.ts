@@ -2684,8 +2684,9 @@ export const OrchestratorService: GenService<{
     output: typeof UnregisterAgentResponseSchema;
   },
   /**
-   * The cluster's planning integration: UNIMPLEMENTED, naming what is missing, until planning,
-   * task derivation and the context graph are served by this daemon.
+   * The cluster's planning integration. ProcessPlanningEvent acts on planning.plan.approved (case_id is
+   * the story) by deriving the plan's tasks; DeriveSubtasks derives them (the same tasks when derived
+   * again). Both answer FAILED_PRECONDITION on a server without planning.
    *
    * @generated from rpc fleet.orchestrator.v1.OrchestratorService.ProcessPlanningEvent
    */

@@ -10487,8 +10487,9 @@ export const OrchestratorServiceService = {
     responseDeserialize: (value: Buffer): UnregisterAgentResponse => UnregisterAgentResponse.decode(value),
   },
   /**
-   * The cluster's planning integration: UNIMPLEMENTED, naming what is missing, until planning,
-   * task derivation and the context graph are served by this daemon.
+   * The cluster's planning integration. ProcessPlanningEvent acts on planning.plan.approved (case_id is
+   * the story) by deriving the plan's tasks; DeriveSubtasks derives them (the same tasks when derived
+   * again). Both answer FAILED_PRECONDITION on a server without planning.
    */
   processPlanningEvent: {
     path: "/fleet.orchestrator.v1.OrchestratorService/ProcessPlanningEvent" as const,
@@ -10564,8 +10565,9 @@ export interface OrchestratorServiceServer extends UntypedServiceImplementation 
   deleteCouncil: handleUnaryCall<DeleteCouncilRequest, DeleteCouncilResponse>;
   unregisterAgent: handleUnaryCall<UnregisterAgentRequest, UnregisterAgentResponse>;
   /**
-   * The cluster's planning integration: UNIMPLEMENTED, naming what is missing, until planning,
-   * task derivation and the context graph are served by this daemon.
+   * The cluster's planning integration. ProcessPlanningEvent acts on planning.plan.approved (case_id is
+   * the story) by deriving the plan's tasks; DeriveSubtasks derives them (the same tasks when derived
+   * again). Both answer FAILED_PRECONDITION on a server without planning.
    */
   processPlanningEvent: handleUnaryCall<PlanningEventRequest, PlanningEventResponse>;
   deriveSubtasks: handleUnaryCall<DeriveSubtasksRequest, DeriveSubtasksResponse>;
@@ -10730,8 +10732,9 @@ export interface OrchestratorServiceClient extends Client {
     callback: (error: ServiceError | null, response: UnregisterAgentResponse) => void,
   ): ClientUnaryCall;
   /**
-   * The cluster's planning integration: UNIMPLEMENTED, naming what is missing, until planning,
-   * task derivation and the context graph are served by this daemon.
+   * The cluster's planning integration. ProcessPlanningEvent acts on planning.plan.approved (case_id is
+   * the story) by deriving the plan's tasks; DeriveSubtasks derives them (the same tasks when derived
+   * again). Both answer FAILED_PRECONDITION on a server without planning.
    */
   processPlanningEvent(
     request: PlanningEventRequest,
