@@ -32,6 +32,7 @@ import {
 import { DisposalStack } from '../core/base/disposal.js';
 import { isProcessAlive } from '../core/base/process-liveness.js';
 import { createFleetService, type StartupReport } from '../core/app/fleet-service.js';
+import { CachedContextReader, invalidatingOnUpdate } from '../core/app/cached-context.js';
 import { ContextBuilder, ContextProjector } from '../core/app/context.js';
 import { ModelSlot } from '../core/app/model-slot.js';
 import { StoryCoach } from '../core/app/story-coach.js';
@@ -42,6 +43,7 @@ import type { Deliberation } from '../core/domain/deliberation.js';
 import { FleetError } from '../core/domain/errors.js';
 import type { Clock } from '../core/ports/clock.js';
 import type { EventBus } from '../core/ports/event-bus.js';
+import type { ContextReader } from '../core/ports/context-service.js';
 import type { PlanningStore } from '../core/ports/planning-store.js';
 import { ROLE_TOKEN_BUDGET } from '../core/domain/context-policy.js';
 import type { Role } from '../core/domain/role.js';
@@ -228,7 +230,12 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
     // The decision graph lives with the daemon (its NATS carries the events that keep it current).
     const graph = backbone === undefined ? undefined : await openKuzuGraph({ path: paths(config).graph });
     if (graph !== undefined) resources.defer(() => graph.close());
-    const context = graph === undefined ? undefined : { reader: new ContextBuilder(graph, (text) => model.countTokens(text)), graph };
+    const context =
+      graph === undefined
+        ? undefined
+        : { reader: new CachedContextReader(new ContextBuilder(graph, (text) => model.countTokens(text)), stores.contextCache), graph };
+    // Changes announced elsewhere (another daemon, the cluster); this one's own invalidate before they are announced.
+    backbone?.followContextUpdates((storyId) => stores.contextCache.invalidate(storyId));
     const projector = graph === undefined ? undefined : new ContextProjector(graph);
     let planning: Planning | undefined;
     const fleet = createFleetService({
@@ -249,7 +256,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
         ? undefined
         : new Planning({
             store: stores.planning,
-            events: backbone.planningEvents,
+            events: invalidatingOnUpdate(backbone.planningEvents, stores.contextCache),
             clock: systemClock,
             fleet,
             ...(projector === undefined ? {} : { projector }),
@@ -424,7 +431,7 @@ function projecting(bus: EventBus, projector: ContextProjector | undefined, plan
 }
 
 /** The context a deliberation of a story this daemon plans starts with, sized to leave the model room to answer. */
-function storyContext(reader: ContextBuilder, planning: PlanningStore, model: ModelSlot) {
+function storyContext(reader: ContextReader, planning: PlanningStore, model: ModelSlot) {
   return async (storyId: string, role: Role): Promise<{ text: string; version: string } | undefined> => {
     if ((await planning.story(storyId)) === undefined) return undefined;
     const budget = Math.min(ROLE_TOKEN_BUDGET[role], Math.floor((model.contextTokens ?? 4 * ROLE_TOKEN_BUDGET[role]) / 4));

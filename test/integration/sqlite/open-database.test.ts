@@ -33,6 +33,8 @@ describe('openDatabase', () => {
         .pluck()
         .all();
       expect(tables).toEqual([
+        'context_cache',
+        'context_generations',
         'council_agents',
         'councils',
         'deliberation_attempts',
