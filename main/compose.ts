@@ -34,6 +34,7 @@ import { isProcessAlive } from '../core/base/process-liveness.js';
 import { createFleetService, type StartupReport } from '../core/app/fleet-service.js';
 import { CachedContextReader, invalidatingOnUpdate } from '../core/app/cached-context.js';
 import { ContextBuilder, ContextProjector } from '../core/app/context.js';
+import { ContextWriter } from '../core/app/context-writer.js';
 import { ModelSlot } from '../core/app/model-slot.js';
 import { StoryCoach } from '../core/app/story-coach.js';
 import { Planning } from '../core/app/planning.js';
@@ -233,7 +234,16 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
     const context =
       graph === undefined
         ? undefined
-        : { reader: new CachedContextReader(new ContextBuilder(graph, (text) => model.countTokens(text)), stores.contextCache), graph };
+        : {
+            reader: new CachedContextReader(new ContextBuilder(graph, (text) => model.countTokens(text)), stores.contextCache),
+            graph,
+            // Planning announces context.updated for every writer of the graph (set below, with the backbone the graph needs).
+            writer: new ContextWriter({
+              graph,
+              clock: systemClock,
+              contextUpdated: (storyId, atMs) => planning?.contextUpdated(storyId, atMs) ?? Promise.resolve(),
+            }),
+          };
     // Changes announced elsewhere (another daemon, the cluster); this one's own invalidate before they are announced.
     backbone?.followContextUpdates((storyId) => stores.contextCache.invalidate(storyId));
     const projector = graph === undefined ? undefined : new ContextProjector(graph);
