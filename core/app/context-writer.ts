@@ -75,7 +75,7 @@ export class ContextWriter implements ContextWrites {
     const story = await this.story(storyId);
     const current = story.props['phase'] ?? 'DESIGN';
     if (current !== from)
-      throw new FleetError('FAILED_PRECONDITION', `story ${storyId} is in ${current}, not ${from}`, { field: 'from_phase' });
+      throw new FleetError('FAILED_PRECONDITION', `from_phase ${from}: story ${storyId} is in ${current}`, { field: 'from_phase' });
     await this.deps.graph.upsertNodes([{ ...story, props: { ...story.props, phase: to }, updatedAtMs: now }]);
     await this.deps.contextUpdated(storyId, now);
     return { atMs: now };
