@@ -16,6 +16,7 @@ import {
   NatsEventBus,
   NatsServerSupervisor,
   natsPlanningEvents,
+  followContextUpdates,
   openMonitoringFeed,
   republishDeadLetter,
   type RepublishResult,
@@ -95,6 +96,8 @@ export interface Backbone {
   readonly monitor: EventMonitor;
   /** Where planning announces its changes (planning.>). */
   readonly planningEvents: PlanningEvents;
+  /** Calls `onUpdate` with each story whose graph changed (context.updated, from here or elsewhere) until the backbone closes. */
+  followContextUpdates(onUpdate: (storyId: string) => Promise<void>): void;
   /** Whether the connection is up now, and the server's version. */
   state(): { readonly connected: boolean; readonly serverVersion: string };
   /**
@@ -168,6 +171,14 @@ export async function startBackbone(config: FleetConfig, log: Logger): Promise<B
       probe: () => checkJetStream(nc, 2_000),
       monitor: createEventMonitor(nc),
       planningEvents: natsPlanningEvents(nc),
+      followContextUpdates(onUpdate) {
+        const follow = followContextUpdates(
+          nc,
+          (u) => onUpdate(u.storyId),
+          (reason) => log.log('warn', 'context.updated skipped', { reason }),
+        );
+        resources.defer(() => follow.stop());
+      },
       state: () => ({ connected: !nc.isClosed(), serverVersion: nc.info?.version ?? '' }),
       async letGoIfUnanswered() {
         const unanswered = await checkJetStream(nc, 1_000).then(

@@ -33,7 +33,9 @@ import {
 import { DisposalStack } from '../core/base/disposal.js';
 import { isProcessAlive } from '../core/base/process-liveness.js';
 import { createFleet, type Fleet, type StartupReport } from '../core/app/fleet.js';
+import { CachedContextReader, invalidatingOnUpdate } from '../core/app/cached-context.js';
 import { ContextBuilder, ContextProjector } from '../core/app/context.js';
+import { ContextWriter } from '../core/app/context-writer.js';
 import { ModelSlot } from '../core/app/model-slot.js';
 import { StoryCoach } from '../core/app/story-coach.js';
 import { TaskDerivation } from '../core/app/task-derivation.js';
@@ -44,6 +46,7 @@ import type { Deliberation } from '../core/domain/deliberation.js';
 import { FleetError } from '../core/domain/errors.js';
 import type { Clock } from '../core/ports/clock.js';
 import type { EventBus } from '../core/ports/event-bus.js';
+import type { ContextReader } from '../core/ports/context-service.js';
 import type { PlanningStore } from '../core/ports/planning-store.js';
 import { ROLE_TOKEN_BUDGET } from '../core/domain/context-policy.js';
 import type { Role } from '../core/domain/role.js';
@@ -232,7 +235,23 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
     // The decision graph lives with the daemon (its NATS carries the events that keep it current).
     const graph = backbone === undefined ? undefined : await openKuzuGraph({ path: paths(config).graph });
     if (graph !== undefined) resources.defer(() => graph.close());
-    const context = graph === undefined ? undefined : { reader: new ContextBuilder(graph, (text) => model.countTokens(text)), graph };
+    const context =
+      graph === undefined
+        ? undefined
+        : {
+            reader: new CachedContextReader(new ContextBuilder(graph, (text) => model.countTokens(text)), stores.contextCache),
+            graph,
+            // Planning announces context.updated for every writer of the graph (set below, with the backbone the graph needs).
+            writer: new ContextWriter({
+              graph,
+              clock: systemClock,
+              contextUpdated: (storyId, atMs) => planning?.contextUpdated(storyId, atMs) ?? Promise.resolve(),
+            }),
+          };
+    // A crash between a graph write and its announcement would leave what was built before it served.
+    if (graph !== undefined) await stores.contextCache.clear();
+    // Changes announced elsewhere (another daemon, the cluster); this one's own invalidate before they are announced.
+    backbone?.followContextUpdates((storyId) => stores.contextCache.invalidate(storyId));
     const projector = graph === undefined ? undefined : new ContextProjector(graph);
     let planning: Planning | undefined;
     const fleet = createFleet({
@@ -253,7 +272,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
         ? undefined
         : new Planning({
             store: stores.planning,
-            events: backbone.planningEvents,
+            events: invalidatingOnUpdate(backbone.planningEvents, stores.contextCache),
             clock: systemClock,
             fleet: fleet.deliberations,
             ...(projector === undefined ? {} : { projector }),
@@ -442,7 +461,7 @@ function projecting(bus: EventBus, projector: ContextProjector | undefined, plan
 }
 
 /** The context a deliberation of a story this daemon plans starts with, sized to leave the model room to answer. */
-function storyContext(reader: ContextBuilder, planning: PlanningStore, model: ModelSlot) {
+function storyContext(reader: ContextReader, planning: PlanningStore, model: ModelSlot) {
   return async (storyId: string, role: Role): Promise<{ text: string; version: string } | undefined> => {
     if ((await planning.story(storyId)) === undefined) return undefined;
     const budget = Math.min(ROLE_TOKEN_BUDGET[role], Math.floor((model.contextTokens ?? 4 * ROLE_TOKEN_BUDGET[role]) / 4));

@@ -28,3 +28,42 @@ export interface ContextReader {
   /** NOT_FOUND naming story_id for a story the graph does not hold. */
   build(request: ContextRequest): Promise<BuiltContext>;
 }
+
+export interface NewContextStory {
+  readonly storyId: string;
+  readonly title: string;
+  readonly description: string;
+  readonly phase: ContextPhase;
+}
+
+export interface NewContextTask {
+  readonly storyId: string;
+  readonly taskId: string;
+  readonly title: string;
+  readonly description: string;
+  readonly role: Role;
+  readonly dependencies: readonly string[];
+  readonly priority: number;
+  readonly estimatedHours: number;
+}
+
+export interface NewDecision {
+  readonly storyId: string;
+  readonly type: string;
+  readonly title: string;
+  readonly rationale: string;
+  readonly alternatives: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** The context service's writes to the decision graph; each announces context.updated for its story. */
+export interface ContextWrites {
+  /** ALREADY_EXISTS when the graph holds the story. */
+  createStory(story: NewContextStory): Promise<void>;
+  /** NOT_FOUND naming story_id or the missing dependency. */
+  createTask(task: NewContextTask): Promise<void>;
+  /** The new decision's id; NOT_FOUND naming story_id. */
+  addDecision(decision: NewDecision): Promise<string>;
+  /** FAILED_PRECONDITION naming from_phase when the story is in another phase. */
+  transitionPhase(storyId: string, from: ContextPhase, to: ContextPhase): Promise<{ readonly atMs: number }>;
+}

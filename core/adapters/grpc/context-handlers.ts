@@ -4,24 +4,24 @@ import { checkBudget, parsePhase, validateScopes } from '../../domain/context-po
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import { parseRole } from '../../domain/validation.js';
 import type { ContextGraph } from '../../ports/context-graph.js';
-import type { ContextReader } from '../../ports/context-service.js';
+import type { ContextReader, ContextWrites } from '../../ports/context-service.js';
 import type { Log } from '../../ports/log.js';
 import { wireId as id } from './request-mapping.js';
 import { unaryCalls, unimplemented } from './unary-call.js';
 
-const MISSING = 'writing to the context graph over this API is not served yet: planning and deliberations write it';
 const DEFAULT_DEPTH = 2;
 
-/** What the context service reads: the built contexts and the graph itself (absent: FAILED_PRECONDITION). */
+/** What the context service reads and writes: the built contexts, the graph itself and its writes (absent: FAILED_PRECONDITION). */
 export interface ContextSources {
   readonly reader: ContextReader;
   readonly graph: ContextGraph;
+  readonly writer: ContextWrites;
 }
 
 /**
  * ContextService (fleet.context.v1): a story's context for a role and phase, the scope check, and a
- * node's neighbourhood. The graph is written by planning and by completed deliberations; the write
- * rpcs answer UNIMPLEMENTED naming that.
+ * node's neighbourhood, and the graph's writes from agents and the cluster (planning and completed
+ * deliberations write it too).
  */
 export function contextHandlers(sources: ContextSources | undefined, log: Log): ContextServiceServer {
   const unary = unaryCalls(log);
@@ -62,13 +62,55 @@ export function contextHandlers(sources: ContextSources | undefined, log: Log): 
         message: `${around.nodes.length} nodes within ${depth} of ${kind} ${around.root.id}`,
       };
     }),
-    updateContext: unimplemented('UpdateContext', MISSING, log),
+    updateContext: unimplemented(
+      'UpdateContext',
+      'generic change lists are not served yet: CreateStory, CreateTask, AddProjectDecision and TransitionPhase write the graph',
+      log,
+    ),
     rehydrateSession: unimplemented('RehydrateSession', 'role context packs are not served yet (GetContext is)', log),
-    createStory: unimplemented('CreateStory', MISSING, log),
-    createTask: unimplemented('CreateTask', MISSING, log),
-    addProjectDecision: unimplemented('AddProjectDecision', MISSING, log),
-    transitionPhase: unimplemented('TransitionPhase', MISSING, log),
+    createStory: unary('CreateStory', async (r) => {
+      const storyId = id(r.storyId, 'story_id');
+      const phase = r.initialPhase === '' ? 'DESIGN' : parsePhase(r.initialPhase, 'initial_phase');
+      await served().writer.createStory({ storyId, title: r.title, description: r.description, phase });
+      return { contextId: storyId, storyId, currentPhase: phase };
+    }),
+    createTask: unary('CreateTask', async (r) => {
+      const storyId = id(r.storyId, 'story_id');
+      const taskId = id(r.taskId, 'task_id');
+      await served().writer.createTask({
+        storyId,
+        taskId,
+        title: r.title,
+        description: r.description,
+        role: parseRole(r.role, 'role'),
+        dependencies: r.dependencies.map((d, i) => id(d, `dependencies[${i}]`)),
+        priority: nonNegative(r.priority, 'priority'),
+        estimatedHours: nonNegative(r.estimatedHours, 'estimated_hours'),
+      });
+      return { taskId, storyId, status: 'PENDING' };
+    }),
+    addProjectDecision: unary('AddProjectDecision', async (r) => ({
+      decisionId: await served().writer.addDecision({
+        storyId: id(r.storyId, 'story_id'),
+        type: r.decisionType,
+        title: r.title,
+        rationale: r.rationale,
+        alternatives: r.alternativesConsidered,
+        metadata: r.metadata,
+      }),
+    })),
+    transitionPhase: unary('TransitionPhase', async (r) => {
+      const storyId = id(r.storyId, 'story_id');
+      const to = parsePhase(r.toPhase, 'to_phase');
+      const { atMs } = await served().writer.transitionPhase(storyId, parsePhase(r.fromPhase, 'from_phase'), to);
+      return { storyId, currentPhase: to, transitionedAt: new Date(atMs).toISOString() };
+    }),
   };
+}
+
+function nonNegative(value: number, field: string): number {
+  if (value < 0) throw invalidArgument(field, 'zero or more', String(value));
+  return value;
 }
 
 function kindOf(value: string): NodeKind {

@@ -12,3 +12,4 @@ export { CLUSTER_STREAM_LIMITS, type StreamLimits, workstationStreamLimits } fro
 export type { NatsConnection } from '@nats-io/transport-node';
 export { createEventMonitor } from './event-monitor.js';
 export { natsPlanningEvents } from './planning-events.js';
+export { type ContextUpdate, followContextUpdates } from './context-updates.js';

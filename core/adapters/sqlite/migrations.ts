@@ -126,6 +126,24 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX task_dependencies_by_story ON task_dependencies (story_id, created_at_ms);
   `,
+  // 5: built contexts (the cluster keeps them in Valkey). An entry counts only under its story's
+  // current generation, which every change of the story's graph bumps.
+  `
+  CREATE TABLE context_generations (
+    story_id   TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE context_cache (
+    story_id   TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    phase      TEXT NOT NULL,
+    subtask_id TEXT NOT NULL,
+    budget     INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    body       TEXT NOT NULL,
+    PRIMARY KEY (story_id, role, phase, subtask_id, budget)
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,9 +1,11 @@
 import type { FleetError } from '../../domain/errors.js';
+import type { ContextCache } from '../../ports/context-cache.js';
 import type { CouncilStore } from '../../ports/council-store.js';
 import type { DeliberationStore } from '../../ports/deliberation-store.js';
 import type { PlanningStore } from '../../ports/planning-store.js';
 import { answered } from './disk-full.js';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.js';
+import { createSqliteContextCache } from './sqlite-context-cache.js';
 import { createSqliteCouncilStore } from './sqlite-council-store.js';
 import { createSqliteDeliberationStore, type SqliteDeliberationStoreOptions } from './sqlite-deliberation-store.js';
 import { createSqlitePlanningStore } from './sqlite-planning-store.js';
@@ -12,6 +14,7 @@ export interface SqliteStores {
   readonly councils: CouncilStore;
   readonly deliberations: DeliberationStore;
   readonly planning: PlanningStore;
+  readonly contextCache: ContextCache;
   /** Closes the database; the stores must not be used afterwards. Safe to call twice. */
   close(): void;
 }
@@ -29,6 +32,7 @@ export function createSqliteStores(filePath: string, options: SqliteStoresOption
     councils: answered<CouncilStore>(createSqliteCouncilStore(db), filePath, options.onDiskFull),
     deliberations: answered<DeliberationStore>(createSqliteDeliberationStore(db, options), filePath, options.onDiskFull),
     planning: createSqlitePlanningStore(db, filePath, options.onDiskFull),
+    contextCache: answered<ContextCache>(createSqliteContextCache(db), filePath, options.onDiskFull),
     close: () => {
       if (db.open) db.close();
     },

@@ -34,6 +34,8 @@ describe('openDatabase', () => {
         .all();
       expect(tables).toEqual([
         'approved_plans',
+        'context_cache',
+        'context_generations',
         'council_agents',
         'councils',
         'deliberation_attempts',
