@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { GraphEdge, GraphNode, Neighbourhood, NodeKind, NodeRef, ReachedNode } from '../../domain/context-graph.js';
 import { checkDepth, checkEdge, EDGE_KINDS, NODE_KINDS } from '../../domain/context-graph.js';
@@ -10,7 +13,17 @@ import { NODE_COLUMNS, toGraphNode } from './node-row.js';
 const edgeRow = z.object({ fromKind: z.enum(NODE_KINDS), fromId: z.string(), toKind: z.enum(NODE_KINDS), toId: z.string() });
 const idRow = z.object({ id: z.string() });
 
-export function kuzuContextGraph(session: KuzuSession): ContextGraph {
+/** The port, plus a bulk path for loading a large graph at once. */
+export interface KuzuContextGraph extends ContextGraph {
+  /**
+   * Appends nodes and edges through Kuzu's COPY: for a generated or imported graph whose nodes are all
+   * new and whose edges join nodes in this call or already stored. Unlike upsertNodes, a node already
+   * stored is refused, not replaced.
+   */
+  bulkLoad(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): Promise<void>;
+}
+
+export function kuzuContextGraph(session: KuzuSession): KuzuContextGraph {
   // Loaded on the first walk, then kept current by `link`: edges are never removed.
   let adjacency: Adjacency | undefined;
   return {
@@ -87,6 +100,37 @@ export function kuzuContextGraph(session: KuzuSession): ContextGraph {
         return rows.map(toGraphNode);
       }),
 
+    bulkLoad: (nodes, edges) =>
+      session.exclusive(async () => {
+        nodes.forEach((n, i) => table(n.kind, `nodes[${i}].kind`));
+        edges.forEach((edge, i) => checkEdge(edge, `edges[${i}]`));
+        const dir = mkdtempSync(join(tmpdir(), 'fleet-kuzu-copy-'));
+        try {
+          for (const [kind, group] of groupBy(nodes, (n) => n.kind)) {
+            const file = writeCsv(
+              dir,
+              kind,
+              group.map((n) => [n.id, n.title, n.body, JSON.stringify(n.props), String(n.updatedAtMs)]),
+            );
+            await session.rows(`COPY ${kind} FROM '${file}' ${CSV_OPTIONS}`);
+          }
+          for (const group of groupBy(edges, (e) => `${e.kind} ${e.from.kind} ${e.to.kind}`).values()) {
+            const { kind, from, to } = group[0]!;
+            const file = writeCsv(
+              dir,
+              `${kind}-${from.kind}-${to.kind}`,
+              group.map((e) => [e.from.id, e.to.id]),
+            );
+            await session.rows(`COPY ${kind} FROM '${file}' (from='${from.kind}', to='${to.kind}', ${CSV_OPTIONS.slice(1)}`);
+          }
+        } catch (error) {
+          throw new FleetError('FAILED_PRECONDITION', `graph bulk load refused: ${(error as Error).message}`, { cause: error });
+        } finally {
+          adjacency = undefined;
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }),
+
     close: () => session.close(),
   };
 }
@@ -126,6 +170,18 @@ async function loadAdjacency(session: KuzuSession): Promise<Adjacency> {
     );
   }
   return adjacency;
+}
+
+// Quoted fields may span lines, which Kuzu's parallel CSV reader does not take; an empty field would
+// read as NULL, so NULL is spelled `\N` instead: a bulk-loaded field must not be exactly that.
+const CSV_OPTIONS = "(HEADER=false, DELIM=',', QUOTE='\"', ESCAPE='\"', PARALLEL=false, NULL_STRINGS=['\\N'])";
+
+/** One CSV file of quoted fields, named after trusted table names only. */
+function writeCsv(dir: string, name: string, rows: readonly (readonly string[])[]): string {
+  const file = join(dir, `${name}.csv`);
+  const quote = (field: string): string => `"${field.replaceAll('"', '""')}"`;
+  writeFileSync(file, rows.map((row) => row.map(quote).join(',')).join('\n') + '\n', { mode: 0o600 });
+  return file;
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

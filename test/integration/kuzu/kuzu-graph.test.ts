@@ -86,6 +86,30 @@ describe('Kuzu graph', () => {
     }
   });
 
+  it('bulk-loads nodes and edges that read back as written, text with quotes, commas and lines included', async () => {
+    const graph = await openKuzuGraph({ path: newPath() });
+    try {
+      const story: GraphNode = {
+        kind: 'Story',
+        id: 's',
+        title: 'a "quoted", title',
+        body: 'line one\nline two, "three"',
+        props: { k: 'v,"w"' },
+        updatedAtMs: 7,
+      };
+      const task: GraphNode = { kind: 'Task', id: 't', title: 't', body: '', props: {}, updatedAtMs: 8 };
+      await graph.neighbourhood(story, 1).catch(() => undefined);
+      await graph.bulkLoad([story, task], [{ kind: 'HAS_TASK', from: story, to: task }]);
+      expect(await graph.node(story)).toEqual(story);
+      const hood = await graph.neighbourhood(story, 1);
+      expect(hood.nodes).toEqual([{ ...task, distance: 1 }]);
+      expect(hood.edges).toEqual([{ kind: 'HAS_TASK', from: { kind: 'Story', id: 's' }, to: { kind: 'Task', id: 't' } }]);
+      await expect(graph.bulkLoad([task], [])).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    } finally {
+      await graph.close();
+    }
+  });
+
   it('refuses a limit that is not a positive integer, naming it', async () => {
     const graph = await openKuzuGraph({ path: newPath() });
     try {
