@@ -54,12 +54,12 @@ export function kuzuContextGraph(session: KuzuSession): KuzuContextGraph {
         const groups = groupBy(edges, (e) => `${e.kind} ${e.from.kind} ${e.to.kind}`);
         if (groups.size === 0) return;
         await session.transaction(async () => {
+          // One prepared statement per edge: Kuzu 0.11 plans an UNWIND over two MATCHes as a join over
+          // whole tables, while a single pair is found through both primary keys.
           for (const group of groups.values()) {
             const { kind, from, to } = group[0]!;
-            await session.rows(
-              `UNWIND $rows AS r MATCH (a:${from.kind} {id: r.from}), (b:${to.kind} {id: r.to}) MERGE (a)-[:${kind}]->(b)`,
-              { rows: group.map((e) => ({ from: e.from.id, to: e.to.id })) },
-            );
+            const statement = `MATCH (a:${from.kind} {id: $from}), (b:${to.kind} {id: $to}) MERGE (a)-[:${kind}]->(b)`;
+            for (const edge of group) await session.rows(statement, { from: edge.from.id, to: edge.to.id });
           }
         });
         adjacency?.add(edges);
