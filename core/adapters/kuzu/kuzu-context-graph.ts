@@ -140,7 +140,7 @@ async function readNode(session: KuzuSession, ref: NodeRef): Promise<GraphNode |
   return row === undefined ? undefined : toGraphNode(row);
 }
 
-/** The stored rows of `refs`, by key: one query per kind, each row found through the primary key. */
+/** The stored rows of `refs`, by key, one query per kind: Kuzu joins the ids over the table, which beats a primary-key lookup per id once a neighbourhood holds more than a few nodes. */
 async function readNodes(session: KuzuSession, refs: readonly NodeRef[]): Promise<Map<string, GraphNode>> {
   const found = new Map<string, GraphNode>();
   for (const [kind, group] of groupBy(refs, (r) => r.kind)) {
