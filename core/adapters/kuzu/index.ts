@@ -1,6 +1,8 @@
 // The Kuzu adapter's public entry: the embedded context graph, on disk in the data folder.
-import type { ContextGraph } from '../../ports/context-graph.js';
+import type { KuzuContextGraph } from './kuzu-context-graph.js';
 import { kuzuContextGraph } from './kuzu-context-graph.js';
+
+export type { KuzuContextGraph } from './kuzu-context-graph.js';
 import { KuzuSession } from './kuzu-session.js';
 import { SCHEMA } from './schema.js';
 
@@ -10,7 +12,7 @@ export interface KuzuGraphOptions {
 }
 
 /** Opens (creating the schema if missing) the graph at `path`. Call `close` before the process ends. */
-export async function openKuzuGraph(options: KuzuGraphOptions): Promise<ContextGraph> {
+export async function openKuzuGraph(options: KuzuGraphOptions): Promise<KuzuContextGraph> {
   const session = await KuzuSession.open(options.path);
   try {
     await session.exclusive(async () => {

@@ -1,21 +1,31 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { GraphEdge, GraphNode, Neighbourhood, NodeKind, NodeRef, ReachedNode } from '../../domain/context-graph.js';
-import { checkDepth, checkEdge, EDGE_ENDPOINTS, EDGE_KINDS, NODE_KINDS } from '../../domain/context-graph.js';
+import { checkDepth, checkEdge, EDGE_KINDS, NODE_KINDS } from '../../domain/context-graph.js';
 import { FleetError, invalidArgument, notFound } from '../../domain/errors.js';
 import type { ContextGraph } from '../../ports/context-graph.js';
 import type { KuzuSession, Row } from './kuzu-session.js';
+import { Adjacency, refKey } from './adjacency.js';
 import { NODE_COLUMNS, toGraphNode } from './node-row.js';
 
-const key = (ref: NodeRef): string => `${ref.kind}\u0000${ref.id}`;
-
-/** Kinds that are the `from` end of some edge: the only ones whose outgoing edges need asking for. */
-const SOURCE_KINDS = NODE_KINDS.filter((kind) => EDGE_KINDS.some((edge) => EDGE_ENDPOINTS[edge].some(([from]) => from === kind)));
-
-const edgeRow = z.object({ fromId: z.string(), kind: z.enum(EDGE_KINDS), toKind: z.enum(NODE_KINDS), toId: z.string() });
+const edgeRow = z.object({ fromKind: z.enum(NODE_KINDS), fromId: z.string(), toKind: z.enum(NODE_KINDS), toId: z.string() });
 const idRow = z.object({ id: z.string() });
-const distanceRow = z.object({ distance: z.number().int().min(1) });
 
-export function kuzuContextGraph(session: KuzuSession): ContextGraph {
+/** The port, plus a bulk path for loading a large graph at once. */
+export interface KuzuContextGraph extends ContextGraph {
+  /**
+   * Appends nodes and edges through Kuzu's COPY: for a generated or imported graph whose nodes are all
+   * new and whose edges join nodes in this call or already stored. Unlike upsertNodes, a node already
+   * stored is refused, not replaced.
+   */
+  bulkLoad(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): Promise<void>;
+}
+
+export function kuzuContextGraph(session: KuzuSession): KuzuContextGraph {
+  // Loaded on the first walk, then kept current by `link`: edges are never removed.
+  let adjacency: Adjacency | undefined;
   return {
     upsertNodes: (nodes) =>
       session.exclusive(async () => {
@@ -44,14 +54,15 @@ export function kuzuContextGraph(session: KuzuSession): ContextGraph {
         const groups = groupBy(edges, (e) => `${e.kind} ${e.from.kind} ${e.to.kind}`);
         if (groups.size === 0) return;
         await session.transaction(async () => {
+          // One prepared statement per edge: Kuzu 0.11 plans an UNWIND over two MATCHes as a join over
+          // whole tables, while a single pair is found through both primary keys.
           for (const group of groups.values()) {
             const { kind, from, to } = group[0]!;
-            await session.rows(
-              `UNWIND $rows AS r MATCH (a:${from.kind} {id: r.from}), (b:${to.kind} {id: r.to}) MERGE (a)-[:${kind}]->(b)`,
-              { rows: group.map((e) => ({ from: e.from.id, to: e.to.id })) },
-            );
+            const statement = `MATCH (a:${from.kind} {id: $from}), (b:${to.kind} {id: $to}) MERGE (a)-[:${kind}]->(b)`;
+            for (const edge of group) await session.rows(statement, { from: edge.from.id, to: edge.to.id });
           }
         });
+        adjacency?.add(edges);
       }),
 
     node: (ref) => session.exclusive(() => readNode(session, ref)),
@@ -60,20 +71,25 @@ export function kuzuContextGraph(session: KuzuSession): ContextGraph {
       session.exclusive(async () => {
         checkDepth(depth);
         const limit = checkLimit(options.limit);
-        const root = await readNode(session, ref);
-        if (root === undefined) throw notFound(ref.kind, ref.id);
         // An empty list reads as no filter, as an unset repeated field does on the wire.
         const kinds = options.kinds?.length ? options.kinds.map((kind, i) => table(kind, `kinds[${i}]`)) : undefined;
-        const rows = await session.rows(reachQuery(ref.kind, depth, kinds !== undefined, limit !== undefined), {
-          id: ref.id,
-          ...(kinds && { kinds: [...kinds] }),
-          ...(limit !== undefined && { limit }),
+        const root = await readNode(session, ref);
+        if (root === undefined) throw notFound(ref.kind, ref.id);
+        adjacency ??= await loadAdjacency(session);
+        const reached = adjacency
+          .reach(ref, depth)
+          .filter((r) => kinds === undefined || kinds.includes(r.ref.kind))
+          .sort((a, b) => a.distance - b.distance || compare(a.ref.kind, b.ref.kind) || compare(a.ref.id, b.ref.id))
+          .slice(0, limit);
+        const rows = await readNodes(
+          session,
+          reached.map((r) => r.ref),
+        );
+        const nodes = reached.flatMap((r): ReachedNode[] => {
+          const node = rows.get(refKey(r.ref));
+          return node === undefined ? [] : [{ ...node, distance: r.distance }];
         });
-        const nodes = rows.map((row): ReachedNode => {
-          const node = toGraphNode(row);
-          return { ...node, distance: parseRow(distanceRow, row, `distance of ${node.kind}/${node.id}`).distance };
-        });
-        return { root, nodes, edges: await edgesAmong(session, [root, ...nodes]) } satisfies Neighbourhood;
+        return { root, nodes, edges: adjacency.among([root, ...nodes]) } satisfies Neighbourhood;
       }),
 
     list: (kind, options = {}) =>
@@ -82,6 +98,37 @@ export function kuzuContextGraph(session: KuzuSession): ContextGraph {
         const order = `MATCH (n:${table(kind, 'kind')}) RETURN ${NODE_COLUMNS('n')} ORDER BY updatedAtMs DESC, id`;
         const rows = limit === undefined ? await session.rows(order) : await session.rows(`${order} LIMIT $limit`, { limit });
         return rows.map(toGraphNode);
+      }),
+
+    bulkLoad: (nodes, edges) =>
+      session.exclusive(async () => {
+        nodes.forEach((n, i) => table(n.kind, `nodes[${i}].kind`));
+        edges.forEach((edge, i) => checkEdge(edge, `edges[${i}]`));
+        const dir = mkdtempSync(join(tmpdir(), 'fleet-kuzu-copy-'));
+        try {
+          for (const [kind, group] of groupBy(nodes, (n) => n.kind)) {
+            const file = writeCsv(
+              dir,
+              kind,
+              group.map((n) => [n.id, n.title, n.body, JSON.stringify(n.props), String(n.updatedAtMs)]),
+            );
+            await session.rows(`COPY ${kind} FROM '${file}' ${CSV_OPTIONS}`);
+          }
+          for (const group of groupBy(edges, (e) => `${e.kind} ${e.from.kind} ${e.to.kind}`).values()) {
+            const { kind, from, to } = group[0]!;
+            const file = writeCsv(
+              dir,
+              `${kind}-${from.kind}-${to.kind}`,
+              group.map((e) => [e.from.id, e.to.id]),
+            );
+            await session.rows(`COPY ${kind} FROM '${file}' (from='${from.kind}', to='${to.kind}', ${CSV_OPTIONS.slice(1)}`);
+          }
+        } catch (error) {
+          throw new FleetError('FAILED_PRECONDITION', `graph bulk load refused: ${(error as Error).message}`, { cause: error });
+        } finally {
+          adjacency = undefined;
+          rmSync(dir, { recursive: true, force: true });
+        }
       }),
 
     close: () => session.close(),
@@ -93,37 +140,51 @@ async function readNode(session: KuzuSession, ref: NodeRef): Promise<GraphNode |
   return row === undefined ? undefined : toGraphNode(row);
 }
 
-/**
- * SHORTEST gives each reached node once with its distance, the root excluded. The depth is part of the
- * pattern's syntax (Kuzu takes no parameter there); it has been checked to be 1..3.
- */
-function reachQuery(kind: NodeKind, depth: number, byKind: boolean, limited: boolean): string {
-  return [
-    `MATCH (r:${kind} {id: $id})-[p* SHORTEST 1..${depth}]-(n)`,
-    byKind ? 'WHERE list_contains($kinds, label(n))' : '',
-    `RETURN ${NODE_COLUMNS('n')}, length(p) AS distance ORDER BY distance, kind, id`,
-    limited ? 'LIMIT $limit' : '',
-  ].join(' ');
-}
-
-/** Every edge with both ends among `nodes`: each node's outgoing edges, kept when the far end is one of them. */
-async function edgesAmong(session: KuzuSession, nodes: readonly NodeRef[]): Promise<GraphEdge[]> {
-  const inside = new Set(nodes.map(key));
-  const edges: GraphEdge[] = [];
-  for (const [kind, group] of groupBy(nodes, (n) => n.kind)) {
-    if (!SOURCE_KINDS.includes(kind)) continue;
-    const rows = await session.rows(
-      `MATCH (a:${kind})-[e]->(b) WHERE a.id IN $ids RETURN a.id AS fromId, label(e) AS kind, label(b) AS toKind, b.id AS toId`,
-      { ids: group.map((n) => n.id) },
-    );
+/** The stored rows of `refs`, by key, one query per kind: Kuzu joins the ids over the table, which beats a primary-key lookup per id once a neighbourhood holds more than a few nodes. */
+async function readNodes(session: KuzuSession, refs: readonly NodeRef[]): Promise<Map<string, GraphNode>> {
+  const found = new Map<string, GraphNode>();
+  for (const [kind, group] of groupBy(refs, (r) => r.kind)) {
+    const rows = await session.rows(`UNWIND $ids AS i MATCH (n:${kind} {id: i}) RETURN ${NODE_COLUMNS('n')}`, {
+      ids: group.map((r) => r.id),
+    });
     for (const row of rows) {
-      const edge = parseRow(edgeRow, row, `edge from ${kind}`);
-      const to = { kind: edge.toKind, id: edge.toId };
-      if (inside.has(key(to))) edges.push({ kind: edge.kind, from: { kind, id: edge.fromId }, to });
+      const node = toGraphNode(row);
+      found.set(refKey(node), node);
     }
   }
-  return edges;
+  return found;
 }
+
+/** Every stored edge, one query per edge kind. */
+async function loadAdjacency(session: KuzuSession): Promise<Adjacency> {
+  const adjacency = new Adjacency();
+  for (const kind of EDGE_KINDS) {
+    const rows = await session.rows(
+      `MATCH (a)-[:${kind}]->(b) RETURN label(a) AS fromKind, a.id AS fromId, label(b) AS toKind, b.id AS toId`,
+    );
+    adjacency.add(
+      rows.map((row) => {
+        const edge = parseRow(edgeRow, row, `${kind} edge`);
+        return { kind, from: { kind: edge.fromKind, id: edge.fromId }, to: { kind: edge.toKind, id: edge.toId } };
+      }),
+    );
+  }
+  return adjacency;
+}
+
+// Quoted fields may span lines, which Kuzu's parallel CSV reader does not take; an empty field would
+// read as NULL, so NULL is spelled `\N` instead: a bulk-loaded field must not be exactly that.
+const CSV_OPTIONS = "(HEADER=false, DELIM=',', QUOTE='\"', ESCAPE='\"', PARALLEL=false, NULL_STRINGS=['\\N'])";
+
+/** One CSV file of quoted fields, named after trusted table names only. */
+function writeCsv(dir: string, name: string, rows: readonly (readonly string[])[]): string {
+  const file = join(dir, `${name}.csv`);
+  const quote = (field: string): string => `"${field.replaceAll('"', '""')}"`;
+  writeFileSync(file, rows.map((row) => row.map(quote).join(',')).join('\n') + '\n', { mode: 0o600 });
+  return file;
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** NOT_FOUND naming the first end that is not stored, before anything is written. */
 async function requireEnds(session: KuzuSession, edges: readonly GraphEdge[]): Promise<void> {
@@ -135,9 +196,9 @@ async function requireEnds(session: KuzuSession, edges: readonly GraphEdge[]): P
   for (const [kind, group] of groupBy(ends, (end) => end.ref.kind)) {
     const ids = [...new Set(group.map((end) => end.ref.id))];
     const rows = await session.rows(`UNWIND $ids AS i MATCH (n:${kind} {id: i}) RETURN n.id AS id`, { ids });
-    for (const row of rows) found.add(key({ kind, id: parseRow(idRow, row, kind).id }));
+    for (const row of rows) found.add(refKey({ kind, id: parseRow(idRow, row, kind).id }));
   }
-  const missing = ends.find((end) => !found.has(key(end.ref)));
+  const missing = ends.find((end) => !found.has(refKey(end.ref)));
   if (missing !== undefined) throw notFound(`${missing.field}: ${missing.ref.kind}`, missing.ref.id);
 }
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import kuzu from 'kuzu';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openKuzuGraph } from '../../../core/adapters/kuzu/index.js';
+import type { GraphNode, NodeKind } from '../../../core/domain/context-graph.js';
 import { FleetError } from '../../../core/domain/errors.js';
 import type { ContextGraph } from '../../../core/ports/context-graph.js';
 import { describeContextGraphContract } from '../../support/context-graph-contract.js';
@@ -59,6 +60,51 @@ describe('Kuzu graph', () => {
       const error: unknown = await graph.node({ kind: 'Decision', id: 'decision-9' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(FleetError);
       expect(error).toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('Decision/decision-9') as unknown });
+    } finally {
+      await graph.close();
+    }
+  });
+
+  it('walks edges linked after its first walk, and reads them again after reopening', async () => {
+    const path = newPath();
+    const at = (kind: NodeKind, id: string): GraphNode => ({ kind, id, title: id, body: '', props: {}, updatedAtMs: 1 });
+    const story = { kind: 'Story', id: 's' } as const;
+    const reached = async (graph: ContextGraph): Promise<string[]> =>
+      (await graph.neighbourhood(story, 2)).nodes.map((n) => `${n.kind}/${n.id}@${n.distance}`);
+    let graph = await openKuzuGraph({ path });
+    try {
+      await graph.upsertNodes([at('Story', 's'), at('Task', 't1'), at('Task', 't2')]);
+      await graph.link([{ kind: 'HAS_TASK', from: story, to: { kind: 'Task', id: 't1' } }]);
+      expect(await reached(graph)).toEqual(['Task/t1@1']);
+      await graph.link([{ kind: 'DEPENDS_ON', from: { kind: 'Task', id: 't2' }, to: { kind: 'Task', id: 't1' } }]);
+      expect(await reached(graph)).toEqual(['Task/t1@1', 'Task/t2@2']);
+      await graph.close();
+      graph = await openKuzuGraph({ path });
+      expect(await reached(graph)).toEqual(['Task/t1@1', 'Task/t2@2']);
+    } finally {
+      await graph.close();
+    }
+  });
+
+  it('bulk-loads nodes and edges that read back as written, text with quotes, commas and lines included', async () => {
+    const graph = await openKuzuGraph({ path: newPath() });
+    try {
+      const story: GraphNode = {
+        kind: 'Story',
+        id: 's',
+        title: 'a "quoted", title',
+        body: 'line one\nline two, "three"',
+        props: { k: 'v,"w"' },
+        updatedAtMs: 7,
+      };
+      const task: GraphNode = { kind: 'Task', id: 't', title: 't', body: '', props: {}, updatedAtMs: 8 };
+      await graph.neighbourhood(story, 1).catch(() => undefined);
+      await graph.bulkLoad([story, task], [{ kind: 'HAS_TASK', from: story, to: task }]);
+      expect(await graph.node(story)).toEqual(story);
+      const hood = await graph.neighbourhood(story, 1);
+      expect(hood.nodes).toEqual([{ ...task, distance: 1 }]);
+      expect(hood.edges).toEqual([{ kind: 'HAS_TASK', from: { kind: 'Story', id: 's' }, to: { kind: 'Task', id: 't' } }]);
+      await expect(graph.bulkLoad([task], [])).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
     } finally {
       await graph.close();
     }
