@@ -1,5 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { type Edge, type Node, ReactFlow } from '@xyflow/react';
+import { type Edge, type Node, Position, ReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { type FormEvent, useCallback, useMemo, useState } from 'react';
 import type { GetGraphRelationshipsResponse, GraphNode } from '../../../proto/gen-es/fleet/context/v1/context_pb.js';
@@ -64,6 +64,8 @@ function Drawing({ graph }: { readonly graph: GetGraphRelationshipsResponse }) {
     ariaLabel: nodeName(node),
     className: `graph-node kind-${kindOf(node)}${node.id === graph.node?.id ? ' centre' : ''}`,
     connectable: false,
+    sourcePosition: Position.Right,
+    targetPosition: Position.Left,
   }));
   const edges: Edge[] = graph.relationships.map((r) => ({
     id: `${r.fromNodeId}-${r.type}-${r.toNodeId}`,
@@ -90,7 +92,7 @@ function Drawing({ graph }: { readonly graph: GetGraphRelationshipsResponse }) {
       </div>
       <div className="graph-lists">
         <section aria-labelledby="graph-nodes-heading">
-          <h3 id="graph-nodes-heading">Nodes</h3>
+          <h2 id="graph-nodes-heading">Nodes</h2>
           <ul>
             {[...byId.values()].map((n) => (
               <li key={n.id}>
@@ -102,7 +104,7 @@ function Drawing({ graph }: { readonly graph: GetGraphRelationshipsResponse }) {
           </ul>
         </section>
         <section aria-labelledby="graph-edges-heading">
-          <h3 id="graph-edges-heading">Relationships</h3>
+          <h2 id="graph-edges-heading">Relationships</h2>
           {graph.relationships.length === 0 ? (
             <p className="meta">No relationships within this depth.</p>
           ) : (
@@ -125,7 +127,7 @@ function DecisionHistory({ graph }: { readonly graph: GetGraphRelationshipsRespo
   const history = decisionHistory(graph);
   return (
     <section className="story-part" aria-labelledby="decisions-heading">
-      <h3 id="decisions-heading">Decision history</h3>
+      <h2 id="decisions-heading">Decision history</h2>
       {history.length === 0 ? (
         <p className="meta">No decision affects it yet.</p>
       ) : (
@@ -158,7 +160,7 @@ function RolePrompt({ storyId }: { readonly storyId: string }) {
   const { data, error } = useLoad(load);
   return (
     <section className="story-part" aria-labelledby="prompt-heading">
-      <h3 id="prompt-heading">A role’s prompt</h3>
+      <h2 id="prompt-heading">A role’s prompt</h2>
       <div className="graph-picker">
         <Field label="Role" error={undefined}>
           {({ id }) => (
@@ -215,7 +217,7 @@ function RolePrompt({ storyId }: { readonly storyId: string }) {
 export function GraphView({ node }: { readonly node: NodeAddress | undefined }) {
   return (
     <article className="graph-view" aria-labelledby="graph-heading">
-      <h2 id="graph-heading">Context graph</h2>
+      <h1 id="graph-heading">Context graph</h1>
       <Picker key={node === undefined ? 'picker' : `picker:${node.kind}/${node.id}`} at={node} />
       {node === undefined ? (
         <p className="meta">Choose a story or a decision to see what surrounds it, or open one from the Backlog.</p>
@@ -244,17 +246,19 @@ function Neighbourhood({ at }: { readonly at: NodeAddress }) {
   const { data, error } = useLoad(load);
   return (
     <>
-      <Field label="Depth" error={undefined} hint="How many hops from the node to draw.">
-        {({ id, describedBy }) => (
-          <select id={id} aria-describedby={describedBy} value={depth} onChange={(e) => setDepth(Number(e.target.value))}>
-            {DEPTHS.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <div className="graph-picker">
+        <Field label="Depth" error={undefined} hint="How many hops from the node to draw.">
+          {({ id, describedBy }) => (
+            <select id={id} aria-describedby={describedBy} value={depth} onChange={(e) => setDepth(Number(e.target.value))}>
+              {DEPTHS.map((d) => (
+                <option key={d} value={d}>
+                  {d}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
       <ErrorNote message={error} />
       {data === undefined ? (
         error === '' ? (
