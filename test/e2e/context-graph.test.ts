@@ -1,49 +1,18 @@
-import { mkdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-
-import { type Browser, launchBrowser } from '../support/browser.js';
-import { planningApi, SCREENSHOTS, screenshotPath, startUiDaemon, type UiDaemon } from './harness.js';
+import { planningApi, screenshotPath } from './harness.js';
+import { pageOnDaemon } from './page-on-daemon.js';
 
 // The Context graph view in a real Chromium against the real daemon: what planning wrote to the graph,
 // drawn around a story, deepened, and the prompt a role would get for it. Elements are found only by
 // role, label and text.
 
-let fleet: UiDaemon | undefined;
-let browser: Browser | undefined;
-let page: Page;
-let setupError: Error | undefined;
-
-const daemon = (): UiDaemon => {
-  if (fleet === undefined) throw new Error('the daemon did not start (see beforeAll)');
-  return fleet;
-};
+const on = pageOnDaemon();
 
 describe('the Context graph view in Chromium against the daemon', () => {
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    try {
-      browser = await launchBrowser({ viewport: { width: 1400, height: 1000 } });
-      fleet = await startUiDaemon();
-      page = await browser.context.newPage();
-    } catch (error) {
-      setupError = error instanceof Error ? error : new Error(String(error));
-    }
-  }, 60_000);
-
-  // A failed beforeAll would skip the tests; each fails instead, saying how to fix it.
-  beforeEach(() => {
-    if (setupError !== undefined) throw setupError;
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await fleet?.stop();
-  });
-
-  it('draws a story’s neighbourhood from the Backlog, deeper on asking, and a role’s prompt naming the story', async () => {
-    const planning = planningApi(daemon());
+  it('draws a story’s neighbourhood from the Backlog, deeper on asking, and a role’s prompt naming the story; a node clicked becomes the centre', async () => {
+    const { page } = on;
+    const planning = planningApi(on.daemon);
     const project = `Graphs ${Date.now()}`;
     const { project: created } = await planning.createProject({
       name: project,
@@ -61,8 +30,8 @@ describe('the Context graph view in Chromium against the daemon', () => {
     });
     const storyId = story?.storyId ?? '';
 
-    await page.goto(daemon().url);
-    await page.goto(`${daemon().origin}/#/backlog/${encodeURIComponent(storyId)}`);
+    await page.goto(on.daemon.url);
+    await page.goto(`${on.daemon.origin}/#/backlog/${encodeURIComponent(storyId)}`);
     await page.getByRole('heading', { level: 2, name: title, exact: true }).waitFor({ timeout: 10_000 });
     await page.getByRole('main').getByRole('link', { name: 'Context graph', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Context graph', exact: true }).waitFor({ timeout: 10_000 });
@@ -84,5 +53,10 @@ describe('the Context graph view in Chromium against the daemon', () => {
     await prompt.waitFor({ timeout: 10_000 });
     expect(await prompt.innerText()).toContain(title);
     await page.screenshot({ path: screenshotPath('context-graph'), fullPage: true });
+
+    await graph.getByLabel('Epic Exports', { exact: true }).click();
+    await page.waitForURL((url) => url.hash === `#/graph/Epic/${encodeURIComponent(epic?.epicId ?? '')}`, { timeout: 10_000 });
+    const centre = page.getByRole('region', { name: 'Nodes' }).getByRole('link', { name: 'Epic Exports', exact: true });
+    await centre.and(page.locator('[aria-current="page"]')).waitFor({ timeout: 10_000 });
   }, 60_000);
 });
