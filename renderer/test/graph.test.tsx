@@ -11,6 +11,7 @@ import {
   type GraphNode,
   GraphNodeSchema,
 } from '../../proto/gen-es/fleet/context/v1/context_pb.js';
+import { StorySchema } from '../../proto/gen-es/fleet/planning/v2/planning_pb.js';
 import { hrefOf, parseHash } from '../src/app/route.js';
 import { renderApp } from './fake-daemon.js';
 
@@ -58,6 +59,8 @@ function contextStore() {
   return { getGraphRelationships: neighbourhood, getContext: context };
 }
 
+const planning = { listStories: () => ({ stories: [create(StorySchema, { storyId: 's-1', title: STORY.title })] }) };
+
 it('keeps the centred node in the address', () => {
   const route = { view: 'graph', node: { kind: 'Story', id: 's 1' } } as const;
   expect(parseHash(hrefOf(route))).toEqual(route);
@@ -66,7 +69,7 @@ it('keeps the centred node in the address', () => {
 
 it('draws a story’s neighbourhood, deepens it, and lists its decisions newest first', async () => {
   const context = contextStore();
-  renderApp({ context }, '#/graph/Story/s-1');
+  renderApp({ context, planning }, '#/graph/Story/s-1');
   const nodes = await screen.findByRole('region', { name: 'Nodes' });
   expect(within(nodes).getByRole('link', { name: 'Story Export invoices as CSV' }).getAttribute('aria-current')).toBe('page');
   expect(within(nodes).getByRole('link', { name: 'Project Billing' })).toBeTruthy();
@@ -90,7 +93,7 @@ it('draws a story’s neighbourhood, deepens it, and lists its decisions newest 
 
 it('shows what a role’s prompt would hold for the story, for the role and phase chosen', async () => {
   const context = contextStore();
-  renderApp({ context }, '#/graph/Story/s-1');
+  renderApp({ context, planning }, '#/graph/Story/s-1');
   expect((await screen.findByLabelText('The DEV prompt in BUILD')).textContent).toContain('Story: Export invoices as CSV');
   await userEvent.selectOptions(screen.getByLabelText('Role'), 'QA');
   await userEvent.selectOptions(screen.getByLabelText('Phase'), 'TEST');
@@ -99,7 +102,7 @@ it('shows what a role’s prompt would hold for the story, for the role and phas
 });
 
 it('re-centres on a node chosen from the list', async () => {
-  renderApp({ context: contextStore() }, '#/graph/Story/s-1');
+  renderApp({ context: contextStore(), planning }, '#/graph/Story/s-1');
   await userEvent.click(await screen.findByRole('link', { name: 'Decision Use a CSV library' }));
   await waitFor(() => expect(window.location.hash).toBe('#/graph/Decision/d-2'));
   expect(await screen.findByRole('link', { name: 'Decision Use a CSV library', current: 'page' })).toBeTruthy();
@@ -107,9 +110,18 @@ it('re-centres on a node chosen from the list', async () => {
 });
 
 it('says in words which node is missing, and what to do with no node chosen', async () => {
-  renderApp({ context: contextStore() }, '#/graph');
+  renderApp({ context: contextStore(), planning }, '#/graph');
   expect(screen.getByText(/Choose a story or a decision/)).toBeTruthy();
   await userEvent.type(screen.getByLabelText('Id'), 's-404');
   await userEvent.click(screen.getByRole('button', { name: 'Show' }));
   expect((await screen.findByRole('alert')).textContent).toContain('There is no Story s-404 in the context graph.');
+});
+
+it('centres on a story chosen from the list of stories', async () => {
+  renderApp({ context: contextStore(), planning }, '#/graph');
+  await screen.findByRole('option', { name: STORY.title });
+  await userEvent.selectOptions(screen.getByLabelText('Story'), STORY.title);
+  await waitFor(() => expect(window.location.hash).toBe('#/graph/Story/s-1'));
+  const nodes = await screen.findByRole('region', { name: 'Nodes' });
+  expect(within(nodes).getByRole('link', { name: `Story ${STORY.title}`, current: 'page' })).toBeTruthy();
 });

@@ -19,7 +19,38 @@ interface NodeAddress {
   readonly id: string;
 }
 
-/** Which node to centre on: its kind and id, kept in the address so a reload or a link opens it again. */
+/** The stories the Backlog holds, to centre on one without knowing its id. */
+function StoryChoice({ current }: { readonly current: string }) {
+  const api = useApi();
+  const load = useCallback((signal: AbortSignal) => api.planning.listStories({}, { signal }), [api]);
+  const { data, error } = useLoad(load);
+  return (
+    <Field label="Story" error={error === '' ? undefined : `The stories could not be listed: ${error}`}>
+      {({ id, describedBy, invalid }) => (
+        <select
+          id={id}
+          aria-describedby={describedBy}
+          aria-invalid={invalid}
+          value={data?.stories.some((s) => s.storyId === current) === true ? current : ''}
+          onChange={(e) => {
+            if (e.target.value !== '') navigate(graphHref('Story', e.target.value));
+          }}
+        >
+          <option value="">
+            {data === undefined ? 'Listing the stories…' : data.stories.length === 0 ? 'No stories yet' : 'Choose a story'}
+          </option>
+          {data?.stories.map((s) => (
+            <option key={s.storyId} value={s.storyId}>
+              {s.title}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/** Which node to centre on: a story from the list, or any node by kind and id; kept in the address so a reload or a link opens it again. */
 function Picker({ at }: { readonly at: NodeAddress | undefined }) {
   const [kind, setKind] = useState(at?.kind ?? 'Story');
   const [id, setId] = useState(at?.id ?? '');
@@ -29,6 +60,7 @@ function Picker({ at }: { readonly at: NodeAddress | undefined }) {
   };
   return (
     <form className="graph-picker" aria-label="Centre the graph on" onSubmit={submit}>
+      <StoryChoice current={at?.kind === 'Story' ? at.id : ''} />
       <Field label="Kind" error={undefined}>
         {({ id: fieldId }) => (
           <select id={fieldId} value={kind} onChange={(e) => setKind(e.target.value)}>
