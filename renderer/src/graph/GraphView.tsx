@@ -10,9 +10,7 @@ import { ROLES } from '../councils/roles.js';
 import { useApi } from '../shared/api-context.js';
 import { ErrorNote } from '../shared/ErrorNote.js';
 import { Field } from '../shared/Field.js';
-import { DEPTHS, decisionHistory, kindOf, layout, NODE_KINDS, nodeName } from './graph-model.js';
-
-const PHASES = ['DESIGN', 'BUILD', 'TEST', 'DOCS'] as const;
+import { DEPTHS, decisionHistory, kindOf, layout, NODE_KINDS, nodeName, PHASES } from './graph-model.js';
 
 interface NodeAddress {
   readonly kind: string;

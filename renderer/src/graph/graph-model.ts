@@ -4,6 +4,10 @@ import type { GetGraphRelationshipsResponse, GraphNode } from '../../../proto/ge
 export const NODE_KINDS = ['Project', 'Epic', 'Story', 'Task', 'PlanVersion', 'Decision', 'Actor', 'Deliberation'] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 
+/** The phases GetContext fits a prompt to. */
+export const PHASES = ['DESIGN', 'BUILD', 'TEST', 'DOCS'] as const;
+
+// A kind this page does not know yet is shown as a story rather than hidden, so the drawing stays whole.
 export const kindOf = (node: GraphNode): NodeKind => NODE_KINDS.find((k) => k === node.type) ?? 'Story';
 
 export const MAX_DEPTH = 3;
