@@ -91,7 +91,16 @@ module.exports = {
     { from: own('renderer/'), to: own('renderer/', 'proto/gen-es/') },
     {
       from: own('renderer/'),
-      to: npm('react', 'react-dom', '@connectrpc/connect', '@connectrpc/connect-web', '@bufbuild/protobuf', 'recharts', 'diff'),
+      to: npm(
+        'react',
+        'react-dom',
+        '@connectrpc/connect',
+        '@connectrpc/connect-web',
+        '@bufbuild/protobuf',
+        'recharts',
+        'diff',
+        '@xyflow/react',
+      ),
     },
     // Its component tests add the test runner and Testing Library, and stay out of the app.
     { from: own('renderer/test/'), to: { path: ['^node_modules/vitest/', '^node_modules/@testing-library/'] } },

@@ -1,5 +1,6 @@
 import { type Client, Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
+import { ContextService } from '../../proto/gen-es/fleet/context/v1/context_pb.js';
 import { DesktopService } from '../../proto/gen-es/fleet/desktop/v1/desktop_pb.js';
 import { OrchestratorService } from '../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
 import { PlanningService } from '../../proto/gen-es/fleet/planning/v2/planning_pb.js';
@@ -40,6 +41,8 @@ export interface FleetApi {
   readonly planning: Client<typeof PlanningService>;
   /** Scores a story's readiness and says what lowers it. */
   readonly storyCoach: Client<typeof StoryCoachService>;
+  /** The context graph around a node, and the context a role's prompt would get for a story. */
+  readonly context: Client<typeof ContextService>;
 }
 
 export function createFleetApi(access: ApiAccess): FleetApi {
@@ -53,6 +56,7 @@ export function createFleetApi(access: ApiAccess): FleetApi {
     desktop: createClient(DesktopService, transport),
     planning: createClient(PlanningService, transport),
     storyCoach: createClient(StoryCoachService, transport),
+    context: createClient(ContextService, transport),
   };
 }
 

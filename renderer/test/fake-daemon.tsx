@@ -1,6 +1,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { createClient, createRouterTransport, type ServiceImpl } from '@connectrpc/connect';
 import { render, type RenderResult } from '@testing-library/react';
+import { ContextService } from '../../proto/gen-es/fleet/context/v1/context_pb.js';
 import { DesktopService } from '../../proto/gen-es/fleet/desktop/v1/desktop_pb.js';
 import {
   DeliberationStatus,
@@ -19,6 +20,7 @@ export interface FakeDaemon {
   readonly desktop?: Partial<ServiceImpl<typeof DesktopService>>;
   readonly planning?: Partial<ServiceImpl<typeof PlanningService>>;
   readonly storyCoach?: Partial<ServiceImpl<typeof StoryCoachService>>;
+  readonly context?: Partial<ServiceImpl<typeof ContextService>>;
 }
 
 export function fakeApi(daemon: FakeDaemon): FleetApi {
@@ -27,12 +29,14 @@ export function fakeApi(daemon: FakeDaemon): FleetApi {
     router.service(DesktopService, daemon.desktop ?? {});
     router.service(PlanningService, daemon.planning ?? {});
     router.service(StoryCoachService, daemon.storyCoach ?? {});
+    router.service(ContextService, daemon.context ?? {});
   });
   return {
     orchestrator: createClient(OrchestratorService, transport),
     desktop: createClient(DesktopService, transport),
     planning: createClient(PlanningService, transport),
     storyCoach: createClient(StoryCoachService, transport),
+    context: createClient(ContextService, transport),
   };
 }
 

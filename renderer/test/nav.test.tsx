@@ -5,13 +5,13 @@ import { renderApp } from './fake-daemon.js';
 
 afterEach(cleanup);
 
-it('offers the six views by name in the navigation, the current one marked', () => {
+it('offers the seven views by name in the navigation, the current one marked', () => {
   renderApp({ orchestrator: { listCouncils: () => ({ councils: [] }) } }, '#/councils');
   const nav = screen.getByRole('navigation');
   const names = within(nav)
     .getAllByRole('link')
     .map((a) => a.textContent);
-  expect(names).toEqual(['Backlog', 'Councils', 'Deliberations', 'Events', 'Models', 'System']);
+  expect(names).toEqual(['Backlog', 'Context graph', 'Councils', 'Deliberations', 'Events', 'Models', 'System']);
   expect(within(nav).getByRole('link', { name: 'Councils' }).getAttribute('aria-current')).toBe('page');
   expect(within(nav).getByRole('link', { name: 'Deliberations' }).getAttribute('href')).toBe('#/deliberations');
 });

@@ -3,6 +3,7 @@ import type { FleetApi } from '../api.js';
 import { BacklogView } from '../backlog/BacklogView.js';
 import { CouncilsView } from '../councils/CouncilsView.js';
 import { DeliberationPage } from '../deliberation/DeliberationPage.js';
+import { GraphView } from '../graph/GraphView.js';
 import { EventsView } from '../events/EventsView.js';
 import { HistoryView } from '../history/HistoryView.js';
 import { ModelsView } from '../models/ModelsView.js';
@@ -15,6 +16,7 @@ import { navigate, useRoute } from './use-route.js';
 
 const NAV: readonly { readonly label: string; readonly route: Route }[] = [
   { label: 'Backlog', route: { view: 'backlog' } },
+  { label: 'Context graph', route: { view: 'graph' } },
   { label: 'Councils', route: { view: 'councils' } },
   { label: 'Deliberations', route: { view: 'deliberations' } },
   { label: 'Events', route: { view: 'events' } },
@@ -42,6 +44,8 @@ function View({ route }: { readonly route: Route }) {
       return <ModelsView />;
     case 'system':
       return <SystemView />;
+    case 'graph':
+      return <GraphView node={route.node} />;
   }
 }
 

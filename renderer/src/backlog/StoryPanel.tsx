@@ -1,7 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import type { Epic, Project, Story } from '../../../proto/gen-es/fleet/planning/v2/planning_pb.js';
 import { errorText } from '../api.js';
-import { hrefOf } from '../app/route.js';
+import { graphHref, hrefOf } from '../app/route.js';
 import { navigate } from '../app/use-route.js';
 import { ROLES, type Role } from '../councils/roles.js';
 import { useApi } from '../shared/api-context.js';
@@ -272,7 +272,8 @@ export function StoryPanel({ storyId, onContext, onChanged }: StoryPanelProps) {
     <article className="story-panel" aria-labelledby="story-heading">
       <h2 id="story-heading">{story.title}</h2>
       <p className="meta">
-        <code>{story.storyId}</code> · {project.name} › {epic.title} · by {story.createdBy || '—'}
+        <code>{story.storyId}</code> · {project.name} › {epic.title} · by {story.createdBy || '—'} ·{' '}
+        <a href={graphHref('Story', story.storyId)}>Context graph</a>
       </p>
       <ErrorNote message={error} />
       <p className="story-state">
