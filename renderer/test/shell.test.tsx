@@ -44,7 +44,7 @@ it('shows one full-page message in words, and the nav, when the page was opened 
   expect(screen.queryByLabelText('Task')).toBeNull();
   expect(screen.queryByRole('button', { name: 'Start deliberation' })).toBeNull();
   expect(screen.getAllByRole('alert')).toHaveLength(1);
-  expect(within(screen.getByRole('navigation')).getAllByRole('link')).toHaveLength(6);
+  expect(within(screen.getByRole('navigation')).getAllByRole('link')).toHaveLength(7);
   await new Promise((r) => setTimeout(r, 20));
   expect(listCouncils).not.toHaveBeenCalled();
   // Another view in the nav says the same.
