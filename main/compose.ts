@@ -34,6 +34,7 @@ import { DisposalStack } from '../core/base/disposal.js';
 import { isProcessAlive } from '../core/base/process-liveness.js';
 import { createFleet, type Fleet, type StartupReport } from '../core/app/fleet.js';
 import { CachedContextReader, invalidatingOnUpdate } from '../core/app/cached-context.js';
+import { ContextPacks } from '../core/app/context-packs.js';
 import { ContextBuilder, ContextProjector } from '../core/app/context.js';
 import { ContextWriter } from '../core/app/context-writer.js';
 import { ModelSlot } from '../core/app/model-slot.js';
@@ -240,6 +241,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
         ? undefined
         : {
             reader: new CachedContextReader(new ContextBuilder(graph, (text) => model.countTokens(text)), stores.contextCache),
+            packs: new ContextPacks(graph, (text) => model.countTokens(text), systemClock),
             graph,
             // Planning announces context.updated for every writer of the graph (set below, with the backbone the graph needs).
             writer: new ContextWriter({

@@ -14,8 +14,8 @@ interface Item {
   readonly text: string;
 }
 
-const NEIGHBOURHOOD_DEPTH = 3;
-const NEIGHBOURHOOD_LIMIT = 500;
+export const NEIGHBOURHOOD_DEPTH = 3;
+export const NEIGHBOURHOOD_LIMIT = 500;
 
 /**
  * Turns a story's decision graph into the context an agent of a role reads in a phase: only the scopes

@@ -67,3 +67,89 @@ export interface ContextWrites {
   /** FAILED_PRECONDITION naming from_phase when the story is in another phase. */
   transitionPhase(storyId: string, from: ContextPhase, to: ContextPhase): Promise<{ readonly atMs: number }>;
 }
+
+export interface RehydrationRequest {
+  readonly storyId: string;
+  /** One pack each, in this order. */
+  readonly roles: readonly Role[];
+  readonly timeline: boolean;
+  readonly summaries: boolean;
+  /** The newest milestones kept, at most. */
+  readonly timelineEvents: number;
+}
+
+export interface PackSubtask {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly role: string;
+  readonly status: string;
+  readonly dependencies: readonly string[];
+  readonly priority: number;
+}
+
+export interface PackDecision {
+  readonly id: string;
+  readonly title: string;
+  readonly rationale: string;
+  readonly status: string;
+  readonly decidedBy: string;
+  readonly decidedAtMs: number;
+}
+
+export interface PackMilestone {
+  readonly type: string;
+  readonly description: string;
+  readonly atMs: number;
+  readonly actor: string;
+}
+
+/** What one role may see of a story, structured: scoped, redacted and within the role's budget. */
+export interface RolePack {
+  readonly role: Role;
+  readonly caseHeader: {
+    readonly id: string;
+    readonly title: string;
+    readonly description: string;
+    readonly status: string;
+    readonly createdAtMs: number;
+    readonly createdBy: string;
+  };
+  readonly plan?: {
+    readonly id: string;
+    readonly version: number;
+    readonly status: string;
+    readonly totalSubtasks: number;
+    readonly completedSubtasks: number;
+  };
+  readonly subtasks: readonly PackSubtask[];
+  readonly decisions: readonly PackDecision[];
+  readonly decisionRelations: readonly { readonly fromId: string; readonly toId: string; readonly kind: string }[];
+  readonly impacted: readonly { readonly decisionId: string; readonly subtaskId: string; readonly title: string }[];
+  readonly milestones: readonly PackMilestone[];
+  readonly lastSummary: string;
+  readonly tokenBudget: number;
+  /** Counted with the model's own tokenizer over the pack's texts. */
+  readonly tokenCount: number;
+  /** Elements left out because the budget was spent, most relevant kept. */
+  readonly omitted: number;
+}
+
+export interface Rehydration {
+  readonly storyId: string;
+  readonly generatedAtMs: number;
+  readonly packs: readonly RolePack[];
+  readonly stats: {
+    readonly decisions: number;
+    readonly decisionEdges: number;
+    readonly impacts: number;
+    readonly events: number;
+    readonly roles: readonly Role[];
+  };
+}
+
+/** A story's context as one structured pack per role (RehydrateSession). */
+export interface SessionRehydrator {
+  /** NOT_FOUND naming case_id for a story the graph does not hold. */
+  rehydrate(request: RehydrationRequest): Promise<Rehydration>;
+}

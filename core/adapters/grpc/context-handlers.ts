@@ -1,21 +1,30 @@
-import type { ContextServiceServer, GraphNode as ProtoNode } from '../../../proto/gen/fleet/context/v1/context.js';
+import type {
+  ContextServiceServer,
+  GraphNode as ProtoNode,
+  RehydrateSessionResponse,
+  RoleContextPack,
+} from '../../../proto/gen/fleet/context/v1/context.js';
 import { checkDepth, type GraphNode, NODE_KINDS, type NodeKind } from '../../domain/context-graph.js';
 import { checkBudget, parsePhase, validateScopes } from '../../domain/context-policy.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
+import { ROLES } from '../../domain/role.js';
 import { parseRole } from '../../domain/validation.js';
 import type { ContextGraph } from '../../ports/context-graph.js';
-import type { ContextReader, ContextWrites } from '../../ports/context-service.js';
+import type { ContextReader, ContextWrites, Rehydration, RolePack, SessionRehydrator } from '../../ports/context-service.js';
 import type { Log } from '../../ports/log.js';
 import { wireId as id } from './request-mapping.js';
 import { unaryCalls, unimplemented } from './unary-call.js';
 
 const DEFAULT_DEPTH = 2;
+const DEFAULT_TIMELINE_EVENTS = 50;
+const MAX_TIMELINE_EVENTS = 1_000;
 
 /** What the context service reads and writes: the built contexts, the graph itself and its writes (absent: FAILED_PRECONDITION). */
 export interface ContextSources {
   readonly reader: ContextReader;
   readonly graph: ContextGraph;
   readonly writer: ContextWrites;
+  readonly packs: SessionRehydrator;
 }
 
 /**
@@ -67,7 +76,22 @@ export function contextHandlers(sources: ContextSources | undefined, log: Log): 
       'generic change lists are not served yet: CreateStory, CreateTask, AddProjectDecision and TransitionPhase write the graph',
       log,
     ),
-    rehydrateSession: unimplemented('RehydrateSession', 'role context packs are not served yet (GetContext is)', log),
+    // persist_bundle and ttl_seconds are accepted and not needed: packs come from one graph read, the prompts' contexts are what is cached.
+    rehydrateSession: unary('RehydrateSession', async (r) => {
+      const events = r.timelineEvents === 0 ? DEFAULT_TIMELINE_EVENTS : r.timelineEvents;
+      if (!Number.isInteger(events) || events < 1 || events > MAX_TIMELINE_EVENTS)
+        throw invalidArgument('timeline_events', `1..${MAX_TIMELINE_EVENTS} (0 for ${DEFAULT_TIMELINE_EVENTS})`, r.timelineEvents);
+      const roles = r.roles.length === 0 ? ROLES : [...new Set(r.roles.map((role, i) => parseRole(role, `roles[${i}]`)))];
+      return toRehydration(
+        await served().packs.rehydrate({
+          storyId: id(r.caseId, 'case_id'),
+          roles,
+          timeline: r.includeTimeline,
+          summaries: r.includeSummaries,
+          timelineEvents: events,
+        }),
+      );
+    }),
     createStory: unary('CreateStory', async (r) => {
       const storyId = id(r.storyId, 'story_id');
       const phase = r.initialPhase === '' ? 'DESIGN' : parsePhase(r.initialPhase, 'initial_phase');
@@ -125,4 +149,59 @@ const toNode = (n: GraphNode): ProtoNode => ({
   properties: { ...n.props, title: n.title, body: n.body, updated_at: new Date(n.updatedAtMs).toISOString() },
   type: n.kind,
   title: n.title,
+});
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function toRehydration(r: Rehydration): RehydrateSessionResponse {
+  return {
+    caseId: r.storyId,
+    generatedAtMs: r.generatedAtMs,
+    packs: Object.fromEntries(r.packs.map((p) => [p.role, toPack(p)])),
+    stats: { ...r.stats, roles: [...r.stats.roles] },
+  };
+}
+
+const toPack = (p: RolePack): RoleContextPack => ({
+  role: p.role,
+  caseHeader: {
+    caseId: p.caseHeader.id,
+    title: p.caseHeader.title,
+    description: p.caseHeader.description,
+    status: p.caseHeader.status,
+    createdAt: iso(p.caseHeader.createdAtMs),
+    createdBy: p.caseHeader.createdBy,
+  },
+  planHeader:
+    p.plan === undefined
+      ? undefined
+      : {
+          planId: p.plan.id,
+          version: p.plan.version,
+          status: p.plan.status,
+          totalSubtasks: p.plan.totalSubtasks,
+          completedSubtasks: p.plan.completedSubtasks,
+        },
+  subtasks: p.subtasks.map((t) => ({
+    subtaskId: t.id,
+    title: t.title,
+    description: t.description,
+    role: t.role,
+    status: t.status,
+    dependencies: [...t.dependencies],
+    priority: t.priority,
+  })),
+  decisions: p.decisions.map((d) => ({
+    id: d.id,
+    title: d.title,
+    rationale: d.rationale,
+    status: d.status,
+    decidedBy: d.decidedBy,
+    decidedAt: iso(d.decidedAtMs),
+  })),
+  decisionDeps: p.decisionRelations.map((e) => ({ srcId: e.fromId, dstId: e.toId, relationType: e.kind })),
+  impacted: p.impacted.map((i) => ({ ...i })),
+  milestones: p.milestones.map((m) => ({ eventType: m.type, description: m.description, tsMs: m.atMs, actor: m.actor })),
+  lastSummary: p.lastSummary,
+  tokenBudgetHint: p.tokenBudget,
 });

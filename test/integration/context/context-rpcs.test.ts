@@ -5,6 +5,7 @@ import { startGrpcServer } from '../../../core/adapters/grpc/grpc-server.js';
 import { createSqliteStores } from '../../../core/adapters/sqlite/sqlite-stores.js';
 import { CachedContextReader, invalidatingOnUpdate } from '../../../core/app/cached-context.js';
 import { ContextBuilder } from '../../../core/app/context.js';
+import { ContextPacks } from '../../../core/app/context-packs.js';
 import { ContextWriter } from '../../../core/app/context-writer.js';
 import { connectClusterClient } from '../../support/cluster-client.js';
 import { memoryGraph } from '../../support/memory-graph.js';
@@ -40,7 +41,12 @@ describe('the context service over gRPC: writes, reads, bad input named', () => 
       version: 'test',
       port: 0,
       shutdownGraceMs: 300,
-      context: { reader: new CachedContextReader(new ContextBuilder(graph, chars), cache), graph, writer },
+      context: {
+        reader: new CachedContextReader(new ContextBuilder(graph, chars), cache),
+        packs: new ContextPacks(graph, chars, { now: Date.now, newId: () => String(++n) }),
+        graph,
+        writer,
+      },
     });
     closing.push(() => server.stop());
     const client = connectClusterClient(`127.0.0.1:${server.port}`, { package: 'fleet.context.v1', service: 'ContextService' });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContextBuilder, ContextProjector } from '../../../core/app/context.js';
+import { ContextPacks } from '../../../core/app/context-packs.js';
 import type { Deliberation } from '../../../core/domain/deliberation.js';
 import type { Role } from '../../../core/domain/role.js';
 import { completedDeliberation } from '../../integration/grpc/deliberation-fixture.js';
@@ -124,6 +125,48 @@ describe('the context of a story', () => {
     await expect(new ContextBuilder(graph, words).build({ storyId: 's-nope', role: 'QA', phase: 'BUILD' })).rejects.toMatchObject({
       code: 'NOT_FOUND',
       field: 'story_id',
+    });
+  });
+});
+
+describe("a story's packs (RehydrateSession)", () => {
+  const clock = { now: () => 100, newId: () => 'x' };
+  const request = { storyId: 's-1', timeline: true, summaries: true, timelineEvents: 50 } as const;
+
+  it('gives each role what its prompt would show, structured: plan, scoped tasks, decisions, milestones', async () => {
+    const { graph, dev, qa } = await storyGraph();
+    const { packs, stats } = await new ContextPacks(graph, words, clock).rehydrate({ ...request, roles: ['QA', 'DEV'] });
+    const [qaPack, devPack] = packs;
+    expect(qaPack!.plan).toMatchObject({ id: 'plan-1', status: 'approved', totalSubtasks: 2 });
+    expect(qaPack!.subtasks.map((t) => t.id)).toEqual(['t-qa', 't-dev']);
+    expect(qaPack!.decisions.map((d) => d.id)).toEqual([qa, dev]);
+    expect(qaPack!.milestones.map((m) => m.description)).toEqual([
+      expect.stringContaining('plan-plan-1-QA'),
+      expect.stringContaining('plan-plan-1-DEV'),
+    ]);
+    expect(qaPack!.lastSummary).toBe(qaPack!.decisions[0]!.title);
+    // DEV in DESIGN sees every decision, but only its own tasks and no milestones.
+    expect(devPack!.subtasks.map((t) => t.id)).toEqual(['t-dev']);
+    expect(devPack!.milestones).toEqual([]);
+    expect(JSON.stringify(packs)).not.toContain(SECRET);
+    expect(stats).toMatchObject({ decisions: 2, events: 2, roles: ['QA', 'DEV'] });
+  });
+
+  it("stays within the role's budget, keeping the most relevant and counting what it left out", async () => {
+    const { graph } = await storyGraph();
+    // Every element costs just over a third of QA's budget: the header and one more fit.
+    const costly = (): number => 1_400;
+    const [pack] = (await new ContextPacks(graph, costly, clock).rehydrate({ ...request, roles: ['QA'] })).packs;
+    expect(pack!.tokenCount).toBeLessThanOrEqual(pack!.tokenBudget);
+    expect(pack!.subtasks.length + pack!.decisions.length + pack!.milestones.length).toBe(1);
+    expect(pack!.omitted).toBeGreaterThan(0);
+  });
+
+  it('names a story the graph does not hold', async () => {
+    const { graph } = await storyGraph();
+    await expect(new ContextPacks(graph, words, clock).rehydrate({ ...request, storyId: 's-9', roles: ['DEV'] })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      field: 'case_id',
     });
   });
 });
