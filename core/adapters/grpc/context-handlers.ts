@@ -3,9 +3,11 @@ import { checkDepth, type GraphNode, NODE_KINDS, type NodeKind } from '../../dom
 import { checkBudget, parsePhase, validateScopes } from '../../domain/context-policy.js';
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import { parseRole } from '../../domain/validation.js';
+import type { ContextCache } from '../../ports/context-cache.js';
 import type { ContextGraph } from '../../ports/context-graph.js';
 import type { ContextReader, ContextWrites } from '../../ports/context-service.js';
 import type { Log } from '../../ports/log.js';
+import { parseChanges } from './context-changes.js';
 import { wireId as id } from './request-mapping.js';
 import { unaryCalls, unimplemented } from './unary-call.js';
 
@@ -16,6 +18,8 @@ export interface ContextSources {
   readonly reader: ContextReader;
   readonly graph: ContextGraph;
   readonly writer: ContextWrites;
+  /** Whose per-story generation, which every write bumps, is the version UpdateContext answers. */
+  readonly cache: Pick<ContextCache, 'generation'>;
 }
 
 /**
@@ -62,11 +66,14 @@ export function contextHandlers(sources: ContextSources | undefined, log: Log): 
         message: `${around.nodes.length} nodes within ${depth} of ${kind} ${around.root.id}`,
       };
     }),
-    updateContext: unimplemented(
-      'UpdateContext',
-      'generic change lists are not served yet: CreateStory, CreateTask, AddProjectDecision and TransitionPhase write the graph',
-      log,
-    ),
+    updateContext: unary('UpdateContext', async (r) => {
+      const storyId = id(r.storyId, 'story_id');
+      const role = parseRole(r.role, 'role');
+      const { changes, warnings } = parseChanges(r.changes);
+      const { writer, cache } = served();
+      const { hash } = await writer.update({ storyId, role, changes });
+      return { version: await cache.generation(storyId), hash, warnings };
+    }),
     rehydrateSession: unimplemented('RehydrateSession', 'role context packs are not served yet (GetContext is)', log),
     createStory: unary('CreateStory', async (r) => {
       const storyId = id(r.storyId, 'story_id');
