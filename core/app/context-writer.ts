@@ -1,4 +1,4 @@
-import type { GraphEdge, GraphNode, NodeRef } from '../domain/context-graph.js';
+import type { GraphEdge, GraphNode, NodeKind, NodeRef } from '../domain/context-graph.js';
 import type { ContextPhase } from '../domain/context-policy.js';
 import { FleetError, invalidArgument } from '../domain/errors.js';
 import { fingerprint } from '../domain/fingerprint.js';
@@ -9,6 +9,7 @@ import type {
   ContextUpdate,
   ContextWrites,
   DecisionFields,
+  EntityChange,
   NewContextStory,
   NewContextTask,
   NewDecision,
@@ -94,7 +95,7 @@ export class ContextWriter implements ContextWrites {
     const linkOnce = (e: GraphEdge): void => void edges.set(`${e.kind} ${key(e.from)} ${key(e.to)}`, e);
     // Every change is checked before anything is written, so a refused request leaves the graph as it was.
     for (const c of u.changes) {
-      const ref: NodeRef = { kind: c.entity === 'DECISION' ? 'Decision' : 'Task', id: c.id };
+      const ref: NodeRef = { kind: KIND_OF[c.entity], id: c.id };
       const before = held.get(key(ref));
       if (c.operation === 'UPDATE' && before === undefined)
         throw new FleetError('NOT_FOUND', `${c.at}: story ${u.storyId} has no ${ref.kind} ${c.id}`, { field: `${c.at}.entity_id` });
@@ -102,23 +103,10 @@ export class ContextWriter implements ContextWrites {
         throw new FleetError('ALREADY_EXISTS', `${c.at}: ${ref.kind} already in the context graph: ${c.id}`, {
           field: `${c.at}.entity_id`,
         });
-      const node =
-        c.entity === 'DECISION'
-          ? decisionNode(c.id, before, c.fields, { role: u.role }, now)
-          : taskNode(c.id, before, c.fields, u.role, now);
+      for (const e of await this.edgesOf(c, ref, story, before === undefined, held)) linkOnce(e);
+      const node = nodeOf(c, before, u.role, now);
       held.set(key(node), node);
       written.set(key(node), node);
-      if (before === undefined)
-        linkOnce(c.entity === 'DECISION' ? { kind: 'AFFECTS', from: ref, to: story } : { kind: 'HAS_TASK', from: story, to: ref });
-      if (c.entity === 'SUBTASK')
-        for (const [i, dep] of (c.fields.dependencies ?? []).entries()) {
-          const to: NodeRef = { kind: 'Task', id: dep };
-          if (!held.has(key(to)) && (await this.deps.graph.node(to)) === undefined)
-            throw new FleetError('NOT_FOUND', `${c.at}: dependency not found in the context graph: ${dep}`, {
-              field: `${c.at}.payload.dependencies[${i}]`,
-            });
-          linkOnce({ kind: 'DEPENDS_ON', from: ref, to });
-        }
     }
     if (written.size > 0) {
       await this.deps.graph.upsertNodes([...written.values()]);
@@ -129,6 +117,41 @@ export class ContextWriter implements ContextWrites {
     return { hash: fingerprint(JSON.stringify([...written.values(), ...edges.values()])) };
   }
 
+  /** The edges a change adds, each end checked: NOT_FOUND naming a dependency or decision neither the graph nor the request holds. */
+  private async edgesOf(
+    c: EntityChange,
+    ref: NodeRef,
+    story: NodeRef,
+    created: boolean,
+    held: ReadonlyMap<string, GraphNode>,
+  ): Promise<GraphEdge[]> {
+    switch (c.entity) {
+      case 'DECISION':
+        return created ? [{ kind: 'AFFECTS', from: ref, to: story }] : [];
+      case 'SUBTASK': {
+        const edges: GraphEdge[] = created ? [{ kind: 'HAS_TASK', from: story, to: ref }] : [];
+        for (const [i, dep] of (c.fields.dependencies ?? []).entries()) {
+          const to: NodeRef = { kind: 'Task', id: dep };
+          if (!held.has(key(to)) && (await this.deps.graph.node(to)) === undefined)
+            throw new FleetError('NOT_FOUND', `${c.at}: dependency not found in the context graph: ${dep}`, {
+              field: `${c.at}.payload.dependencies[${i}]`,
+            });
+          edges.push({ kind: 'DEPENDS_ON', from: ref, to });
+        }
+        return edges;
+      }
+      case 'MILESTONE': {
+        const decision: NodeRef = { kind: 'Decision', id: c.fields.decisionId };
+        // Only the story's own decisions: a milestone reached through another story's would show there.
+        if (!held.has(key(decision)))
+          throw new FleetError('NOT_FOUND', `${c.at}: story ${story.id} has no Decision ${decision.id}`, {
+            field: `${c.at}.payload.decision_id`,
+          });
+        return [{ kind: 'DECIDED_IN', from: decision, to: ref }];
+      }
+    }
+  }
+
   private async story(storyId: string): Promise<GraphNode> {
     const story = await this.deps.graph.node({ kind: 'Story', id: storyId });
     if (story === undefined) throw new FleetError('NOT_FOUND', `story not found in the context graph: ${storyId}`, { field: 'story_id' });
@@ -137,6 +160,26 @@ export class ContextWriter implements ContextWrites {
 }
 
 const key = (ref: NodeRef): string => `${ref.kind}:${ref.id}`;
+
+const KIND_OF: Readonly<Record<EntityChange['entity'], NodeKind>> = { DECISION: 'Decision', SUBTASK: 'Task', MILESTONE: 'Deliberation' };
+
+function nodeOf(c: EntityChange, before: GraphNode | undefined, role: Role, now: number): GraphNode {
+  switch (c.entity) {
+    case 'DECISION':
+      return decisionNode(c.id, before, c.fields, { role }, now);
+    case 'SUBTASK':
+      return taskNode(c.id, before, c.fields, role, now);
+    case 'MILESTONE':
+      return {
+        kind: 'Deliberation',
+        id: c.id,
+        title: c.fields.title ?? '',
+        body: '',
+        props: { role, status: c.fields.status ?? 'reached' },
+        updatedAtMs: now,
+      };
+  }
+}
 
 /**
  * A decision as the reader shows it: its rationale and alternatives are kept as props too, so that a

@@ -103,7 +103,7 @@ function relevantItems(story: GraphNode, around: Neighbourhood, request: Context
   for (const m of deliberations)
     add(
       'MILESTONES',
-      `- ${new Date(m.updatedAtMs).toISOString()} deliberation ${m.id} (${m.props['role'] ?? ''}): ${m.props['status'] ?? ''}`,
+      `- ${new Date(m.updatedAtMs).toISOString()} deliberation ${m.id} (${m.props['role'] ?? ''}): ${m.props['status'] ?? ''}${m.title === '' ? '' : ` — ${m.title}`}`,
     );
   return items;
 }

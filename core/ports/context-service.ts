@@ -75,16 +75,30 @@ export interface SubtaskFields {
   readonly dependencies?: readonly string[];
 }
 
-interface ChangeOf<E extends string, F> {
+/**
+ * A point on the story's timeline, kept as a Deliberation node: the graph reaches one from its story
+ * only through the decision it was reached in, so it names that decision.
+ */
+export interface MilestoneFields {
+  readonly decisionId: string;
+  readonly title?: string;
+  readonly status?: string;
+}
+
+interface ChangeOf<E extends string, F, O = 'CREATE' | 'UPDATE'> {
   readonly entity: E;
-  readonly operation: 'CREATE' | 'UPDATE';
+  readonly operation: O;
   readonly id: string;
   readonly fields: F;
   /** How the request names this change (`changes[i]`), for the errors that point at it. */
   readonly at: string;
 }
 
-export type EntityChange = ChangeOf<'DECISION', DecisionFields> | ChangeOf<'SUBTASK', SubtaskFields>;
+export type EntityChange =
+  | ChangeOf<'DECISION', DecisionFields>
+  | ChangeOf<'SUBTASK', SubtaskFields>
+  // A timeline is appended to, not rewritten.
+  | ChangeOf<'MILESTONE', MilestoneFields, 'CREATE'>;
 
 export interface ContextUpdate {
   readonly storyId: string;
@@ -105,7 +119,7 @@ export interface ContextWrites {
   transitionPhase(storyId: string, from: ContextPhase, to: ContextPhase): Promise<{ readonly atMs: number }>;
   /**
    * Applies the changes in order, all or none: NOT_FOUND naming story_id, an updated entity the story
-   * lacks or a missing dependency; ALREADY_EXISTS naming a created one the graph holds. The hash
+   * lacks, a missing dependency or a milestone's decision the story lacks; ALREADY_EXISTS naming a created one the graph holds. The hash
    * fingerprints what was written.
    */
   update(update: ContextUpdate): Promise<{ readonly hash: string }>;

@@ -1,13 +1,14 @@
 import type { ContextChange } from '../../../proto/gen/fleet/context/v1/context.js';
 import { invalidArgument } from '../../domain/errors.js';
 import { parseRole } from '../../domain/validation.js';
-import type { DecisionFields, EntityChange, SubtaskFields } from '../../ports/context-service.js';
+import type { DecisionFields, EntityChange, MilestoneFields, SubtaskFields } from '../../ports/context-service.js';
 import { wireId } from './request-mapping.js';
 
 const OPERATIONS = ['CREATE', 'UPDATE', 'DELETE'] as const;
 const PAYLOAD_KEYS = {
   DECISION: ['title', 'rationale', 'status', 'alternatives'],
   SUBTASK: ['title', 'description', 'role', 'status', 'priority', 'dependencies'],
+  MILESTONE: ['decision_id', 'title', 'status'],
 } as const;
 
 type Payload = Readonly<Record<string, unknown>>;
@@ -28,18 +29,20 @@ export function parseChanges(changes: readonly ContextChange[]): { changes: Enti
     if (entity === '') throw invalidArgument(`${at}.entity_type`, `a kind such as ${Object.keys(PAYLOAD_KEYS).join(' or ')}`);
     const id = wireId(c.entityId, `${at}.entity_id`);
     if (operation === 'DELETE') return void warnings.push(`${at}: DELETE ${entity} ${id} not applied: the context graph keeps its history`);
-    if (entity !== 'DECISION' && entity !== 'SUBTASK')
-      return void warnings.push(`${at}: ${operation} ${entity} ${id} not applied: the context graph holds decisions and subtasks`);
+    if (entity !== 'DECISION' && entity !== 'SUBTASK' && entity !== 'MILESTONE')
+      return void warnings.push(
+        `${at}: ${operation} ${entity} ${id} not applied: the context graph holds decisions, subtasks and milestones`,
+      );
+    if (entity === 'MILESTONE' && operation === 'UPDATE')
+      return void warnings.push(`${at}: UPDATE MILESTONE ${id} not applied: a milestone is reached once, then kept as it was`);
     const field = `${at}.payload`;
     const payload = objectOf(c.payload, field);
     const unknown = Object.keys(payload).filter((k) => !(PAYLOAD_KEYS[entity] as readonly string[]).includes(k));
     if (unknown.length > 0) warnings.push(`${field}: ignored ${unknown.join(', ')} (a ${entity} has ${PAYLOAD_KEYS[entity].join(', ')})`);
     if (operation === 'CREATE' && payload['title'] === undefined) throw invalidArgument(`${field}.title`, 'a non-empty string');
-    parsed.push(
-      entity === 'DECISION'
-        ? { entity, operation, id, at, fields: decisionFields(payload, field) }
-        : { entity, operation, id, at, fields: subtaskFields(payload, field) },
-    );
+    if (entity === 'MILESTONE') parsed.push({ entity, operation: 'CREATE', id, at, fields: milestoneFields(payload, field) });
+    else if (entity === 'DECISION') parsed.push({ entity, operation, id, at, fields: decisionFields(payload, field) });
+    else parsed.push({ entity, operation, id, at, fields: subtaskFields(payload, field) });
   });
   return { changes: parsed, warnings };
 }
@@ -63,6 +66,13 @@ function decisionFields(p: Payload, field: string): DecisionFields {
     ...text(p, 'status', field, true),
     ...text(p, 'alternatives', field),
   };
+}
+
+function milestoneFields(p: Payload, field: string): MilestoneFields {
+  const decisionId = p['decision_id'];
+  if (typeof decisionId !== 'string')
+    throw invalidArgument(`${field}.decision_id`, 'the id of the decision it was reached in', JSON.stringify(decisionId));
+  return { decisionId: wireId(decisionId, `${field}.decision_id`), ...text(p, 'title', field, true), ...text(p, 'status', field, true) };
 }
 
 function subtaskFields(p: Payload, field: string): SubtaskFields {

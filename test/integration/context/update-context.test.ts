@@ -40,11 +40,12 @@ describe('UpdateContext over gRPC, on a Kuzu file, read back through the SQLite-
         rationale: `one ledger; the key is ${SECRET}`,
         alternatives: 'a manual transfer',
       }),
+      change('CREATE', 'MILESTONE', 'm-1', { decision_id: 'd-1', title: `Refund path agreed with ${SECRET}` }),
       change('CREATE', 'SUBTASK', 't-2', { title: 'Record the refund', description: 'in the ledger', dependencies: ['t-1'], priority: 2 }),
       change('CREATE', 'SUBTASK', 't-3', { title: 'Tell the customer', role: 'QA', dependencies: ['t-2'], owner: 'ana' }),
       change('UPDATE', 'SUBTASK', 't-1', { status: 'DONE' }),
     ]);
-    expect(first.warnings).toEqual([expect.stringMatching(/^changes\[2\]\.payload: ignored owner \(a SUBTASK has title, /)]);
+    expect(first.warnings).toEqual([expect.stringMatching(/^changes\[3\]\.payload: ignored owner \(a SUBTASK has title, /)]);
     expect(first.hash).toMatch(/^[0-9a-f]{16}$/);
     expect(announced).toHaveLength(3);
 
@@ -57,6 +58,7 @@ describe('UpdateContext over gRPC, on a Kuzu file, read back through the SQLite-
     expect(context).toContain('Task t-1 [DEV, DONE]: Call the gateway');
     expect(context).toContain('t-2 depends on t-1');
     expect(context).toContain('t-3 depends on t-2');
+    expect(context).toMatch(/\n- \S+ deliberation m-1 \(ARCHITECT\): reached — Refund path agreed with \S+$/m);
 
     // Another role's update keeps the author and the rationale it does not name.
     const second = await update([change('UPDATE', 'DECISION', 'd-1', { status: 'accepted', alternatives: 'none left' })], 'DEV');
@@ -71,10 +73,15 @@ describe('UpdateContext over gRPC, on a Kuzu file, read back through the SQLite-
   it('answers a DELETE and a kind the graph lacks with warnings naming the change, and changes nothing', async () => {
     const { read, update, announced } = await story();
     const before = await read();
-    const answered = await update([change('DELETE', 'SUBTASK', 't-1', ''), change('CREATE', 'RISK', 'r-1', { title: 'fraud' })]);
+    const answered = await update([
+      change('DELETE', 'SUBTASK', 't-1', ''),
+      change('CREATE', 'RISK', 'r-1', { title: 'fraud' }),
+      change('UPDATE', 'MILESTONE', 'm-1', { title: 'moved' }),
+    ]);
     expect(answered.warnings).toEqual([
       expect.stringMatching(/^changes\[0\]: DELETE SUBTASK t-1 not applied: .*history/),
       expect.stringMatching(/^changes\[1\]: CREATE RISK r-1 not applied/),
+      expect.stringMatching(/^changes\[2\]: UPDATE MILESTONE m-1 not applied/),
     ]);
     expect(await read()).toBe(before);
     expect(announced).toHaveLength(2);
@@ -112,6 +119,8 @@ describe('UpdateContext over gRPC, on a Kuzu file, read back through the SQLite-
     await refused([good, change('UPDATE', 'DECISION', 'd-9', { status: 'accepted' })], status.NOT_FOUND, 'd-9');
     await refused([good, change('CREATE', 'SUBTASK', 't-2', { title: 'x', dependencies: ['t-0'] })], status.NOT_FOUND, 't-0');
     await refused([good, change('CREATE', 'SUBTASK', 't-1', { title: 'again' })], status.ALREADY_EXISTS, 't-1');
+    await refused([good, change('CREATE', 'MILESTONE', 'm-1', { title: 'x', decision_id: 'd-9' })], status.NOT_FOUND, 'd-9');
+    await refused([good, change('CREATE', 'MILESTONE', 'm-1', { title: 'x' })], status.INVALID_ARGUMENT, 'changes[1].payload.decision_id');
     await refused([good], status.INVALID_ARGUMENT, 'role', 'CHEF');
     await expect(client.unary('UpdateContext', { story_id: 's-9', role: 'DEV', changes: [good] })).rejects.toMatchObject({
       code: status.NOT_FOUND,
