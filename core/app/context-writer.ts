@@ -117,7 +117,10 @@ export class ContextWriter implements ContextWrites {
     return { hash: fingerprint(JSON.stringify([...written.values(), ...edges.values()])) };
   }
 
-  /** The edges a change adds, each end checked: NOT_FOUND naming a dependency or decision neither the graph nor the request holds. */
+  /**
+   * The edges a change adds, each end checked: NOT_FOUND naming a dependency or decision that neither
+   * the graph nor the request holds.
+   */
   private async edgesOf(
     c: EntityChange,
     ref: NodeRef,

@@ -102,7 +102,10 @@ export type EntityChange =
 
 export interface ContextUpdate {
   readonly storyId: string;
-  /** Who made the changes: a decision it creates is authored by this role, a subtask is assigned to it unless named. */
+  /**
+   * Who made the changes: the decisions and milestones it creates are its own, and the subtasks too
+   * unless they name another role.
+   */
   readonly role: Role;
   readonly changes: readonly EntityChange[];
 }
@@ -119,8 +122,8 @@ export interface ContextWrites {
   transitionPhase(storyId: string, from: ContextPhase, to: ContextPhase): Promise<{ readonly atMs: number }>;
   /**
    * Applies the changes in order, all or none: NOT_FOUND naming story_id, an updated entity the story
-   * lacks, a missing dependency or a milestone's decision the story lacks; ALREADY_EXISTS naming a created one the graph holds. The hash
-   * fingerprints what was written.
+   * lacks, a missing dependency or a milestone's decision the story lacks; ALREADY_EXISTS naming a
+   * created one the graph holds. The hash fingerprints what was written.
    */
   update(update: ContextUpdate): Promise<{ readonly hash: string }>;
 }
