@@ -243,6 +243,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
             reader: new CachedContextReader(new ContextBuilder(graph, (text) => model.countTokens(text)), stores.contextCache),
             packs: new ContextPacks(graph, (text) => model.countTokens(text), systemClock),
             graph,
+            cache: stores.contextCache,
             // Planning announces context.updated for every writer of the graph (set below, with the backbone the graph needs).
             writer: new ContextWriter({
               graph,

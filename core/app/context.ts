@@ -2,6 +2,7 @@ import type { GraphEdge, GraphNode, Neighbourhood, NodeRef } from '../domain/con
 import { ROLE_TOKEN_BUDGET, redact, SCOPE_POLICY, type Scope } from '../domain/context-policy.js';
 import type { Deliberation } from '../domain/deliberation.js';
 import { FleetError } from '../domain/errors.js';
+import { fingerprint } from '../domain/fingerprint.js';
 import { type Epic, type PlanTask, type Project, type Story, supersededTaskId } from '../domain/planning.js';
 import { renderContent } from '../domain/proposal.js';
 import type { Role } from '../domain/role.js';
@@ -102,23 +103,13 @@ function relevantItems(story: GraphNode, around: Neighbourhood, request: Context
   for (const m of deliberations)
     add(
       'MILESTONES',
-      `- ${new Date(m.updatedAtMs).toISOString()} deliberation ${m.id} (${m.props['role'] ?? ''}): ${m.props['status'] ?? ''}`,
+      `- ${new Date(m.updatedAtMs).toISOString()} deliberation ${m.id} (${m.props['role'] ?? ''}): ${m.props['status'] ?? ''}${m.title === '' ? '' : ` — ${m.title}`}`,
     );
   return items;
 }
 
 const taskRank = (t: GraphNode, request: ContextRequest): number =>
   t.id === request.subtaskId ? 0 : t.props['role'] === request.role ? 1 : 2;
-
-/** FNV-1a, 64 bits, as hex: a version that changes whenever the content does. */
-function fingerprint(text: string): string {
-  let hash = 0xcbf29ce484222325n;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= BigInt(text.charCodeAt(i));
-    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return hash.toString(16).padStart(16, '0');
-}
 
 /**
  * Writes planning and deliberation outcomes into the decision graph, one schema with the reader above:

@@ -56,6 +56,60 @@ export interface NewDecision {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+/** A decision's fields as a change names them; on UPDATE an absent one keeps its value. */
+export interface DecisionFields {
+  readonly title?: string;
+  readonly rationale?: string;
+  readonly status?: string;
+  readonly alternatives?: string;
+}
+
+/** A subtask's fields as a change names them; on UPDATE an absent one keeps its value. */
+export interface SubtaskFields {
+  readonly title?: string;
+  readonly description?: string;
+  readonly role?: Role;
+  readonly status?: string;
+  readonly priority?: number;
+  /** Tasks it waits for, added to those it already waits for: the graph keeps its history. */
+  readonly dependencies?: readonly string[];
+}
+
+/**
+ * A point on the story's timeline, kept as a Deliberation node: the graph reaches one from its story
+ * only through the decision it was reached in, so it names that decision.
+ */
+export interface MilestoneFields {
+  readonly decisionId: string;
+  readonly title?: string;
+  readonly status?: string;
+}
+
+interface ChangeOf<E extends string, F, O = 'CREATE' | 'UPDATE'> {
+  readonly entity: E;
+  readonly operation: O;
+  readonly id: string;
+  readonly fields: F;
+  /** How the request names this change (`changes[i]`), for the errors that point at it. */
+  readonly at: string;
+}
+
+export type EntityChange =
+  | ChangeOf<'DECISION', DecisionFields>
+  | ChangeOf<'SUBTASK', SubtaskFields>
+  // A timeline is appended to, not rewritten.
+  | ChangeOf<'MILESTONE', MilestoneFields, 'CREATE'>;
+
+export interface ContextUpdate {
+  readonly storyId: string;
+  /**
+   * Who made the changes: the decisions and milestones it creates are its own, and the subtasks too
+   * unless they name another role.
+   */
+  readonly role: Role;
+  readonly changes: readonly EntityChange[];
+}
+
 /** The context service's writes to the decision graph; each announces context.updated for its story. */
 export interface ContextWrites {
   /** ALREADY_EXISTS when the graph holds the story. */
@@ -66,6 +120,12 @@ export interface ContextWrites {
   addDecision(decision: NewDecision): Promise<string>;
   /** FAILED_PRECONDITION naming from_phase when the story is in another phase. */
   transitionPhase(storyId: string, from: ContextPhase, to: ContextPhase): Promise<{ readonly atMs: number }>;
+  /**
+   * Applies the changes in order, all or none: NOT_FOUND naming story_id, an updated entity the story
+   * lacks, a missing dependency or a milestone's decision the story lacks; ALREADY_EXISTS naming a
+   * created one the graph holds. The hash fingerprints what was written.
+   */
+  update(update: ContextUpdate): Promise<{ readonly hash: string }>;
 }
 
 export interface RehydrationRequest {

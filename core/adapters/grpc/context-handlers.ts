@@ -9,11 +9,13 @@ import { checkBudget, parsePhase, validateScopes } from '../../domain/context-po
 import { FleetError, invalidArgument } from '../../domain/errors.js';
 import { ROLES } from '../../domain/role.js';
 import { parseRole } from '../../domain/validation.js';
+import type { ContextCache } from '../../ports/context-cache.js';
 import type { ContextGraph } from '../../ports/context-graph.js';
 import type { ContextReader, ContextWrites, Rehydration, RolePack, SessionRehydrator } from '../../ports/context-service.js';
 import type { Log } from '../../ports/log.js';
+import { parseChanges } from './context-changes.js';
 import { wireId as id } from './request-mapping.js';
-import { unaryCalls, unimplemented } from './unary-call.js';
+import { unaryCalls } from './unary-call.js';
 
 const DEFAULT_DEPTH = 2;
 const DEFAULT_TIMELINE_EVENTS = 50;
@@ -25,6 +27,8 @@ export interface ContextSources {
   readonly graph: ContextGraph;
   readonly writer: ContextWrites;
   readonly packs: SessionRehydrator;
+  /** Whose per-story generation, which every write bumps, is the version UpdateContext answers. */
+  readonly cache: Pick<ContextCache, 'generation'>;
 }
 
 /**
@@ -71,11 +75,14 @@ export function contextHandlers(sources: ContextSources | undefined, log: Log): 
         message: `${around.nodes.length} nodes within ${depth} of ${kind} ${around.root.id}`,
       };
     }),
-    updateContext: unimplemented(
-      'UpdateContext',
-      'generic change lists are not served yet: CreateStory, CreateTask, AddProjectDecision and TransitionPhase write the graph',
-      log,
-    ),
+    updateContext: unary('UpdateContext', async (r) => {
+      const storyId = id(r.storyId, 'story_id');
+      const role = parseRole(r.role, 'role');
+      const { changes, warnings } = parseChanges(r.changes);
+      const { writer, cache } = served();
+      const { hash } = await writer.update({ storyId, role, changes });
+      return { version: await cache.generation(storyId), hash, warnings };
+    }),
     // persist_bundle and ttl_seconds are accepted and not needed: packs come from one graph read, the prompts' contexts are what is cached.
     rehydrateSession: unary('RehydrateSession', async (r) => {
       const events = r.timelineEvents === 0 ? DEFAULT_TIMELINE_EVENTS : r.timelineEvents;

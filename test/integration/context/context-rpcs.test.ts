@@ -1,58 +1,11 @@
-import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startGrpcServer } from '../../../core/adapters/grpc/grpc-server.js';
-import { createSqliteStores } from '../../../core/adapters/sqlite/sqlite-stores.js';
-import { CachedContextReader, invalidatingOnUpdate } from '../../../core/app/cached-context.js';
-import { ContextBuilder } from '../../../core/app/context.js';
-import { ContextPacks } from '../../../core/app/context-packs.js';
-import { ContextWriter } from '../../../core/app/context-writer.js';
-import { connectClusterClient } from '../../support/cluster-client.js';
+import { describe, expect, it } from 'vitest';
 import { memoryGraph } from '../../support/memory-graph.js';
-import { ScriptedFleetService } from '../grpc/scripted-fleet-service.js';
-import { useTempDir } from '../sqlite/temp-dir.js';
-
-const chars = (text: string): number => Math.ceil(text.length / 4);
+import { useContextService } from './context-fixture.js';
 
 describe('the context service over gRPC: writes, reads, bad input named', () => {
-  const dir = useTempDir();
-  const closing: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const close of closing.splice(0).reverse()) await close();
-  });
-
-  async function serve() {
-    const graph = memoryGraph();
-    const stores = createSqliteStores(join(dir(), 'fleet.db'));
-    closing.push(() => {
-      stores.close();
-    });
-    const cache = stores.contextCache;
-    const announced: unknown[] = [];
-    const events = invalidatingOnUpdate({ publish: (_type, fields) => Promise.resolve(void announced.push(fields)) }, cache);
-    let n = 0;
-    const writer = new ContextWriter({
-      graph,
-      clock: { now: Date.now, newId: () => String(++n) },
-      contextUpdated: (storyId, atMs) => events.publish('context.updated', { story_id: storyId, version: atMs }, `${storyId}:${atMs}`),
-    });
-    const server = await startGrpcServer({
-      fleet: new ScriptedFleetService().useCases,
-      version: 'test',
-      port: 0,
-      shutdownGraceMs: 300,
-      context: {
-        reader: new CachedContextReader(new ContextBuilder(graph, chars), cache),
-        packs: new ContextPacks(graph, chars, { now: Date.now, newId: () => String(++n) }),
-        graph,
-        writer,
-      },
-    });
-    closing.push(() => server.stop());
-    const client = connectClusterClient(`127.0.0.1:${server.port}`, { package: 'fleet.context.v1', service: 'ContextService' });
-    closing.push(() => client.close());
-    return { client, announced };
-  }
+  const { serve: serveOn } = useContextService();
+  const serve = () => serveOn(memoryGraph());
 
   it('each write rpc, then GetContext shows what it wrote', async () => {
     const { client, announced } = await serve();

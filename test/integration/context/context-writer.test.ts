@@ -1,41 +1,10 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openKuzuGraph } from '../../../core/adapters/kuzu/index.js';
-import { createSqliteStores } from '../../../core/adapters/sqlite/sqlite-stores.js';
-import { CachedContextReader, invalidatingOnUpdate } from '../../../core/app/cached-context.js';
-import { ContextBuilder } from '../../../core/app/context.js';
-import { ContextWriter } from '../../../core/app/context-writer.js';
-import { useTempDir } from '../sqlite/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { useContextService } from './context-fixture.js';
 
-const chars = (text: string): number => Math.ceil(text.length / 4);
 const SECRET = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
 
 describe('the context service writes (Kuzu file), read back through the cached reader (SQLite file)', () => {
-  const dir = useTempDir();
-  const closing: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const close of closing.splice(0).reverse()) await close();
-  });
-
-  async function setup() {
-    const graph = await openKuzuGraph({ path: join(dir(), 'context.kuzu') });
-    closing.push(() => graph.close());
-    const stores = createSqliteStores(join(dir(), 'fleet.db'));
-    closing.push(() => {
-      stores.close();
-    });
-    const cache = stores.contextCache;
-    const announced: unknown[] = [];
-    const events = invalidatingOnUpdate({ publish: (_type, fields) => Promise.resolve(void announced.push(fields)) }, cache);
-    let t = 1_000;
-    let n = 0;
-    const writer = new ContextWriter({
-      graph,
-      clock: { now: () => ++t, newId: () => String(++n) },
-      contextUpdated: (storyId, atMs) => events.publish('context.updated', { story_id: storyId, version: atMs }, `${storyId}:${atMs}`),
-    });
-    return { graph, writer, announced, reader: new CachedContextReader(new ContextBuilder(graph, chars), cache) };
-  }
+  const { setup } = useContextService();
 
   it('each write shows in the next read, announces context.updated, and keeps secrets out', async () => {
     const { writer, announced, reader } = await setup();

@@ -1,17 +1,8 @@
-import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startGrpcServer } from '../../../core/adapters/grpc/grpc-server.js';
-import { openKuzuGraph } from '../../../core/adapters/kuzu/index.js';
-import { ContextBuilder } from '../../../core/app/context.js';
-import { ContextPacks } from '../../../core/app/context-packs.js';
-import { ContextWriter } from '../../../core/app/context-writer.js';
+import { describe, expect, it } from 'vitest';
 import { REDACTED } from '../../../core/domain/context-policy.js';
-import { connectClusterClient } from '../../support/cluster-client.js';
-import { ScriptedFleetService } from '../grpc/scripted-fleet-service.js';
-import { useTempDir } from '../sqlite/temp-dir.js';
+import { useContextService } from './context-fixture.js';
 
-const chars = (text: string): number => Math.ceil(text.length / 4);
 const SECRET = 'sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c';
 
 interface Pack {
@@ -30,33 +21,10 @@ interface Answer {
 // RehydrateSession through gRPC over a real Kuzu file: what the write rpcs put in the graph comes back
 // as one structured pack per role, scoped by the role's policy, redacted, with its budget.
 describe('RehydrateSession', () => {
-  const dir = useTempDir();
-  const closing: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const close of closing.splice(0).reverse()) await close();
-  });
-
-  async function serve() {
-    const graph = await openKuzuGraph({ path: join(dir(), 'context.kuzu') });
-    closing.push(() => graph.close());
-    let n = 0;
-    const clock = { now: Date.now, newId: () => String(++n) };
-    const writer = new ContextWriter({ graph, clock, contextUpdated: () => Promise.resolve() });
-    const server = await startGrpcServer({
-      fleet: new ScriptedFleetService().useCases,
-      version: 'test',
-      port: 0,
-      shutdownGraceMs: 300,
-      context: { reader: new ContextBuilder(graph, chars), packs: new ContextPacks(graph, chars, clock), graph, writer },
-    });
-    closing.push(() => server.stop());
-    const client = connectClusterClient(`127.0.0.1:${server.port}`, { package: 'fleet.context.v1', service: 'ContextService' });
-    closing.push(async () => client.close());
-    return client;
-  }
+  const { serve } = useContextService();
 
   it('gives each role its pack: its scope of the subtasks and decisions, no secret, its budget', async () => {
-    const client = await serve();
+    const { client } = await serve();
     await client.unary('CreateStory', { story_id: 's-1', title: 'Refund a card payment', description: `Gateway key ${SECRET}` });
     await client.unary('CreateTask', { story_id: 's-1', task_id: 't-dev', title: 'Call the gateway', role: 'DEV', priority: 1 });
     await client.unary('CreateTask', {
@@ -94,7 +62,7 @@ describe('RehydrateSession', () => {
   });
 
   it('names the unknown story and the bad field', async () => {
-    const client = await serve();
+    const { client } = await serve();
     await client.unary('CreateStory', { story_id: 's-1', title: 'Refunds' });
     const refused = (request: Record<string, unknown>, code: status, named: string) =>
       expect(client.unary('RehydrateSession', request)).rejects.toMatchObject({ code, details: expect.stringContaining(named) });

@@ -34,9 +34,9 @@ const SERVICES: readonly (ClusterService & { rpc: string; request: Record<string
   {
     package: 'fleet.context.v1',
     service: 'ContextService',
+    // Every rpc of the context service is served.
     rpc: 'RehydrateSession',
     request: { case_id: 's1', roles: ['DEV', 'QA'], include_timeline: true },
-    missing: 'role context packs',
   },
 ];
 
