@@ -48,7 +48,7 @@ import { FleetError } from '../core/domain/errors.js';
 import type { Clock } from '../core/ports/clock.js';
 import type { EventBus } from '../core/ports/event-bus.js';
 import type { ContextReader } from '../core/ports/context-service.js';
-import type { PlanningStore } from '../core/ports/planning-store.js';
+import type { ContextGraph } from '../core/ports/context-graph.js';
 import { ROLE_TOKEN_BUDGET } from '../core/domain/context-policy.js';
 import type { Role } from '../core/domain/role.js';
 import type { RunOwners } from '../core/ports/run-owners.js';
@@ -268,7 +268,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
       },
       ...(backbone === undefined ? {} : { eventBus: projecting(backbone.bus, projector, () => planning, options.log) }),
       checkFits: fits,
-      ...(context === undefined ? {} : { contextFor: storyContext(context.reader, stores.planning, model) }),
+      ...(context === undefined ? {} : { contextFor: storyContext(context.reader, context.graph, model) }),
     });
     planning =
       backbone === undefined
@@ -289,7 +289,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
             model,
             events: backbone.planningEvents,
             clock: systemClock,
-            ...(context === undefined ? {} : { storyContext: storyContext(context.reader, stores.planning, model) }),
+            ...(context === undefined ? {} : { storyContext: storyContext(context.reader, context.graph, model) }),
             ...(projector === undefined ? {} : { projector }),
           });
     const startup = await fleet.start();
@@ -464,9 +464,10 @@ function projecting(bus: EventBus, projector: ContextProjector | undefined, plan
 }
 
 /** The context a deliberation of a story this daemon plans starts with, sized to leave the model room to answer. */
-function storyContext(reader: ContextReader, planning: PlanningStore, model: ModelSlot) {
+function storyContext(reader: ContextReader, graph: ContextGraph, model: ModelSlot) {
   return async (storyId: string, role: Role): Promise<{ text: string; version: string } | undefined> => {
-    if ((await planning.story(storyId)) === undefined) return undefined;
+    // A story the graph holds (planned here, or written through the context service) never runs without its context.
+    if ((await graph.node({ kind: 'Story', id: storyId })) === undefined) return undefined;
     const budget = Math.min(ROLE_TOKEN_BUDGET[role], Math.floor((model.contextTokens ?? 4 * ROLE_TOKEN_BUDGET[role]) / 4));
     const built = await reader.build({ storyId, role, phase: 'DESIGN', tokenBudget: budget });
     return { text: built.context, version: built.version };

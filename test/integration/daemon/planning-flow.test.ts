@@ -201,6 +201,20 @@ describe('planning through the cluster API', () => {
     expect(task.versionHash).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('gives a story the context service wrote (planned elsewhere) its context when Orchestrate names it by case_id; a story the graph lacks runs without', async () => {
+    const context = connectClusterClient(`127.0.0.1:${daemon.port}`, { package: 'fleet.context.v1', service: 'ContextService' });
+    try {
+      await context.unary('CreateStory', { story_id: 'ctx-only', title: 'Export invoices as CSV', description: 'Monthly export' });
+    } finally {
+      context.close();
+    }
+    const run = { taskDescription: 'Export invoices', role: 'QA', options: { enablePeerReview: false, enableArchitectSelection: false } };
+    await orchestrator.orchestrate({ ...run, taskId: 'ctx-known', caseId: 'ctx-only' });
+    expect(await completed('ctx-known')).toMatchObject({ storyId: 'ctx-only', contextVersion: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    await orchestrator.orchestrate({ ...run, taskId: 'ctx-unknown', caseId: 'nowhere' });
+    expect(await completed('ctx-unknown')).toMatchObject({ storyId: 'nowhere', contextVersion: '' });
+  });
+
   it('announces every change on NATS, flat as the cluster does', async () => {
     const events = await storedEvents();
     const types = events.map((e) => e.subject);
