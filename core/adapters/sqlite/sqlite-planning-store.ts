@@ -6,7 +6,7 @@ import { ROLES } from '../../domain/role.js';
 import type { ApprovedPlan, TaskDependency } from '../../domain/task-derivation.js';
 import type { Page, PageQuery, PlanningStore } from '../../ports/planning-store.js';
 import { describeIssues } from './deliberation-schema.js';
-import { diskFullError } from './disk-full.js';
+import type { Synchronous } from './disk-full.js';
 import type { SqliteDatabase } from './open-database.js';
 
 const times = { createdAtMs: z.number(), updatedAtMs: z.number() };
@@ -127,7 +127,7 @@ function corrupt(table: string, id: string, why: string): FleetError {
 }
 
 /** The planning store over the fleet's database; every call is answered at once (SQLite is local). */
-export function createSqlitePlanningStore(db: SqliteDatabase, filePath: string, onDiskFull?: (error: FleetError) => void): PlanningStore {
+export function createSqlitePlanningStore(db: SqliteDatabase): Synchronous<PlanningStore> {
   const projects = table(db, 'projects', projectSchema, { status: (p) => p.status }, ['status']);
   const epics = table(db, 'epics', epicSchema, { project_id: (e) => e.projectId, status: (e) => e.status }, ['project_id', 'status']);
   const stories = table(db, 'stories', storySchema, { epic_id: (s) => s.epicId, state: (s) => s.state }, ['epic_id', 'state']);
@@ -151,54 +151,42 @@ export function createSqlitePlanningStore(db: SqliteDatabase, filePath: string, 
     'SELECT from_task_id AS "from", to_task_id AS "to", reason FROM task_dependencies WHERE story_id = ? ORDER BY created_at_ms, rowid',
   );
 
-  const answer = <T>(run: () => T): Promise<T> => {
-    try {
-      return Promise.resolve(run());
-    } catch (e) {
-      const full = diskFullError(filePath, e);
-      if (full !== undefined) onDiskFull?.(full);
-      return Promise.reject(full ?? (e instanceof Error ? e : new Error(String(e))));
-    }
-  };
-
   return {
-    saveProject: (p) => answer(() => projects.save(p)),
-    project: (id) => answer(() => projects.get(id)),
-    projects: (q) => answer(() => projects.page({ status: q.status }, q)),
-    deleteProject: (id) => answer(() => projects.delete(id)),
+    saveProject: (p) => projects.save(p),
+    project: (id) => projects.get(id),
+    projects: (q) => projects.page({ status: q.status }, q),
+    deleteProject: (id) => projects.delete(id),
 
-    saveEpic: (e) => answer(() => epics.save(e)),
-    epic: (id) => answer(() => epics.get(id)),
-    epics: (q) => answer(() => epics.page({ project_id: q.projectId, status: q.status }, q)),
-    deleteEpic: (id) => answer(() => epics.delete(id)),
+    saveEpic: (e) => epics.save(e),
+    epic: (id) => epics.get(id),
+    epics: (q) => epics.page({ project_id: q.projectId, status: q.status }, q),
+    deleteEpic: (id) => epics.delete(id),
 
-    saveStory: (s) => answer(() => stories.save(s)),
-    story: (id) => answer(() => stories.get(id)),
-    stories: (q) => answer(() => stories.page({ epic_id: q.epicId, state: q.state }, q)),
-    deleteStory: (id) => answer(() => stories.delete(id)),
+    saveStory: (s) => stories.save(s),
+    story: (id) => stories.get(id),
+    stories: (q) => stories.page({ epic_id: q.epicId, state: q.state }, q),
+    deleteStory: (id) => stories.delete(id),
 
-    saveTask: (t) =>
-      answer(() => {
-        try {
-          tasks.save(t);
-        } catch (e) {
-          if (e instanceof Database.SqliteError && e.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-            throw new FleetError('ALREADY_EXISTS', `request_id ${t.requestId ?? ''} already created another task`, { field: 'request_id' });
-          }
-          throw e;
+    saveTask: (t) => {
+      try {
+        tasks.save(t);
+      } catch (e) {
+        if (e instanceof Database.SqliteError && e.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new FleetError('ALREADY_EXISTS', `request_id ${t.requestId ?? ''} already created another task`, { field: 'request_id' });
         }
-      }),
-    task: (id) => answer(() => tasks.get(id)),
-    taskByRequest: (requestId) =>
-      answer(() => {
-        const row = byRequest.get(requestId) as { id: string } | undefined;
-        return row === undefined ? undefined : tasks.get(row.id);
-      }),
-    tasks: (q) => answer(() => tasks.page({ story_id: q.storyId, status: q.status }, q)),
+        throw e;
+      }
+    },
+    task: (id) => tasks.get(id),
+    taskByRequest: (requestId) => {
+      const row = byRequest.get(requestId) as { id: string } | undefined;
+      return row === undefined ? undefined : tasks.get(row.id);
+    },
+    tasks: (q) => tasks.page({ story_id: q.storyId, status: q.status }, q),
 
-    savePlan: (p) => answer(() => plans.save(p)),
-    plan: (id) => answer(() => plans.get(id)),
-    saveDependencies: (storyId, dependencies, atMs) => answer(() => addDependencies(storyId, dependencies, atMs)),
-    dependencies: (storyId) => answer(() => dependenciesOf.all(storyId) as TaskDependency[]),
+    savePlan: (p) => plans.save(p),
+    plan: (id) => plans.get(id),
+    saveDependencies: (storyId, dependencies, atMs) => addDependencies(storyId, dependencies, atMs),
+    dependencies: (storyId) => dependenciesOf.all(storyId) as TaskDependency[],
   };
 }

@@ -31,7 +31,7 @@ export function createSqliteStores(filePath: string, options: SqliteStoresOption
   return {
     councils: answered<CouncilStore>(createSqliteCouncilStore(db), filePath, options.onDiskFull),
     deliberations: answered<DeliberationStore>(createSqliteDeliberationStore(db, options), filePath, options.onDiskFull),
-    planning: createSqlitePlanningStore(db, filePath, options.onDiskFull),
+    planning: answered<PlanningStore>(createSqlitePlanningStore(db), filePath, options.onDiskFull),
     contextCache: answered<ContextCache>(createSqliteContextCache(db), filePath, options.onDiskFull),
     close: () => {
       if (db.open) db.close();
