@@ -1,21 +1,10 @@
-import { mkdirSync } from 'node:fs';
-
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DeliberationStatus } from '../../proto/gen-es/fleet/orchestrator/v1/orchestrator_pb.js';
-import { type Browser, launchBrowser } from '../support/browser.js';
-import {
-  connectDaemonNats,
-  publishMarker,
-  publishPlanApproval,
-  SCREENSHOTS,
-  screenshotPath,
-  startUiDaemon,
-  type UiDaemon,
-  until,
-} from './harness.js';
+import { connectDaemonNats, publishMarker, publishPlanApproval, screenshotPath, type UiDaemon, until } from './harness.js';
+import { pageOnDaemon } from './page-on-daemon.js';
 
 // The desktop app as a person uses it: the real daemon (tiny model, embedded nats-server, SQLite) serving
 // the built renderer to a real Chromium. Elements are found only by role, label and text.
@@ -27,44 +16,38 @@ const STOP_WITHIN_MS = 2000;
 // What a stack trace looks like on a page: `at fn (file.js:1:2)`, a bare `file.js:10:5`, or an error class name.
 const STACK = /\bat \S+ \(|\.(?:js|ts|tsx|mjs):\d+:\d+|\b(?:Connect|Type|Reference)Error\b/;
 
-let fleet: UiDaemon | undefined;
-let browser: Browser | undefined;
+const on = pageOnDaemon();
 let nc: NatsConnection | undefined;
-let page: Page;
-let setupError: Error | undefined;
 
-const daemon = (): UiDaemon => {
-  if (fleet === undefined) throw new Error('the daemon did not start (see beforeAll)');
-  return fleet;
-};
+const daemon = (): UiDaemon => on.daemon;
 
-const nav = (name: (typeof VIEWS)[number]): Locator => page.getByRole('navigation').getByRole('link', { name, exact: true });
+const nav = (name: (typeof VIEWS)[number]): Locator => on.page.getByRole('navigation').getByRole('link', { name, exact: true });
 
 async function openView(name: (typeof VIEWS)[number]): Promise<void> {
   // Any test can run alone (vitest -t): the tab opens the printed address first if nothing has.
-  if (!page.url().startsWith(daemon().origin)) await page.goto(daemon().url);
+  if (!on.page.url().startsWith(daemon().origin)) await on.page.goto(daemon().url);
   await nav(name).click();
-  await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+  await on.page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
 }
 
-const shot = (name: string): Promise<Buffer> => page.screenshot({ path: screenshotPath(name), fullPage: true });
+const shot = (name: string): Promise<Buffer> => on.page.screenshot({ path: screenshotPath(name), fullPage: true });
 
 const totalDeliberations = async (): Promise<number> => (await daemon().api.desktop.listDeliberations({})).totalCount;
 
 /** The task id of the deliberation the page shows, from its address (`#/deliberations/<id>`). */
 async function shownTaskId(): Promise<string> {
-  await page.waitForURL(/#\/deliberations\/[^/]+$/, { timeout: 10_000 });
-  return decodeURIComponent(new URL(page.url()).hash.replace(/^#\/deliberations\//, ''));
+  await on.page.waitForURL(/#\/deliberations\/[^/]+$/, { timeout: 10_000 });
+  return decodeURIComponent(new URL(on.page.url()).hash.replace(/^#\/deliberations\//, ''));
 }
 
 /** Fills the start form on the Councils view, as typed by a person, and presses Start. */
 async function startFromForm(fields: { task: string; role: string; agents: string; rounds: string }): Promise<string> {
   await openView('Councils');
-  await page.getByLabel('Task', { exact: true }).fill(fields.task);
-  await page.getByLabel('Role', { exact: true }).selectOption(fields.role);
-  await page.getByLabel('Agents', { exact: true }).fill(fields.agents);
-  await page.getByLabel('Rounds', { exact: true }).fill(fields.rounds);
-  await page.getByRole('button', { name: 'Start deliberation' }).click();
+  await on.page.getByLabel('Task', { exact: true }).fill(fields.task);
+  await on.page.getByLabel('Role', { exact: true }).selectOption(fields.role);
+  await on.page.getByLabel('Agents', { exact: true }).fill(fields.agents);
+  await on.page.getByLabel('Rounds', { exact: true }).fill(fields.rounds);
+  await on.page.getByRole('button', { name: 'Start deliberation' }).click();
   return shownTaskId();
 }
 
@@ -75,36 +58,19 @@ const agentIdsOf = async (role: string, count: number): Promise<string[]> => {
   return council.agents.slice(0, count).map((a) => a.agentId);
 };
 
-const winnerText = (): Locator => page.getByText(/^Winner: \S+$/);
+const winnerText = (): Locator => on.page.getByText(/^Winner: \S+$/);
 
 describe('the desktop app in Chromium against the daemon', () => {
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    try {
-      browser = await launchBrowser();
-      fleet = await startUiDaemon();
-      nc = await connectDaemonNats(fleet.dataDir);
-      page = await browser.context.newPage();
-    } catch (error) {
-      setupError = error instanceof Error ? error : new Error(String(error));
-    }
-  }, 60_000);
-
-  // A failed beforeAll reports its tests as skipped; each test fails instead, with how to fix it
-  // (run setup.sh for the browser, build:ui for the page), so a machine without them never reads as green.
-  beforeEach(() => {
-    if (setupError !== undefined) throw setupError;
+    nc = await connectDaemonNats(daemon().dataDir);
   });
-
   afterAll(async () => {
     await nc?.close().catch(() => undefined);
-    await browser?.close();
-    await fleet?.stop();
   });
 
   it('says in words, with no stack trace, that a page opened without the token cannot reach the daemon', async () => {
     // A new tab has its own session storage: no token from another tab reaches it.
-    const bare = await browser!.context.newPage();
+    const bare = await on.browser.context.newPage();
     try {
       await bare.goto(`${daemon().origin}/`);
       const alert = bare.getByRole('alert').first();
@@ -120,15 +86,15 @@ describe('the desktop app in Chromium against the daemon', () => {
   });
 
   it('opens at the printed address with every view in the navigation and the councils of all five roles', async () => {
-    await page.goto(daemon().url);
+    await on.page.goto(daemon().url);
     for (const name of VIEWS) expect(await nav(name).count(), `navigation entry ${name}`).toBe(1);
     await openView('Councils');
     const { councils } = await daemon().api.orchestrator.listCouncils({ includeAgents: true });
     expect(new Set(councils.map((c) => c.role))).toEqual(new Set(ROLES));
-    for (const role of ROLES) await page.getByRole('heading', { name: role, exact: true }).waitFor({ timeout: 10_000 });
-    for (const council of councils) await page.getByText(council.councilId, { exact: true }).waitFor({ timeout: 10_000 });
+    for (const role of ROLES) await on.page.getByRole('heading', { name: role, exact: true }).waitFor({ timeout: 10_000 });
+    for (const council of councils) await on.page.getByText(council.councilId, { exact: true }).waitFor({ timeout: 10_000 });
     // The token is kept for the tab and taken out of the address bar.
-    expect(page.url()).not.toContain(daemon().token);
+    expect(on.page.url()).not.toContain(daemon().token);
     await shot('councils');
   });
 
@@ -140,15 +106,16 @@ describe('the desktop app in Chromium against the daemon', () => {
     const before = await totalDeliberations();
     const taskId = await startFromForm({ task, role: 'DEV', agents: '3', rounds: '2' });
 
-    // Sampled until the result shows; growth counted only while no winner is on the page.
+    // Sampled until the result shows; growth counted only while no winner is on the on.page.
     const samples = new Map<string, number[]>(agents.map((a) => [a, []]));
     let photographed = false;
     const end = Date.now() + 60_000;
     while ((await winnerText().count()) === 0) {
-      if (Date.now() > end) throw new Error(`no winner shown within 60 s; status: ${await page.getByRole('status').first().innerText()}`);
+      if (Date.now() > end)
+        throw new Error(`no winner shown within 60 s; status: ${await on.page.getByRole('status').first().innerText()}`);
       const lengths = await Promise.all(
         agents.map(async (a) => {
-          const column = page.getByRole('region', { name: a, exact: true });
+          const column = on.page.getByRole('region', { name: a, exact: true });
           return (await column.count()) === 0 ? 0 : ((await column.textContent()) ?? '').length;
         }),
       );
@@ -169,9 +136,9 @@ describe('the desktop app in Chromium against the daemon', () => {
     expect(stored.status).toBe(DeliberationStatus.COMPLETED);
     expect(await winnerText().innerText()).toBe(`Winner: ${stored.winnerId}`);
     expect(agents).toContain(stored.winnerId);
-    await page.getByRole('heading', { name: 'Scores', exact: true }).waitFor();
-    for (const a of agents) expect(await page.getByRole('article', { name: `Scores of ${a}` }).count(), `score card of ${a}`).toBe(1);
-    expect(await page.getByRole('status').first().innerText()).toBe('completed');
+    await on.page.getByRole('heading', { name: 'Scores', exact: true }).waitFor();
+    for (const a of agents) expect(await on.page.getByRole('article', { name: `Scores of ${a}` }).count(), `score card of ${a}`).toBe(1);
+    expect(await on.page.getByRole('status').first().innerText()).toBe('completed');
     expect(await totalDeliberations()).toBe(before + 1);
     await shot('deliberation-result');
     live = { taskId, task, winner: stored.winnerId };
@@ -180,16 +147,16 @@ describe('the desktop app in Chromium against the daemon', () => {
   it('lists that deliberation in the history after a reload, and opening it replays it', async () => {
     if (live === undefined) throw new Error('needs the deliberation started from the form (previous test)');
     await openView('Deliberations');
-    await page.reload();
-    await page.getByRole('heading', { level: 1, name: 'Deliberations' }).waitFor();
-    const entry = page.getByRole('link', { name: live.task, exact: true });
+    await on.page.reload();
+    await on.page.getByRole('heading', { level: 1, name: 'Deliberations' }).waitFor();
+    const entry = on.page.getByRole('link', { name: live.task, exact: true });
     await entry.waitFor({ timeout: 10_000 });
     await shot('deliberations');
     await entry.click();
     expect(await shownTaskId()).toBe(live.taskId);
     await winnerText().waitFor({ timeout: 10_000 });
     expect(await winnerText().innerText()).toBe(`Winner: ${live.winner}`);
-    expect(await page.getByRole('status').first().innerText()).toBe('completed');
+    expect(await on.page.getByRole('status').first().innerText()).toBe('completed');
     await shot('deliberation-replay');
   });
 
@@ -197,23 +164,23 @@ describe('the desktop app in Chromium against the daemon', () => {
     // 8 agents × 5 review rounds runs ~20 s on the tiny model here: long enough to be stopped mid-way.
     const taskId = await startFromForm({ task: `Stop me (e2e ${Date.now()})`, role: 'QA', agents: '8', rounds: '5' });
     try {
-      const status = page.getByRole('status').first();
+      const status = on.page.getByRole('status').first();
       try {
-        await page
+        await on.page
           .getByRole('status')
           .filter({ hasText: /^running: / })
           .waitFor({ timeout: 20_000 });
       } catch (error) {
         throw new Error(`the deliberation never showed as running; status: ${await status.innerText()}`, { cause: error });
       }
-      await page
+      await on.page
         .getByRole('region', { name: /^qa-\d+$/ })
         .first()
         .waitFor({ timeout: 10_000 });
 
       const clicked = Date.now();
-      await page.getByRole('button', { name: 'Stop', exact: true }).click();
-      await page
+      await on.page.getByRole('button', { name: 'Stop', exact: true }).click();
+      await on.page
         .getByRole('status')
         .filter({ hasText: /^cancelled$/ })
         .waitFor({ timeout: 10_000 });
@@ -230,7 +197,7 @@ describe('the desktop app in Chromium against the daemon', () => {
         'the stored record to end',
       );
       expect(DeliberationStatus[stored.status]).toBe('CANCELLED');
-      expect(await page.getByRole('button', { name: 'Stop', exact: true }).count(), 'Stop is gone once it ended').toBe(0);
+      expect(await on.page.getByRole('button', { name: 'Stop', exact: true }).count(), 'Stop is gone once it ended').toBe(0);
     } finally {
       // A failure above must not leave 8 agents generating under the tests that follow.
       await daemon()
@@ -241,13 +208,13 @@ describe('the desktop app in Chromium against the daemon', () => {
 
   it('shows a deliberation live in the Events view when a plan approval is published on NATS, and opens it from there', async () => {
     await openView('Events');
-    const feed = page.getByRole('list', { name: 'Event feed' });
+    const feed = on.page.getByRole('list', { name: 'Event feed' });
     // The view shows only events from the moment its stream is attached; a marker says when that is.
     let markers = 0;
     await until(
       async () => {
         await publishMarker(nc!, `e2e-feed-ready-${++markers}`);
-        return (await page.getByRole('link', { name: /^deliberation e2e-feed-ready-/ }).count()) > 0 ? true : undefined;
+        return (await on.page.getByRole('link', { name: /^deliberation e2e-feed-ready-/ }).count()) > 0 ? true : undefined;
       },
       15_000,
       'the Events view to show a marker event',
@@ -262,7 +229,7 @@ describe('the desktop app in Chromium against the daemon', () => {
       .filter({ hasText: planId })
       .first()
       .waitFor({ timeout: 15_000 });
-    const link = page.getByRole('link', { name: `deliberation ${taskId}`, exact: true }).first();
+    const link = on.page.getByRole('link', { name: `deliberation ${taskId}`, exact: true }).first();
     await link.waitFor({ timeout: 20_000 });
     await shot('events');
 
@@ -277,11 +244,11 @@ describe('the desktop app in Chromium against the daemon', () => {
     await openView('Councils');
     const before = await totalDeliberations();
     const runningBefore = (await daemon().api.desktop.getSystemInfo({})).runningDeliberations;
-    const task = page.getByLabel('Task', { exact: true });
+    const task = on.page.getByLabel('Task', { exact: true });
     await task.fill('');
-    await page.getByRole('button', { name: 'Start deliberation' }).click();
+    await on.page.getByRole('button', { name: 'Start deliberation' }).click();
 
-    const alert = page.getByRole('alert').filter({ hasText: /\bTask\b/ });
+    const alert = on.page.getByRole('alert').filter({ hasText: /\bTask\b/ });
     await alert.waitFor({ timeout: 5_000 });
     // Next to the field: the field itself points at the announced message.
     const alertId = await alert.getAttribute('id');
@@ -293,17 +260,17 @@ describe('the desktop app in Chromium against the daemon', () => {
 
     // Nothing starts: the page stays on Councils and the daemon stores nothing new.
     await new Promise((r) => setTimeout(r, 1000));
-    expect(new URL(page.url()).hash).toBe('#/councils');
+    expect(new URL(on.page.url()).hash).toBe('#/councils');
     expect(await totalDeliberations()).toBe(before);
     expect((await daemon().api.desktop.getSystemInfo({})).runningDeliberations).toBeLessThanOrEqual(runningBefore);
   });
 
   it('shows the Models and System views', async () => {
     await openView('Models');
-    await page.getByText('tiny').first().waitFor({ timeout: 10_000 });
+    await on.page.getByText('tiny').first().waitFor({ timeout: 10_000 });
     await shot('models');
     await openView('System');
-    await page.getByText('SERVING').first().waitFor({ timeout: 10_000 });
+    await on.page.getByText('SERVING').first().waitFor({ timeout: 10_000 });
     await shot('system');
   });
 });

@@ -9,6 +9,8 @@ import { SCREENSHOTS, startUiDaemon, type UiDaemon } from './harness.js';
 export interface PageOnDaemon {
   readonly daemon: UiDaemon;
   readonly page: Page;
+  /** For more pages (a tab without the token has its own session storage). */
+  readonly browser: Browser;
 }
 
 /**
@@ -47,6 +49,9 @@ export function pageOnDaemon(viewport = { width: 1400, height: 1000 }): PageOnDa
     },
     get page() {
       return started(page);
+    },
+    get browser() {
+      return started(browser);
     },
   };
 }
