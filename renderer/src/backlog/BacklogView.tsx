@@ -5,7 +5,7 @@ import { storyHref } from '../app/route.js';
 import { navigate } from '../app/use-route.js';
 import { useApi } from '../shared/api-context.js';
 import { ErrorNote } from '../shared/ErrorNote.js';
-import { Field } from '../shared/Field.js';
+import { ChoiceField, Field } from '../shared/Field.js';
 import { StoryPanel } from './StoryPanel.js';
 import { actorOf, BRIEF_HINT, DEFAULT_RIGOR, DOR_THRESHOLD, RIGOR_LEVELS, type RigorLevel } from './story-model.js';
 import { useLoad } from './use-load.js';
@@ -81,17 +81,14 @@ function ProjectForm({ onCreated }: { readonly onCreated: (project: Project) => 
             <input id={id} value={owner} aria-describedby={describedBy} onChange={(e) => setOwner(e.target.value)} />
           )}
         </Field>
-        <Field label="Rigor" error={undefined} hint="The DoR score a story needs to go to review">
-          {({ id, describedBy }) => (
-            <select id={id} value={rigor} aria-describedby={describedBy} onChange={(e) => setRigor(e.target.value as RigorLevel)}>
-              {RIGOR_LEVELS.map((r) => (
-                <option key={r} value={r}>
-                  {r} — DoR {DOR_THRESHOLD[r]}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ChoiceField
+          label="Rigor"
+          value={rigor}
+          choices={RIGOR_LEVELS}
+          onChange={setRigor}
+          hint="The DoR score a story needs to go to review"
+          text={(r) => `${r} — DoR ${DOR_THRESHOLD[r]}`}
+        />
       </div>
       <div className="actions">
         <button type="submit" disabled={busy}>

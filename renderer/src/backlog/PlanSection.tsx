@@ -6,7 +6,7 @@ import { ROLES, type Role } from '../councils/roles.js';
 import { STATUS_WORDS } from '../history/filter.js';
 import { useApi } from '../shared/api-context.js';
 import { ErrorNote } from '../shared/ErrorNote.js';
-import { Field } from '../shared/Field.js';
+import { ChoiceField, Field } from '../shared/Field.js';
 import { defaultPlanId } from './story-model.js';
 import { useLoad } from './use-load.js';
 
@@ -150,15 +150,7 @@ function DecisionForm({
   return (
     <form className="backlog-form" aria-labelledby="decision-heading" noValidate onSubmit={(e) => void reject(e)}>
       <h4 id="decision-heading">Approve or reject a decision</h4>
-      <Field label="Deliberation" error={undefined}>
-        {({ id }) => (
-          <select id={id} value={decisionId} onChange={(e) => setPicked(e.target.value)}>
-            {choices.map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <ChoiceField label="Deliberation" value={decisionId} choices={choices} onChange={setPicked} />
       <Field label="Reason" error={reasonError} hint="Required to reject: the council deliberates again with it">
         {({ id, describedBy, invalid }) => (
           <textarea

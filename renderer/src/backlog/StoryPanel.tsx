@@ -6,7 +6,7 @@ import { navigate } from '../app/use-route.js';
 import { ROLES, type Role } from '../councils/roles.js';
 import { useApi } from '../shared/api-context.js';
 import { ErrorNote } from '../shared/ErrorNote.js';
-import { Field } from '../shared/Field.js';
+import { ChoiceField, Field } from '../shared/Field.js';
 import { PlanSection } from './PlanSection.js';
 import { actorOf } from './story-model.js';
 import { allowedMoves, DEFAULT_RIGOR, newRequestId, splitBrief, STORY_PATH, stateWords, thresholdOf } from './story-model.js';
@@ -185,15 +185,7 @@ function Tasks({ storyId }: { readonly storyId: string }) {
             <input id={id} value={title} aria-describedby={describedBy} aria-invalid={invalid} onChange={(e) => setTitle(e.target.value)} />
           )}
         </Field>
-        <Field label="Type" error={undefined}>
-          {({ id }) => (
-            <select id={id} value={type} onChange={(e) => setType(e.target.value as Role)}>
-              {ROLES.map((r) => (
-                <option key={r}>{r}</option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ChoiceField label="Type" value={type} choices={ROLES} onChange={setType} />
         <Field label="Estimated hours" error={errors.hours}>
           {({ id, describedBy, invalid }) => (
             <input

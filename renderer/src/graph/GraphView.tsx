@@ -9,7 +9,7 @@ import { useLoad } from '../backlog/use-load.js';
 import { ROLES } from '../councils/roles.js';
 import { useApi } from '../shared/api-context.js';
 import { ErrorNote } from '../shared/ErrorNote.js';
-import { Field } from '../shared/Field.js';
+import { ChoiceField, Field } from '../shared/Field.js';
 import { DEPTHS, decisionHistory, kindOf, layout, NODE_KINDS, nodeName, PHASES } from './graph-model.js';
 
 interface NodeAddress {
@@ -192,24 +192,8 @@ function RolePrompt({ storyId }: { readonly storyId: string }) {
     <section className="story-part" aria-labelledby="prompt-heading">
       <h2 id="prompt-heading">A role’s prompt</h2>
       <div className="graph-picker">
-        <Field label="Role" error={undefined}>
-          {({ id }) => (
-            <select id={id} value={role} onChange={(e) => setRole(e.target.value)}>
-              {ROLES.map((r) => (
-                <option key={r}>{r}</option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Phase" error={undefined}>
-          {({ id }) => (
-            <select id={id} value={phase} onChange={(e) => setPhase(e.target.value)}>
-              {PHASES.map((p) => (
-                <option key={p}>{p}</option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ChoiceField label="Role" value={role} choices={ROLES} onChange={setRole} />
+        <ChoiceField label="Phase" value={phase} choices={PHASES} onChange={setPhase} />
         <Field label="Token budget" error={undefined} hint="Empty: no budget.">
           {({ id, describedBy }) => (
             <input
@@ -277,17 +261,7 @@ function Neighbourhood({ at }: { readonly at: NodeAddress }) {
   return (
     <>
       <div className="graph-picker">
-        <Field label="Depth" error={undefined} hint="How many hops from the node to draw.">
-          {({ id, describedBy }) => (
-            <select id={id} aria-describedby={describedBy} value={depth} onChange={(e) => setDepth(Number(e.target.value))}>
-              {DEPTHS.map((d) => (
-                <option key={d} value={d}>
-                  {d}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ChoiceField label="Depth" value={depth} choices={DEPTHS} onChange={setDepth} hint="How many hops from the node to draw." />
       </div>
       <ErrorNote message={error} />
       {data === undefined ? (

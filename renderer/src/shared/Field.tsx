@@ -33,3 +33,35 @@ export function Field({ label, error, hint, children }: FieldProps) {
     </div>
   );
 }
+
+interface ChoiceFieldProps<T extends string | number> {
+  readonly label: string;
+  readonly value: T;
+  readonly choices: readonly T[];
+  readonly onChange: (value: T) => void;
+  readonly hint?: ReactNode;
+  /** The text of a choice; the choice itself by default. */
+  readonly text?: (choice: T) => ReactNode;
+}
+
+/** A labelled drop-down of a fixed list of choices, answering with the chosen one (not its text). */
+export function ChoiceField<T extends string | number>({ label, value, choices, onChange, hint, text }: ChoiceFieldProps<T>) {
+  return (
+    <Field label={label} error={undefined} hint={hint}>
+      {({ id, describedBy }) => (
+        <select
+          id={id}
+          aria-describedby={describedBy}
+          value={value}
+          onChange={(e) => onChange(choices.find((c) => String(c) === e.target.value) ?? value)}
+        >
+          {choices.map((c) => (
+            <option key={c} value={c}>
+              {text === undefined ? c : text(c)}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
