@@ -1,6 +1,5 @@
 import type { GraphEdge, GraphNode, Neighbourhood } from '../domain/context-graph.js';
 import { CONTEXT_PHASES, type ContextPhase, redact, ROLE_TOKEN_BUDGET, SCOPE_POLICY, type Scope } from '../domain/context-policy.js';
-import { FleetError } from '../domain/errors.js';
 import type { Role } from '../domain/role.js';
 import type { Clock } from '../ports/clock.js';
 import type { ContextGraph } from '../ports/context-graph.js';
@@ -13,7 +12,7 @@ import type {
   RolePack,
   SessionRehydrator,
 } from '../ports/context-service.js';
-import { NEIGHBOURHOOD_DEPTH, NEIGHBOURHOOD_LIMIT } from './context.js';
+import { decisionsFor, storyNeighbourhood, taskRank } from './context.js';
 
 const DONE = new Set(['DONE', 'COMPLETED', 'done', 'completed']);
 
@@ -30,10 +29,7 @@ export class ContextPacks implements SessionRehydrator {
   ) {}
 
   async rehydrate(request: RehydrationRequest): Promise<Rehydration> {
-    const story = await this.graph.node({ kind: 'Story', id: request.storyId });
-    if (story === undefined)
-      throw new FleetError('NOT_FOUND', `story not found in the context graph: ${request.storyId}`, { field: 'case_id' });
-    const around = await this.graph.neighbourhood({ kind: 'Story', id: story.id }, NEIGHBOURHOOD_DEPTH, { limit: NEIGHBOURHOOD_LIMIT });
+    const { story, around } = await storyNeighbourhood(this.graph, request.storyId, 'case_id');
     const phase = CONTEXT_PHASES.find((p) => p === story.props['phase']) ?? 'DESIGN';
     const packs = request.roles.map((role) => this.pack(story, around, role, phase, request));
     return {
@@ -94,7 +90,7 @@ export class ContextPacks implements SessionRehydrator {
     const dependsOn = edges('DEPENDS_ON');
     const subtasks: PackSubtask[] = [];
     const ownTasks = allowed.has('SUBTASKS_ALL') || allowed.has('SUBTASKS_ROLE');
-    for (const t of tasks.sort((a, b) => Number(b.props['role'] === role) - Number(a.props['role'] === role) || a.id.localeCompare(b.id))) {
+    for (const t of tasks.sort((a, b) => taskRank(a, role) - taskRank(b, role) || a.id.localeCompare(b.id))) {
       const mine = t.props['role'] === role;
       if (!ownTasks || (!mine && !allowed.has('SUBTASKS_ALL'))) continue;
       const subtask: PackSubtask = {
@@ -112,15 +108,9 @@ export class ContextPacks implements SessionRehydrator {
       if (fits(`${subtask.title} ${subtask.description}`)) subtasks.push(subtask);
     }
 
-    const superseded = new Set(edges('SUPERSEDES').map((e) => e.to.id));
+    const { decisions: decisionNodes, superseded } = decisionsFor(around, role);
     const authors = new Map(edges('AUTHORED_BY').map((e) => [e.from.id, e.to.id]));
     const decisions: PackDecision[] = [];
-    const decisionNodes = of('Decision').sort(
-      (a, b) =>
-        Number(superseded.has(a.id)) - Number(superseded.has(b.id)) ||
-        Number(b.props['role'] === role) - Number(a.props['role'] === role) ||
-        b.updatedAtMs - a.updatedAtMs,
-    );
     for (const d of decisionNodes) {
       const mine = d.props['role'] === role;
       if (!allowed.has('DECISIONS_ALL') && !(mine && allowed.has('DECISIONS_RELEVANT_ROLE'))) continue;

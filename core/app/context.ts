@@ -15,8 +15,36 @@ interface Item {
   readonly text: string;
 }
 
-export const NEIGHBOURHOOD_DEPTH = 3;
-export const NEIGHBOURHOOD_LIMIT = 500;
+const NEIGHBOURHOOD_DEPTH = 3;
+const NEIGHBOURHOOD_LIMIT = 500;
+
+/** A story and what surrounds it, as every context of it reads them; NOT_FOUND naming `field` when the graph lacks it. */
+export async function storyNeighbourhood(
+  graph: ContextGraph,
+  storyId: string,
+  field: string,
+): Promise<{ readonly story: GraphNode; readonly around: Neighbourhood }> {
+  const story = await graph.node({ kind: 'Story', id: storyId });
+  if (story === undefined) throw new FleetError('NOT_FOUND', `story not found in the context graph: ${storyId}`, { field });
+  return { story, around: await graph.neighbourhood({ kind: 'Story', id: story.id }, NEIGHBOURHOOD_DEPTH, { limit: NEIGHBOURHOOD_LIMIT }) };
+}
+
+/** The decisions around a story, the role's own first, then the newest; a superseded one only after what replaced it. */
+export function decisionsFor(
+  around: Neighbourhood,
+  role: Role,
+): { readonly decisions: GraphNode[]; readonly superseded: ReadonlySet<string> } {
+  const superseded = new Set(around.edges.filter((e) => e.kind === 'SUPERSEDES').map((e) => e.to.id));
+  const decisions = around.nodes
+    .filter((n) => n.kind === 'Decision')
+    .sort(
+      (a, b) =>
+        Number(superseded.has(a.id)) - Number(superseded.has(b.id)) ||
+        Number(b.props['role'] === role) - Number(a.props['role'] === role) ||
+        b.updatedAtMs - a.updatedAtMs,
+    );
+  return { decisions, superseded };
+}
 
 /**
  * Turns a story's decision graph into the context an agent of a role reads in a phase: only the scopes
@@ -30,10 +58,7 @@ export class ContextBuilder implements ContextReader {
   ) {}
 
   async build(request: ContextRequest): Promise<BuiltContext> {
-    const story = await this.graph.node({ kind: 'Story', id: request.storyId });
-    if (story === undefined)
-      throw new FleetError('NOT_FOUND', `story not found in the context graph: ${request.storyId}`, { field: 'story_id' });
-    const around = await this.graph.neighbourhood({ kind: 'Story', id: story.id }, NEIGHBOURHOOD_DEPTH, { limit: NEIGHBOURHOOD_LIMIT });
+    const { story, around } = await storyNeighbourhood(this.graph, request.storyId, 'story_id');
     const scopes = SCOPE_POLICY[request.role][request.phase];
     const items = relevantItems(story, around, request, scopes);
     const budget = request.tokenBudget ?? ROLE_TOKEN_BUDGET[request.role];
@@ -75,7 +100,9 @@ function relevantItems(story: GraphNode, around: Neighbourhood, request: Context
   if (plans[0] !== undefined)
     add('PLAN_HEADER', `## Plan ${plans[0].id} (${plans[0].props['status'] ?? 'approved'}): roles ${plans[0].props['roles'] ?? ''}`);
 
-  const tasks = of('Task').sort((a, b) => taskRank(a, request) - taskRank(b, request) || a.id.localeCompare(b.id));
+  const tasks = of('Task').sort(
+    (a, b) => taskRank(a, request.role, request.subtaskId) - taskRank(b, request.role, request.subtaskId) || a.id.localeCompare(b.id),
+  );
   for (const t of tasks) {
     const mine = t.props['role'] === request.role || t.id === request.subtaskId;
     const line = `- Task ${t.id} [${t.props['role'] ?? ''}, ${t.props['status'] ?? ''}]: ${t.title}${t.body === '' ? '' : ` — ${t.body}`}`;
@@ -84,14 +111,7 @@ function relevantItems(story: GraphNode, around: Neighbourhood, request: Context
   const deps = around.edges.filter((e) => e.kind === 'DEPENDS_ON');
   for (const d of deps) add('DEPS_RELEVANT', `- ${d.from.id} depends on ${d.to.id}`);
 
-  // Decisions: the role's own first, then the newest; a superseded one only after what replaced it.
-  const superseded = new Set(around.edges.filter((e) => e.kind === 'SUPERSEDES').map((e) => e.to.id));
-  const decisions = of('Decision').sort(
-    (a, b) =>
-      Number(superseded.has(a.id)) - Number(superseded.has(b.id)) ||
-      Number(b.props['role'] === request.role) - Number(a.props['role'] === request.role) ||
-      b.updatedAtMs - a.updatedAtMs,
-  );
+  const { decisions, superseded } = decisionsFor(around, request.role);
   for (const d of decisions) {
     const mine = d.props['role'] === request.role;
     const status = superseded.has(d.id) ? 'superseded' : (d.props['status'] ?? 'proposed');
@@ -108,8 +128,9 @@ function relevantItems(story: GraphNode, around: Neighbourhood, request: Context
   return items;
 }
 
-const taskRank = (t: GraphNode, request: ContextRequest): number =>
-  t.id === request.subtaskId ? 0 : t.props['role'] === request.role ? 1 : 2;
+/** The task worked on first, then the role's own, then the others. */
+export const taskRank = (t: GraphNode, role: Role, subtaskId?: string): number =>
+  t.id === subtaskId ? 0 : t.props['role'] === role ? 1 : 2;
 
 /**
  * Writes planning and deliberation outcomes into the decision graph, one schema with the reader above:

@@ -73,7 +73,7 @@ export class TaskDerivation implements TaskDerivationService {
   /** NOT_FOUND naming plan_id for a plan never approved here. */
   async planContext(planId: string): Promise<{ readonly plan: ApprovedPlan; readonly story: Story }> {
     const plan = await this.deps.store.plan(planId);
-    if (plan === undefined) throw new FleetError('NOT_FOUND', notFound('plan', planId).message, { field: 'plan_id' });
+    if (plan === undefined) throw notFound('plan', planId, 'plan_id');
     return { plan, story: await this.deps.planning.story(plan.storyId) };
   }
 

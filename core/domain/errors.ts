@@ -32,7 +32,8 @@ export class FleetError extends Error {
 export const invalidArgument = (field: string, expected: string, got?: unknown): FleetError =>
   new FleetError('INVALID_ARGUMENT', `${field}: expected ${expected}${got === undefined ? '' : `, got ${describe(got)}`}`, { field });
 
-export const notFound = (what: string, id: string): FleetError => new FleetError('NOT_FOUND', `${what} not found: ${id}`);
+export const notFound = (what: string, id: string, field?: string): FleetError =>
+  new FleetError('NOT_FOUND', `${what} not found: ${id}`, field === undefined ? {} : { field });
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return value.length > 60 ? `"${value.slice(0, 57)}..."` : `"${value}"`;
