@@ -29,14 +29,22 @@ const refOf = (k: string): NodeRef => {
 export class Adjacency {
   private readonly arcs = new Map<string, Arc[]>();
 
-  /** Adds edges already stored; one held already is kept once. */
+  /** Takes the store's edges, each stored once: no need to look for it among those held. */
+  load(edges: Iterable<GraphEdge>): void {
+    for (const edge of edges) this.attach(refKey(edge.from), refKey(edge.to), edge.kind);
+  }
+
+  /** Adds edges just linked; one held already (linked again) is kept once. */
   add(edges: Iterable<GraphEdge>): void {
     for (const edge of edges) {
       const [from, to] = [refKey(edge.from), refKey(edge.to)];
-      if (this.arcsOf(from).some((arc) => arc.out && arc.kind === edge.kind && arc.to === to)) continue;
-      this.arcsOf(from).push({ kind: edge.kind, to, out: true });
-      this.arcsOf(to).push({ kind: edge.kind, to: from, out: false });
+      if (!this.arcsOf(from).some((arc) => arc.out && arc.kind === edge.kind && arc.to === to)) this.attach(from, to, edge.kind);
     }
+  }
+
+  private attach(from: string, to: string, kind: EdgeKind): void {
+    this.arcsOf(from).push({ kind, to, out: true });
+    this.arcsOf(to).push({ kind, to: from, out: false });
   }
 
   /** Nodes within `depth` edges of `root`, either direction, each once at its smallest distance, the root left out. */

@@ -162,7 +162,7 @@ async function loadAdjacency(session: KuzuSession): Promise<Adjacency> {
     const rows = await session.rows(
       `MATCH (a)-[:${kind}]->(b) RETURN label(a) AS fromKind, a.id AS fromId, label(b) AS toKind, b.id AS toId`,
     );
-    adjacency.add(
+    adjacency.load(
       rows.map((row) => {
         const edge = parseRow(edgeRow, row, `${kind} edge`);
         return { kind, from: { kind: edge.fromKind, id: edge.fromId }, to: { kind: edge.toKind, id: edge.toId } };
