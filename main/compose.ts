@@ -236,12 +236,13 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
     // The decision graph lives with the daemon (its NATS carries the events that keep it current).
     const graph = backbone === undefined ? undefined : await openKuzuGraph({ path: paths(config).graph });
     if (graph !== undefined) resources.defer(() => graph.close());
+    const countTokens = (text: string): number => model.countTokens(text);
     const context =
       graph === undefined
         ? undefined
         : {
-            reader: new CachedContextReader(new ContextBuilder(graph, (text) => model.countTokens(text)), stores.contextCache),
-            packs: new ContextPacks(graph, (text) => model.countTokens(text), systemClock),
+            reader: new CachedContextReader(new ContextBuilder(graph, countTokens), stores.contextCache),
+            packs: new ContextPacks(graph, countTokens, systemClock),
             graph,
             cache: stores.contextCache,
             // Planning announces context.updated for every writer of the graph (set below, with the backbone the graph needs).
@@ -256,6 +257,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
     // Changes announced elsewhere (another daemon, the cluster); this one's own invalidate before they are announced.
     backbone?.followContextUpdates((storyId) => stores.contextCache.invalidate(storyId));
     const projector = graph === undefined ? undefined : new ContextProjector(graph);
+    const contextFor = context === undefined ? undefined : storyContext(context.reader, context.graph, model);
     let planning: Planning | undefined;
     const fleet = createFleet({
       councils: stores.councils,
@@ -268,7 +270,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
       },
       ...(backbone === undefined ? {} : { eventBus: projecting(backbone.bus, projector, () => planning, options.log) }),
       checkFits: fits,
-      ...(context === undefined ? {} : { contextFor: storyContext(context.reader, context.graph, model) }),
+      ...(contextFor === undefined ? {} : { contextFor }),
     });
     planning =
       backbone === undefined
@@ -289,7 +291,7 @@ export async function composeCore(config: FleetConfig, options: ComposeOptions):
             model,
             events: backbone.planningEvents,
             clock: systemClock,
-            ...(context === undefined ? {} : { storyContext: storyContext(context.reader, context.graph, model) }),
+            ...(contextFor === undefined ? {} : { storyContext: contextFor }),
             ...(projector === undefined ? {} : { projector }),
           });
     const startup = await fleet.start();
